@@ -1,0 +1,248 @@
+/*
+ * imapi2fs layout engine: portable C API (no Windows headers).
+ *
+ * Data flows one way:  tree (fsi_image)  ->  layout plan (fsi_plan)  ->  sector stream (fsi_cursor).
+ *
+ *  - The tree holds items (directories, files) with UTF-16 names, times and a data source per file.
+ *  - fsi_plan_build() maps names per file system, assigns every block of the image once and renders
+ *    all metadata (volume descriptors, path tables, directory records). The plan is a snapshot: it
+ *    holds references to the data sources it needs and stays valid after the tree changes or is
+ *    freed.
+ *  - fsi_cursor_read() produces image bytes at any offset. File data is read from its source only
+ *    when those bytes are read (the source is opened then and closed when the cursor moves past it).
+ *
+ * Units: a "block" is 2048 bytes (FSI_BLOCK_SIZE); sizes in bytes are uint64_t.
+ * Names and paths are UTF-16 code units (uint16_t), not NUL-terminated unless stated; paths use '\'
+ * as separator and start with '\' for the root, as IMAPI2FS does.
+ * Times are fsi_time: 100-ns ticks since 1601-01-01 00:00 UTC (Windows FILETIME), signed.
+ *
+ * Thread safety: an fsi_image is not internally locked (the caller serialises access to one image).
+ * An fsi_plan is immutable and may be shared by several cursors on several threads; each fsi_cursor
+ * is used by one thread at a time.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#ifndef FSI_ENGINE_H
+#define FSI_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define FSI_BLOCK_SIZE 2048u
+
+/* File systems, same bit values as IMAPI2FS FsiFileSystems. */
+enum {
+    FSI_FS_NONE    = 0,
+    FSI_FS_ISO9660 = 1,
+    FSI_FS_JOLIET  = 2,
+    FSI_FS_UDF     = 4,
+};
+
+/* Engine status codes. The COM layer maps each one to an IMAPI2FS HRESULT. */
+typedef enum fsi_status {
+    FSI_OK = 0,
+    FSI_E_NOMEM,            /* E_OUTOFMEMORY */
+    FSI_E_INVALID_PARAM,    /* IMAPI_E_INVALID_PARAM: bad argument (empty name, bad level, ...) */
+    FSI_E_INVALID_NAME,     /* IMAPI_E_INVALID_PATH: a name with '\', '/', NUL, or "." / ".." */
+    FSI_E_DUP_NAME,         /* IMAPI_E_DUP_NAME: an item of that name exists in the directory */
+    FSI_E_NOT_FOUND,        /* IMAPI_E_ITEM_NOT_FOUND */
+    FSI_E_NOT_DIR,          /* IMAPI_E_NOT_DIR: a path component is a file */
+    FSI_E_NO_UNIQUE_NAME,   /* IMAPI_E_NO_UNIQUE_NAME (err.fs says which file system) */
+    FSI_E_DATA_TOO_BIG,     /* IMAPI_E_DATA_TOO_BIG: file too large for err.fs at this level */
+    FSI_E_TOO_MANY_DIRS,    /* IMAPI_E_TOO_MANY_DIRS (path table parent number > 65535), strict only */
+    FSI_E_ISO9660_LEVELS,   /* IMAPI_E_ISO9660_LEVELS (depth > 8), strict only */
+    FSI_E_NO_OUTPUT,        /* IMAPI_E_NO_OUTPUT: no file system selected */
+    FSI_E_IMAGE_TOO_BIG,    /* more than 2^32-1 blocks */
+    FSI_E_READ,             /* IMAPI_E_DATA_STREAM_READ_FAILURE: a source could not be opened/read */
+    FSI_E_INCONSISTENT,     /* IMAPI_E_DATA_STREAM_INCONSISTENCY: a source is shorter/longer than recorded */
+    FSI_E_RANGE,            /* read past the end of the image */
+} fsi_status;
+
+typedef int64_t fsi_time;   /* 100-ns ticks since 1601-01-01 UTC */
+
+/* Unix seconds <-> fsi_time. */
+#define FSI_TIME_UNIX_EPOCH INT64_C(116444736000000000)
+static inline fsi_time fsi_time_from_unix(int64_t sec, int32_t nsec)
+{ return FSI_TIME_UNIX_EPOCH + sec * 10000000 + nsec / 100; }
+
+/* Error detail: which item (full image path) and which file system a failure is about. */
+#define FSI_ERR_PATH_MAX 1024
+typedef struct fsi_err {
+    fsi_status code;
+    unsigned   fs;                          /* FSI_FS_* the failure concerns, or 0 */
+    size_t     path_len;                    /* UTF-16 units in path (truncated to FSI_ERR_PATH_MAX) */
+    uint16_t   path[FSI_ERR_PATH_MAX];      /* image path of the item, e.g. "\dir\file.txt" */
+    uint64_t   expected, found;             /* sizes, for FSI_E_INCONSISTENT */
+} fsi_err;
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Data sources: where a file's bytes come from. Reference counted; the tree and each plan hold a   */
+/* reference. open() is called when the first of the file's blocks is read, close() right after    */
+/* the last, so at most one source per cursor is open at a time.                                    */
+
+typedef struct fsi_source fsi_source;
+typedef struct fsi_source_ops {
+    /* Open for reading; *handle is passed to read/close. Return FSI_E_READ if it cannot be opened. */
+    fsi_status (*open)(fsi_source *src, void **handle);
+    /* Read up to len bytes at byte offset off; *got < len only at the end of the data. */
+    fsi_status (*read)(fsi_source *src, void *handle, uint64_t off, void *buf, size_t len, size_t *got);
+    void (*close)(fsi_source *src, void *handle);
+    /* Called when the last reference goes. */
+    void (*destroy)(fsi_source *src);
+} fsi_source_ops;
+
+struct fsi_source {
+    const fsi_source_ops *ops;
+    int32_t refs;                           /* atomic; starts at 1 */
+};
+
+void fsi_source_ref(fsi_source *src);
+void fsi_source_unref(fsi_source *src);
+
+/* A source reading a file by POSIX path (UTF-8). Available on every platform the engine builds on
+ * (stdio/open based); the COM layer uses its own Win32 sources. NULL on out of memory. */
+fsi_source *fsi_source_new_path(const char *path);
+/* A source over a caller buffer that must outlive the source (tests). */
+fsi_source *fsi_source_new_memory(const void *data, size_t size);
+
+/* ---------------------------------------------------------------------------------------------- */
+/* The tree. Item names are case-sensitive and unique within their directory.                       */
+
+typedef struct fsi_image fsi_image;
+typedef struct fsi_node fsi_node;
+
+fsi_image *fsi_image_new(void);             /* NULL on out of memory */
+void fsi_image_free(fsi_image *img);
+fsi_node *fsi_image_root(fsi_image *img);
+
+uint64_t fsi_image_file_count(const fsi_image *img);        /* files in the tree */
+uint64_t fsi_image_dir_count(const fsi_image *img);         /* directories, root excluded */
+
+/* Nodes are reference counted so that a caller (a COM item) can keep one alive after it is removed
+ * from the tree. A node created detached (fsi_node_new_*) starts with one reference owned by the
+ * caller; attaching it gives the tree its own reference. */
+void fsi_node_ref(fsi_node *n);
+void fsi_node_unref(fsi_node *n);
+
+/* Create a detached directory / file item. name: 1..255 UTF-16 units, none of '\', '/', NUL, not
+ * "." or "..". A file takes its own reference on src (may be NULL for an empty file with size 0). */
+fsi_status fsi_node_new_dir(const uint16_t *name, size_t name_len, fsi_node **out);
+fsi_status fsi_node_new_file(const uint16_t *name, size_t name_len, uint64_t size, fsi_source *src,
+                             fsi_node **out);
+
+/* Attach a detached node under directory dir. With replace = 0 an existing item of the same name
+ * fails with FSI_E_DUP_NAME; with replace != 0 it is removed first. Counts are updated when dir is
+ * in img's tree; img may be NULL when dir is itself detached (building a subtree). */
+fsi_status fsi_dir_attach(fsi_image *img, fsi_node *dir, fsi_node *child, int replace);
+
+/* Merge the children of detached directory src into dir, recursively; on a name collision the item
+ * from src wins (a directory meeting a directory merges). All or nothing: on failure (only
+ * FSI_E_NOMEM) the tree is unchanged. src is consumed (emptied) on success. */
+fsi_status fsi_dir_merge(fsi_image *img, fsi_node *dir, fsi_node *src);
+
+/* Set the data of a detached file item (IFsiFileItem::put_Data before Add): takes a reference on
+ * src (NULL with size 0 for an empty file) and drops the old one. FSI_E_INVALID_PARAM for a
+ * directory or an attached node. */
+fsi_status fsi_node_set_file_data(fsi_node *n, uint64_t size, fsi_source *src);
+
+/* Detach n from its parent (and the tree). A directory is detached with its whole subtree.
+ * Counts are updated. The tree's reference is dropped. */
+void fsi_node_detach(fsi_image *img, fsi_node *n);
+
+/* Child of dir by exact name, or NULL. O(1) on average. */
+fsi_node *fsi_dir_lookup(const fsi_node *dir, const uint16_t *name, size_t name_len);
+/* Walk a relative path ("a\b\c", '/' accepted too, leading '\' allowed) from dir. */
+fsi_status fsi_dir_walk(const fsi_node *dir, const uint16_t *path, size_t path_len, fsi_node **out);
+
+/* Children in insertion order; index 0..count-1. */
+size_t fsi_dir_child_count(const fsi_node *dir);
+fsi_node *fsi_dir_child(const fsi_node *dir, size_t index);
+
+int fsi_node_is_dir(const fsi_node *n);
+fsi_node *fsi_node_parent(const fsi_node *n);               /* NULL for root or detached */
+const uint16_t *fsi_node_name(const fsi_node *n, size_t *len);
+/* Full image path into buf (cap units); returns the full length (may exceed cap). Root is "\". */
+size_t fsi_node_path(const fsi_node *n, uint16_t *buf, size_t cap);
+uint64_t fsi_node_size(const fsi_node *n);                  /* file data size in bytes; 0 for dirs */
+fsi_source *fsi_node_source(const fsi_node *n);             /* borrowed; NULL for dirs/empty files */
+
+typedef struct fsi_times { fsi_time creation, access, modification; } fsi_times;
+void fsi_node_get_times(const fsi_node *n, fsi_times *t);
+void fsi_node_set_times(fsi_node *n, const fsi_times *t);
+int  fsi_node_hidden(const fsi_node *n);
+void fsi_node_set_hidden(fsi_node *n, int hidden);
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Layout                                                                                           */
+
+typedef struct fsi_plan_opts {
+    unsigned fs;                    /* FSI_FS_ISO9660 | FSI_FS_JOLIET (UDF: later) */
+    int iso_level;                  /* ISO 9660 interchange level 1, 2 or 3 */
+    const uint16_t *volume_name;    /* may be NULL: then "" */
+    size_t volume_name_len;
+    fsi_time creation_time;         /* volume creation/modification dates */
+    uint32_t session_start;         /* first block of the session (0 for a new image) */
+    int strict;                     /* StrictFileSystemCompliance */
+} fsi_plan_opts;
+
+typedef struct fsi_plan fsi_plan;
+
+/* Build the layout of img. On failure *err says what and where. The plan is independent of img. */
+fsi_status fsi_plan_build(const fsi_image *img, const fsi_plan_opts *opts, fsi_plan **out,
+                          fsi_err *err);
+void fsi_plan_ref(fsi_plan *p);
+void fsi_plan_unref(fsi_plan *p);
+
+uint32_t fsi_plan_total_blocks(const fsi_plan *p);          /* blocks from session_start to end */
+
+/* Extents of the image: one per file with data, plus metadata ranges ("file system metadata").
+ * Sorted by first_block, non-overlapping. Used for progress items. */
+typedef struct fsi_extent_info {
+    const uint16_t *path;           /* file: full image path; metadata: a description */
+    size_t path_len;
+    uint32_t first_block, block_count;
+    uint64_t size;                  /* bytes of data (files) */
+    int is_file;
+} fsi_extent_info;
+size_t fsi_plan_extent_count(const fsi_plan *p);
+const fsi_extent_info *fsi_plan_extent(const fsi_plan *p, size_t i);
+
+/* The name an item gets in one file system (ISO 9660 with ";1" stripped, Joliet), after mapping and
+ * uniqueness within its directory. Returns the length; writes up to cap units. 0 if not mapped. */
+size_t fsi_map_name(const fsi_image *img, const fsi_node *n, unsigned fs, int iso_level,
+                    uint16_t *buf, size_t cap);
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Sector stream                                                                                    */
+
+typedef struct fsi_cursor fsi_cursor;
+
+/* Called when file data is copied: at 0, every 512 blocks (1 MiB) and at the end of each file. */
+typedef void (*fsi_progress_fn)(void *ctx, const fsi_extent_info *file, uint32_t copied_blocks,
+                                uint32_t total_blocks);
+
+fsi_cursor *fsi_cursor_new(fsi_plan *p);                    /* takes a plan reference */
+void fsi_cursor_free(fsi_cursor *c);
+void fsi_cursor_set_progress(fsi_cursor *c, fsi_progress_fn fn, void *ctx);
+/* Read exactly len bytes of the image at byte offset off (relative to session_start * 2048).
+ * Fails with FSI_E_RANGE if off + len exceeds the image, FSI_E_READ / FSI_E_INCONSISTENT (with
+ * err filled in) if a source fails. Large requests read file data straight into buf. */
+fsi_status fsi_cursor_read(fsi_cursor *c, uint64_t off, void *buf, size_t len, fsi_err *err);
+
+/* ---------------------------------------------------------------------------------------------- */
+/* UTF helpers (for front ends and tests).                                                          */
+
+/* UTF-8 -> UTF-16; returns units written (excluding NUL, always NUL-terminates when cap > 0), or
+ * (size_t)-1 on invalid UTF-8 or overflow. */
+size_t fsi_utf8_to_utf16(const char *s, size_t len, uint16_t *out, size_t cap);
+/* UTF-16 -> UTF-8; same conventions. Unpaired surrogates become U+FFFD. */
+size_t fsi_utf16_to_utf8(const uint16_t *s, size_t len, char *out, size_t cap);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

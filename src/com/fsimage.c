@@ -1,0 +1,793 @@
+/*
+ * MsftFileSystemImage: IFileSystemImage3 (with 2 and 1), ISupportErrorInfo.
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "private.h"
+#include <stdlib.h>
+#include <stdio.h>
+#include <time.h>
+
+#define DEFAULT_FREE_MEDIA_BLOCKS 332800
+#define FS_SUPPORTED (FsiFileSystemISO9660 | FsiFileSystemJoliet)
+
+struct fsimage {
+    IFileSystemImage3 IFileSystemImage3_iface;
+    fsi_error_support sei;
+    LONG refs;
+    CRITICAL_SECTION cs;
+    fsi_image *tree;
+    LONG session_start;
+    LONG free_media_blocks;
+    BSTR volume_name;               /* NULL: generated when the result is created */
+    BSTR working_dir;
+    LONG change_point;
+    VARIANT_BOOL strict, restricted, stage, redundant_udf;
+    FsiFileSystems fs;
+    LONG udf_revision;
+    LONG iso_level;
+};
+
+static const IID *const fsimage_error_iids[] = {
+    &IID_IFileSystemImage, &IID_IFileSystemImage2, &IID_IFileSystemImage3, NULL,
+};
+
+static const LONG udf_revisions[] = { 0x102, 0x150, 0x200, 0x201, 0x250, 0x260 };
+static const ULONG iso_levels[] = { 1, 2, 3 };
+
+static inline fsimage *impl_from_IFileSystemImage3(IFileSystemImage3 *iface)
+{
+    return impl_from(iface, fsimage, IFileSystemImage3_iface);
+}
+
+/* ---- internals shared with the items ---------------------------------------------------------- */
+
+void fsimage_addref(fsimage *img) { IFileSystemImage3_AddRef(&img->IFileSystemImage3_iface); }
+void fsimage_release(fsimage *img) { IFileSystemImage3_Release(&img->IFileSystemImage3_iface); }
+void fsimage_lock(fsimage *img) { EnterCriticalSection(&img->cs); }
+void fsimage_unlock(fsimage *img) { LeaveCriticalSection(&img->cs); }
+fsi_image *fsimage_tree(fsimage *img) { return img->tree; }
+void fsimage_changed(fsimage *img) { img->change_point++; }
+unsigned fsimage_fs(fsimage *img) { return img->fs; }
+int fsimage_iso_level(fsimage *img) { return img->iso_level; }
+
+static int64_t source_date_epoch(void)
+{
+    const char *s = getenv("SOURCE_DATE_EPOCH");
+    char *end;
+    long long v;
+    if (!s || !*s) return -1;
+    v = strtoll(s, &end, 10);
+    return (*end || v < 0) ? -1 : v;
+}
+
+static fsi_time now_time(void)
+{
+    int64_t sde = source_date_epoch();
+    FILETIME ft;
+    if (sde >= 0) return fsi_time_from_unix(sde, 0);
+    GetSystemTimeAsFileTime(&ft);
+    return ((int64_t)ft.dwHighDateTime << 32) | ft.dwLowDateTime;
+}
+
+/* The default volume name: the creation date and time, "YYYYMMDD_HHMMSS" (15 characters, the
+ * documented maximum), from SOURCE_DATE_EPOCH when set. See docs/behaviour.md. */
+static void default_volume_name(fsi_time t, WCHAR out[16])
+{
+    FILETIME ft;
+    SYSTEMTIME st;
+    ft.dwLowDateTime = (DWORD)t;
+    ft.dwHighDateTime = (DWORD)(t >> 32);
+    FileTimeToSystemTime(&ft, &st);
+    swprintf(out, 16, L"%04u%02u%02u_%02u%02u%02u", st.wYear, st.wMonth, st.wDay, st.wHour,
+             st.wMinute, st.wSecond);
+}
+
+static void plan_opts(fsimage *img, fsi_plan_opts *o, WCHAR defname[16])
+{
+    memset(o, 0, sizeof(*o));
+    o->fs = img->fs;
+    o->iso_level = img->iso_level;
+    o->creation_time = now_time();
+    if (img->volume_name) {
+        o->volume_name = img->volume_name;
+        o->volume_name_len = SysStringLen(img->volume_name);
+    } else {
+        default_volume_name(o->creation_time, defname);
+        o->volume_name = defname;
+        o->volume_name_len = lstrlenW(defname);
+    }
+    o->session_start = img->session_start;
+    o->strict = img->strict != VARIANT_FALSE;
+}
+
+/* Exact size of the image the current tree would give (lock held). */
+static HRESULT used_blocks(fsimage *img, LONG *out)
+{
+    fsi_plan_opts o;
+    fsi_plan *plan;
+    fsi_err err;
+    WCHAR defname[16];
+    fsi_status st;
+
+    plan_opts(img, &o, defname);
+    if (!o.fs) { *out = 0; return S_OK; }
+    st = fsi_plan_build(img->tree, &o, &plan, &err);
+    if (st != FSI_OK) return fsi_error_from_engine(&err, &IID_IFileSystemImage);
+    *out = (LONG)fsi_plan_total_blocks(plan);
+    fsi_plan_unref(plan);
+    return S_OK;
+}
+
+HRESULT fsimage_check_size(fsimage *img, uint64_t data_bytes, uint64_t items, const WCHAR *what)
+{
+    LONG used;
+    uint64_t estimate;
+    HRESULT hr;
+
+    if (img->free_media_blocks <= 0) return S_OK;          /* 0 or negative: no limit */
+    hr = used_blocks(img, &used);
+    if (FAILED(hr)) return hr;
+    /* New data blocks plus directory records (two trees, ~ 2 * 64 bytes per item). */
+    estimate = (uint64_t)used + (data_bytes + items * 2047) / 2048 + (items * 128 + 2047) / 2048;
+    if (estimate > (uint64_t)img->free_media_blocks)
+        return fsi_error(IMAPI_E_IMAGE_SIZE_LIMIT, &IID_IFsiDirectoryItem, what, NULL);
+    return S_OK;
+}
+
+/* ---- IUnknown ------------------------------------------------------------------------------- */
+
+static HRESULT WINAPI fsimage_QueryInterface(IFileSystemImage3 *iface, REFIID riid, void **ppv)
+{
+    fsimage *img = impl_from_IFileSystemImage3(iface);
+    if (!ppv) return E_POINTER;
+    if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IDispatch) ||
+        IsEqualIID(riid, &IID_IFileSystemImage) || IsEqualIID(riid, &IID_IFileSystemImage2) ||
+        IsEqualIID(riid, &IID_IFileSystemImage3))
+        *ppv = &img->IFileSystemImage3_iface;
+    else if (IsEqualIID(riid, &IID_ISupportErrorInfo))
+        *ppv = &img->sei.ISupportErrorInfo_iface;
+    else {
+        *ppv = NULL;
+        return E_NOINTERFACE;
+    }
+    IUnknown_AddRef((IUnknown *)*ppv);
+    return S_OK;
+}
+
+static ULONG WINAPI fsimage_AddRef(IFileSystemImage3 *iface)
+{
+    return InterlockedIncrement(&impl_from_IFileSystemImage3(iface)->refs);
+}
+
+static ULONG WINAPI fsimage_Release(IFileSystemImage3 *iface)
+{
+    fsimage *img = impl_from_IFileSystemImage3(iface);
+    ULONG refs = InterlockedDecrement(&img->refs);
+    if (!refs) {
+        fsi_image_free(img->tree);
+        SysFreeString(img->volume_name);
+        SysFreeString(img->working_dir);
+        DeleteCriticalSection(&img->cs);
+        free(img);
+        fsi_unlock_module();
+    }
+    return refs;
+}
+
+FSI_IMPLEMENT_DISPATCH(fsimage, IFileSystemImage3, IID_IFileSystemImage3)
+
+/* ---- properties ----------------------------------------------------------------------------- */
+
+static HRESULT WINAPI fsimage_get_Root(IFileSystemImage3 *iface, IFsiDirectoryItem **root)
+{
+    fsimage *img = impl_from_IFileSystemImage3(iface);
+    if (!root) return E_POINTER;
+    return fsiitem_create(img, fsi_image_root(img->tree), &IID_IFsiDirectoryItem, (void **)root);
+}
+
+static HRESULT WINAPI fsimage_get_SessionStartBlock(IFileSystemImage3 *iface, LONG *value)
+{
+    if (!value) return E_POINTER;
+    *value = impl_from_IFileSystemImage3(iface)->session_start;
+    return S_OK;
+}
+
+static HRESULT WINAPI fsimage_put_SessionStartBlock(IFileSystemImage3 *iface, LONG value)
+{
+    fsimage *img = impl_from_IFileSystemImage3(iface);
+    if (value < 0) return fsi_error(IMAPI_E_INVALID_PARAM, &IID_IFileSystemImage, L"value", NULL);
+    EnterCriticalSection(&img->cs);
+    img->session_start = value;
+    LeaveCriticalSection(&img->cs);
+    return S_OK;
+}
+
+static HRESULT WINAPI fsimage_get_FreeMediaBlocks(IFileSystemImage3 *iface, LONG *value)
+{
+    if (!value) return E_POINTER;
+    *value = impl_from_IFileSystemImage3(iface)->free_media_blocks;
+    return S_OK;
+}
+
+static HRESULT WINAPI fsimage_put_FreeMediaBlocks(IFileSystemImage3 *iface, LONG value)
+{
+    fsimage *img = impl_from_IFileSystemImage3(iface);
+    HRESULT hr = S_OK;
+    LONG used;
+
+    EnterCriticalSection(&img->cs);
+    if (value > 0) {
+        hr = used_blocks(img, &used);
+        if (SUCCEEDED(hr) && used > value) hr = fsi_error(IMAPI_E_IMAGE_TOO_BIG, &IID_IFileSystemImage, NULL, NULL);
+    }
+    if (SUCCEEDED(hr)) img->free_media_blocks = value;
+    LeaveCriticalSection(&img->cs);
+    return hr;
+}
+
+static HRESULT WINAPI fsimage_SetMaxMediaBlocksFromDevice(IFileSystemImage3 *iface, IDiscRecorder2 *recorder)
+{
+    if (!recorder) return E_POINTER;
+    return E_NOTIMPL;   /* issue 5: needs an IDiscFormat2Data over the recorder */
+}
+
+static HRESULT WINAPI fsimage_get_UsedBlocks(IFileSystemImage3 *iface, LONG *value)
+{
+    fsimage *img = impl_from_IFileSystemImage3(iface);
+    HRESULT hr;
+    if (!value) return E_POINTER;
+    EnterCriticalSection(&img->cs);
+    hr = used_blocks(img, value);
+    LeaveCriticalSection(&img->cs);
+    return hr;
+}
+
+static HRESULT WINAPI fsimage_get_VolumeName(IFileSystemImage3 *iface, BSTR *value)
+{
+    fsimage *img = impl_from_IFileSystemImage3(iface);
+    if (!value) return E_POINTER;
+    EnterCriticalSection(&img->cs);
+    *value = SysAllocString(img->volume_name ? img->volume_name : L"");
+    LeaveCriticalSection(&img->cs);
+    return *value ? S_OK : E_OUTOFMEMORY;
+}
+
+static HRESULT WINAPI fsimage_put_VolumeName(IFileSystemImage3 *iface, BSTR value)
+{
+    fsimage *img = impl_from_IFileSystemImage3(iface);
+    UINT len = SysStringLen(value);
+    BSTR copy = NULL;
+
+    /* Up to 32 characters (clients pass more than the documented 15); no control characters. */
+    if (len > 32) return fsi_error(IMAPI_E_INVALID_VOLUME_NAME, &IID_IFileSystemImage, NULL, NULL);
+    for (UINT i = 0; i < len; i++)
+        if (value[i] < 0x20) return fsi_error(IMAPI_E_INVALID_VOLUME_NAME, &IID_IFileSystemImage, NULL, NULL);
+    if (len && !(copy = SysAllocStringLen(value, len))) return E_OUTOFMEMORY;
+    EnterCriticalSection(&img->cs);
+    SysFreeString(img->volume_name);
+    img->volume_name = copy;
+    LeaveCriticalSection(&img->cs);
+    return S_OK;
+}
+
+static HRESULT WINAPI fsimage_get_ImportedVolumeName(IFileSystemImage3 *iface, BSTR *value)
+{
+    if (!value) return E_POINTER;
+    *value = NULL;
+    return E_NOTIMPL;   /* issue 8 */
+}
+
+static HRESULT WINAPI fsimage_get_BootImageOptions(IFileSystemImage3 *iface, IBootOptions **value)
+{
+    if (!value) return E_POINTER;
+    *value = NULL;
+    return E_NOTIMPL;   /* issue 7 */
+}
+
+static HRESULT WINAPI fsimage_put_BootImageOptions(IFileSystemImage3 *iface, IBootOptions *value)
+{
+    return E_NOTIMPL;   /* issue 7 */
+}
+
+static HRESULT WINAPI fsimage_get_FileCount(IFileSystemImage3 *iface, LONG *value)
+{
+    fsimage *img = impl_from_IFileSystemImage3(iface);
+    if (!value) return E_POINTER;
+    EnterCriticalSection(&img->cs);
+    *value = (LONG)fsi_image_file_count(img->tree);
+    LeaveCriticalSection(&img->cs);
+    return S_OK;
+}
+
+static HRESULT WINAPI fsimage_get_DirectoryCount(IFileSystemImage3 *iface, LONG *value)
+{
+    fsimage *img = impl_from_IFileSystemImage3(iface);
+    if (!value) return E_POINTER;
+    EnterCriticalSection(&img->cs);
+    *value = (LONG)fsi_image_dir_count(img->tree);
+    LeaveCriticalSection(&img->cs);
+    return S_OK;
+}
+
+static HRESULT WINAPI fsimage_get_WorkingDirectory(IFileSystemImage3 *iface, BSTR *value)
+{
+    fsimage *img = impl_from_IFileSystemImage3(iface);
+    if (!value) return E_POINTER;
+    EnterCriticalSection(&img->cs);
+    *value = SysAllocString(img->working_dir);
+    LeaveCriticalSection(&img->cs);
+    return *value ? S_OK : E_OUTOFMEMORY;
+}
+
+static HRESULT WINAPI fsimage_put_WorkingDirectory(IFileSystemImage3 *iface, BSTR value)
+{
+    fsimage *img = impl_from_IFileSystemImage3(iface);
+    DWORD attrs;
+    BSTR copy;
+    if (!value || !*value) return fsi_error(IMAPI_E_INVALID_WORKING_DIRECTORY, &IID_IFileSystemImage, L"", NULL);
+    attrs = GetFileAttributesW(value);
+    if (attrs == INVALID_FILE_ATTRIBUTES || !(attrs & FILE_ATTRIBUTE_DIRECTORY))
+        return fsi_error(IMAPI_E_INVALID_WORKING_DIRECTORY, &IID_IFileSystemImage, value, NULL);
+    if (!(copy = SysAllocString(value))) return E_OUTOFMEMORY;
+    EnterCriticalSection(&img->cs);
+    SysFreeString(img->working_dir);
+    img->working_dir = copy;
+    LeaveCriticalSection(&img->cs);
+    return S_OK;
+}
+
+static HRESULT WINAPI fsimage_get_ChangePoint(IFileSystemImage3 *iface, LONG *value)
+{
+    if (!value) return E_POINTER;
+    *value = impl_from_IFileSystemImage3(iface)->change_point;
+    return S_OK;
+}
+
+static HRESULT WINAPI fsimage_get_StrictFileSystemCompliance(IFileSystemImage3 *iface, VARIANT_BOOL *value)
+{
+    if (!value) return E_POINTER;
+    *value = impl_from_IFileSystemImage3(iface)->strict;
+    return S_OK;
+}
+
+static HRESULT WINAPI fsimage_put_StrictFileSystemCompliance(IFileSystemImage3 *iface, VARIANT_BOOL value)
+{
+    fsimage *img = impl_from_IFileSystemImage3(iface);
+    HRESULT hr = S_OK;
+    EnterCriticalSection(&img->cs);
+    /* TRUE may be set only while the image is empty. */
+    if (value && !img->strict && (fsi_image_file_count(img->tree) || fsi_image_dir_count(img->tree)))
+        hr = fsi_error(IMAPI_E_FILE_SYSTEM_NOT_EMPTY, &IID_IFileSystemImage, NULL, NULL);
+    else
+        img->strict = value ? VARIANT_TRUE : VARIANT_FALSE;
+    LeaveCriticalSection(&img->cs);
+    return hr;
+}
+
+static HRESULT WINAPI fsimage_get_UseRestrictedCharacterSet(IFileSystemImage3 *iface, VARIANT_BOOL *value)
+{
+    if (!value) return E_POINTER;
+    *value = impl_from_IFileSystemImage3(iface)->restricted;
+    return S_OK;
+}
+
+static HRESULT WINAPI fsimage_put_UseRestrictedCharacterSet(IFileSystemImage3 *iface, VARIANT_BOOL value)
+{
+    impl_from_IFileSystemImage3(iface)->restricted = value ? VARIANT_TRUE : VARIANT_FALSE;
+    return S_OK;
+}
+
+static HRESULT WINAPI fsimage_get_FileSystemsToCreate(IFileSystemImage3 *iface, FsiFileSystems *value)
+{
+    if (!value) return E_POINTER;
+    *value = impl_from_IFileSystemImage3(iface)->fs;
+    return S_OK;
+}
+
+static HRESULT WINAPI fsimage_put_FileSystemsToCreate(IFileSystemImage3 *iface, FsiFileSystems value)
+{
+    fsimage *img = impl_from_IFileSystemImage3(iface);
+    if ((unsigned)value & ~(unsigned)(FsiFileSystemISO9660 | FsiFileSystemJoliet | FsiFileSystemUDF))
+        return fsi_error(IMAPI_E_INVALID_PARAM, &IID_IFileSystemImage, L"newVal", NULL);
+    if ((unsigned)value & ~(unsigned)FS_SUPPORTED)
+        return fsi_error(IMAPI_E_INVALID_PARAM, &IID_IFileSystemImage, L"newVal", NULL);
+    EnterCriticalSection(&img->cs);
+    img->fs = value;
+    LeaveCriticalSection(&img->cs);
+    return S_OK;
+}
+
+static HRESULT WINAPI fsimage_get_FileSystemsSupported(IFileSystemImage3 *iface, FsiFileSystems *value)
+{
+    if (!value) return E_POINTER;
+    *value = FS_SUPPORTED;
+    return S_OK;
+}
+
+static HRESULT WINAPI fsimage_put_UDFRevision(IFileSystemImage3 *iface, LONG value)
+{
+    fsimage *img = impl_from_IFileSystemImage3(iface);
+    for (size_t i = 0; i < ARRAY_SIZE(udf_revisions); i++)
+        if (udf_revisions[i] == value) {
+            img->udf_revision = value;
+            return S_OK;
+        }
+    return fsi_error(IMAPI_E_INVALID_PARAM, &IID_IFileSystemImage, L"newVal", NULL);
+}
+
+static HRESULT WINAPI fsimage_get_UDFRevision(IFileSystemImage3 *iface, LONG *value)
+{
+    if (!value) return E_POINTER;
+    *value = impl_from_IFileSystemImage3(iface)->udf_revision;
+    return S_OK;
+}
+
+/* A SAFEARRAY of VARIANTs of type vt from count values. */
+static HRESULT variant_array(VARTYPE vt, const void *values, size_t count, SAFEARRAY **out)
+{
+    SAFEARRAY *sa = SafeArrayCreateVector(VT_VARIANT, 0, (ULONG)count);
+    VARIANT *v;
+    if (!sa) return E_OUTOFMEMORY;
+    SafeArrayAccessData(sa, (void **)&v);
+    for (size_t i = 0; i < count; i++) {
+        V_VT(&v[i]) = vt;
+        if (vt == VT_I4) V_I4(&v[i]) = ((const LONG *)values)[i];
+        else V_UI4(&v[i]) = ((const ULONG *)values)[i];
+    }
+    SafeArrayUnaccessData(sa);
+    *out = sa;
+    return S_OK;
+}
+
+static HRESULT WINAPI fsimage_get_UDFRevisionsSupported(IFileSystemImage3 *iface, SAFEARRAY **value)
+{
+    if (!value) return E_POINTER;
+    return variant_array(VT_I4, udf_revisions, ARRAY_SIZE(udf_revisions), value);
+}
+
+static HRESULT WINAPI fsimage_ChooseImageDefaults(IFileSystemImage3 *iface, IDiscRecorder2 *recorder)
+{
+    if (!recorder) return E_POINTER;
+    return E_NOTIMPL;   /* issue 5 */
+}
+
+static HRESULT WINAPI fsimage_ChooseImageDefaultsForMediaType(IFileSystemImage3 *iface, IMAPI_MEDIA_PHYSICAL_TYPE value)
+{
+    return E_NOTIMPL;   /* issue 5 */
+}
+
+static HRESULT WINAPI fsimage_put_ISO9660InterchangeLevel(IFileSystemImage3 *iface, LONG value)
+{
+    fsimage *img = impl_from_IFileSystemImage3(iface);
+    if (value < 1 || value > 3) return fsi_error(IMAPI_E_INVALID_PARAM, &IID_IFileSystemImage, L"newVal", NULL);
+    EnterCriticalSection(&img->cs);
+    img->iso_level = value;
+    LeaveCriticalSection(&img->cs);
+    return S_OK;
+}
+
+static HRESULT WINAPI fsimage_get_ISO9660InterchangeLevel(IFileSystemImage3 *iface, LONG *value)
+{
+    if (!value) return E_POINTER;
+    *value = impl_from_IFileSystemImage3(iface)->iso_level;
+    return S_OK;
+}
+
+static HRESULT WINAPI fsimage_get_ISO9660InterchangeLevelsSupported(IFileSystemImage3 *iface, SAFEARRAY **value)
+{
+    if (!value) return E_POINTER;
+    return variant_array(VT_UI4, iso_levels, ARRAY_SIZE(iso_levels), value);
+}
+
+static HRESULT WINAPI fsimage_CreateResultImage(IFileSystemImage3 *iface, IFileSystemImageResult **result)
+{
+    fsimage *img = impl_from_IFileSystemImage3(iface);
+    fsi_plan_opts o;
+    fsi_plan *plan;
+    fsi_err err;
+    WCHAR defname[16];
+    fsi_status st;
+    HRESULT hr;
+
+    if (!result) return E_POINTER;
+    *result = NULL;
+    EnterCriticalSection(&img->cs);
+    plan_opts(img, &o, defname);
+    if (!o.fs) {
+        LeaveCriticalSection(&img->cs);
+        return fsi_error(IMAPI_E_NO_OUTPUT, &IID_IFileSystemImage, NULL, NULL);
+    }
+    st = fsi_plan_build(img->tree, &o, &plan, &err);
+    LeaveCriticalSection(&img->cs);
+    if (st != FSI_OK) return fsi_error_from_engine(&err, &IID_IFileSystemImage);
+    hr = fsiresult_create(plan, result);
+    fsi_plan_unref(plan);
+    return hr;
+}
+
+static HRESULT WINAPI fsimage_Exists(IFileSystemImage3 *iface, BSTR path, FsiItemType *type)
+{
+    fsimage *img = impl_from_IFileSystemImage3(iface);
+    fsi_node *node;
+    if (!type) return E_POINTER;
+    if (!path) return fsi_error(IMAPI_E_INVALID_PARAM, &IID_IFileSystemImage, L"fullPath", NULL);
+    EnterCriticalSection(&img->cs);
+    if (fsi_dir_walk(fsi_image_root(img->tree), path, SysStringLen(path), &node) != FSI_OK)
+        *type = FsiItemNotFound;
+    else
+        *type = fsi_node_is_dir(node) ? FsiItemDirectory : FsiItemFile;
+    LeaveCriticalSection(&img->cs);
+    return S_OK;
+}
+
+static HRESULT WINAPI fsimage_CalculateDiscIdentifier(IFileSystemImage3 *iface, BSTR *id)
+{
+    if (!id) return E_POINTER;
+    *id = NULL;
+    return fsi_error(IMAPI_E_MULTISESSION_NOT_SET, &IID_IFileSystemImage, NULL, NULL);
+}
+
+static HRESULT WINAPI fsimage_IdentifyFileSystemsOnDisc(IFileSystemImage3 *iface, IDiscRecorder2 *recorder, FsiFileSystems *fs)
+{
+    if (!recorder || !fs) return E_POINTER;
+    return E_NOTIMPL;   /* issue 8 */
+}
+
+static HRESULT WINAPI fsimage_GetDefaultFileSystemForImport(IFileSystemImage3 *iface, FsiFileSystems fs, FsiFileSystems *def)
+{
+    if (!def) return E_POINTER;
+    if (fs & FsiFileSystemUDF) *def = FsiFileSystemUDF;
+    else if (fs & FsiFileSystemJoliet) *def = FsiFileSystemJoliet;
+    else if (fs & FsiFileSystemISO9660) *def = FsiFileSystemISO9660;
+    else *def = FsiFileSystemNone;
+    return S_OK;
+}
+
+static HRESULT WINAPI fsimage_ImportFileSystem(IFileSystemImage3 *iface, FsiFileSystems *imported)
+{
+    if (!imported) return E_POINTER;
+    *imported = FsiFileSystemNone;
+    return fsi_error(IMAPI_E_MULTISESSION_NOT_SET, &IID_IFileSystemImage, NULL, NULL);
+}
+
+static HRESULT WINAPI fsimage_ImportSpecificFileSystem(IFileSystemImage3 *iface, FsiFileSystems fs)
+{
+    return fsi_error(IMAPI_E_MULTISESSION_NOT_SET, &IID_IFileSystemImage, NULL, NULL);
+}
+
+static HRESULT WINAPI fsimage_RollbackToChangePoint(IFileSystemImage3 *iface, LONG cp)
+{
+    return E_NOTIMPL;   /* issue 5 */
+}
+
+static HRESULT WINAPI fsimage_LockInChangePoint(IFileSystemImage3 *iface)
+{
+    return E_NOTIMPL;   /* issue 5 */
+}
+
+static HRESULT WINAPI fsimage_CreateDirectoryItem(IFileSystemImage3 *iface, BSTR name, IFsiDirectoryItem **item)
+{
+    fsimage *img = impl_from_IFileSystemImage3(iface);
+    fsi_node *node;
+    fsi_status st;
+    HRESULT hr;
+    if (!item) return E_POINTER;
+    *item = NULL;
+    st = fsi_node_new_dir(name, SysStringLen(name), &node);
+    if (st != FSI_OK) return fsi_error(fsi_hresult_from_status(st), &IID_IFileSystemImage, name ? name : L"", NULL);
+    hr = fsiitem_create(img, node, &IID_IFsiDirectoryItem, (void **)item);
+    fsi_node_unref(node);
+    return hr;
+}
+
+static HRESULT WINAPI fsimage_CreateFileItem(IFileSystemImage3 *iface, BSTR name, IFsiFileItem **item)
+{
+    fsimage *img = impl_from_IFileSystemImage3(iface);
+    fsi_node *node;
+    fsi_status st;
+    HRESULT hr;
+    if (!item) return E_POINTER;
+    *item = NULL;
+    st = fsi_node_new_file(name, SysStringLen(name), 0, NULL, &node);
+    if (st != FSI_OK) return fsi_error(fsi_hresult_from_status(st), &IID_IFileSystemImage, name ? name : L"", NULL);
+    hr = fsiitem_create(img, node, &IID_IFsiFileItem, (void **)item);
+    fsi_node_unref(node);
+    return hr;
+}
+
+static HRESULT volume_name_for(fsimage *img, unsigned fs, BSTR *value)
+{
+    WCHAR buf[64];
+    const WCHAR *name;
+    size_t len, n = 0;
+    if (!value) return E_POINTER;
+    EnterCriticalSection(&img->cs);
+    name = img->volume_name ? img->volume_name : L"";
+    len = lstrlenW(name);
+    /* The same mapping the layout applies (ISO 9660: d-characters, 32; Joliet: 16; UDF: 30). */
+    for (size_t i = 0; i < len && n < (fs == FSI_FS_ISO9660 ? 32u : fs == FSI_FS_JOLIET ? 16u : 30u); i++) {
+        WCHAR c = name[i];
+        if (fs == FSI_FS_ISO9660) {
+            if (c >= 'a' && c <= 'z') c -= 32;
+            if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')) c = '_';
+        } else if (fs == FSI_FS_JOLIET && (c == '*' || c == '/' || c == ':' || c == ';' || c == '?' || c == '\\'))
+            c = '_';
+        buf[n++] = c;
+    }
+    buf[n] = 0;
+    LeaveCriticalSection(&img->cs);
+    *value = SysAllocString(buf);
+    return *value ? S_OK : E_OUTOFMEMORY;
+}
+
+static HRESULT WINAPI fsimage_get_VolumeNameUDF(IFileSystemImage3 *iface, BSTR *value)
+{
+    return volume_name_for(impl_from_IFileSystemImage3(iface), FSI_FS_UDF, value);
+}
+
+static HRESULT WINAPI fsimage_get_VolumeNameJoliet(IFileSystemImage3 *iface, BSTR *value)
+{
+    return volume_name_for(impl_from_IFileSystemImage3(iface), FSI_FS_JOLIET, value);
+}
+
+static HRESULT WINAPI fsimage_get_VolumeNameISO9660(IFileSystemImage3 *iface, BSTR *value)
+{
+    return volume_name_for(impl_from_IFileSystemImage3(iface), FSI_FS_ISO9660, value);
+}
+
+static HRESULT WINAPI fsimage_get_StageFiles(IFileSystemImage3 *iface, VARIANT_BOOL *value)
+{
+    if (!value) return E_POINTER;
+    *value = impl_from_IFileSystemImage3(iface)->stage;
+    return S_OK;
+}
+
+static HRESULT WINAPI fsimage_put_StageFiles(IFileSystemImage3 *iface, VARIANT_BOOL value)
+{
+    impl_from_IFileSystemImage3(iface)->stage = value ? VARIANT_TRUE : VARIANT_FALSE;
+    return S_OK;
+}
+
+static HRESULT WINAPI fsimage_get_MultisessionInterfaces(IFileSystemImage3 *iface, SAFEARRAY **value)
+{
+    if (!value) return E_POINTER;
+    *value = NULL;
+    return fsi_error(IMAPI_E_MULTISESSION_NOT_SET, &IID_IFileSystemImage, NULL, NULL);
+}
+
+static HRESULT WINAPI fsimage_put_MultisessionInterfaces(IFileSystemImage3 *iface, SAFEARRAY *value)
+{
+    if (!value) return E_POINTER;
+    return E_NOTIMPL;   /* issue 8 */
+}
+
+static HRESULT WINAPI fsimage_get_BootImageOptionsArray(IFileSystemImage3 *iface, SAFEARRAY **value)
+{
+    if (!value) return E_POINTER;
+    *value = NULL;
+    return E_NOTIMPL;   /* issue 7 */
+}
+
+static HRESULT WINAPI fsimage_put_BootImageOptionsArray(IFileSystemImage3 *iface, SAFEARRAY *value)
+{
+    return E_NOTIMPL;   /* issue 7 */
+}
+
+static HRESULT WINAPI fsimage_get_CreateRedundantUdfMetadataFiles(IFileSystemImage3 *iface, VARIANT_BOOL *value)
+{
+    if (!value) return E_POINTER;
+    *value = impl_from_IFileSystemImage3(iface)->redundant_udf;
+    return S_OK;
+}
+
+static HRESULT WINAPI fsimage_put_CreateRedundantUdfMetadataFiles(IFileSystemImage3 *iface, VARIANT_BOOL value)
+{
+    fsimage *img = impl_from_IFileSystemImage3(iface);
+    img->redundant_udf = value ? VARIANT_TRUE : VARIANT_FALSE;
+    /* Meaningful only for UDF 2.50 and later. */
+    if (!(img->fs & FsiFileSystemUDF) || img->udf_revision < 0x250) return IMAPI_S_IMAGE_FEATURE_NOT_SUPPORTED;
+    return S_OK;
+}
+
+static HRESULT WINAPI fsimage_ProbeSpecificFileSystem(IFileSystemImage3 *iface, FsiFileSystems fs, VARIANT_BOOL *appendable)
+{
+    if (!appendable) return E_POINTER;
+    *appendable = VARIANT_FALSE;
+    return fsi_error(IMAPI_E_MULTISESSION_NOT_SET, &IID_IFileSystemImage, NULL, NULL);
+}
+
+static const IFileSystemImage3Vtbl fsimage_vtbl = {
+    fsimage_QueryInterface,
+    fsimage_AddRef,
+    fsimage_Release,
+    fsimage_GetTypeInfoCount,
+    fsimage_GetTypeInfo,
+    fsimage_GetIDsOfNames,
+    fsimage_Invoke,
+    fsimage_get_Root,
+    fsimage_get_SessionStartBlock,
+    fsimage_put_SessionStartBlock,
+    fsimage_get_FreeMediaBlocks,
+    fsimage_put_FreeMediaBlocks,
+    fsimage_SetMaxMediaBlocksFromDevice,
+    fsimage_get_UsedBlocks,
+    fsimage_get_VolumeName,
+    fsimage_put_VolumeName,
+    fsimage_get_ImportedVolumeName,
+    fsimage_get_BootImageOptions,
+    fsimage_put_BootImageOptions,
+    fsimage_get_FileCount,
+    fsimage_get_DirectoryCount,
+    fsimage_get_WorkingDirectory,
+    fsimage_put_WorkingDirectory,
+    fsimage_get_ChangePoint,
+    fsimage_get_StrictFileSystemCompliance,
+    fsimage_put_StrictFileSystemCompliance,
+    fsimage_get_UseRestrictedCharacterSet,
+    fsimage_put_UseRestrictedCharacterSet,
+    fsimage_get_FileSystemsToCreate,
+    fsimage_put_FileSystemsToCreate,
+    fsimage_get_FileSystemsSupported,
+    fsimage_put_UDFRevision,
+    fsimage_get_UDFRevision,
+    fsimage_get_UDFRevisionsSupported,
+    fsimage_ChooseImageDefaults,
+    fsimage_ChooseImageDefaultsForMediaType,
+    fsimage_put_ISO9660InterchangeLevel,
+    fsimage_get_ISO9660InterchangeLevel,
+    fsimage_get_ISO9660InterchangeLevelsSupported,
+    fsimage_CreateResultImage,
+    fsimage_Exists,
+    fsimage_CalculateDiscIdentifier,
+    fsimage_IdentifyFileSystemsOnDisc,
+    fsimage_GetDefaultFileSystemForImport,
+    fsimage_ImportFileSystem,
+    fsimage_ImportSpecificFileSystem,
+    fsimage_RollbackToChangePoint,
+    fsimage_LockInChangePoint,
+    fsimage_CreateDirectoryItem,
+    fsimage_CreateFileItem,
+    fsimage_get_VolumeNameUDF,
+    fsimage_get_VolumeNameJoliet,
+    fsimage_get_VolumeNameISO9660,
+    fsimage_get_StageFiles,
+    fsimage_put_StageFiles,
+    fsimage_get_MultisessionInterfaces,
+    fsimage_put_MultisessionInterfaces,
+    fsimage_get_BootImageOptionsArray,
+    fsimage_put_BootImageOptionsArray,
+    fsimage_get_CreateRedundantUdfMetadataFiles,
+    fsimage_put_CreateRedundantUdfMetadataFiles,
+    fsimage_ProbeSpecificFileSystem,
+};
+
+HRESULT fsimage_create(IUnknown *outer, REFIID riid, void **ppv)
+{
+    fsimage *img = calloc(1, sizeof(*img));
+    WCHAR temp[MAX_PATH + 1];
+    HRESULT hr;
+
+    if (!img) return E_OUTOFMEMORY;
+    if (!(img->tree = fsi_image_new())) {
+        free(img);
+        return E_OUTOFMEMORY;
+    }
+    img->IFileSystemImage3_iface.lpVtbl = &fsimage_vtbl;
+    fsi_error_support_init(&img->sei, (IUnknown *)&img->IFileSystemImage3_iface, fsimage_error_iids);
+    img->refs = 1;
+    InitializeCriticalSection(&img->cs);
+    img->free_media_blocks = DEFAULT_FREE_MEDIA_BLOCKS;
+    img->fs = FsiFileSystemISO9660 | FsiFileSystemJoliet;
+    img->udf_revision = 0x102;
+    img->iso_level = 2;
+    img->strict = VARIANT_FALSE;
+    img->restricted = VARIANT_FALSE;
+    img->stage = VARIANT_FALSE;
+    img->redundant_udf = VARIANT_TRUE;
+    if (!GetTempPathW(ARRAY_SIZE(temp), temp)) lstrcpyW(temp, L"C:\\");
+    img->working_dir = SysAllocString(temp);
+    fsi_lock_module();
+    hr = IFileSystemImage3_QueryInterface(&img->IFileSystemImage3_iface, riid, ppv);
+    IFileSystemImage3_Release(&img->IFileSystemImage3_iface);
+    return hr;
+}
