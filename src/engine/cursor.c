@@ -1,0 +1,207 @@
+/*
+ * Sector stream: image bytes at any offset from a plan. Metadata comes from the rendered blocks,
+ * file data straight from the sources (into the caller's buffer), gaps and file tails are zero.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "fsi_internal.h"
+
+#define PROGRESS_STEP 512u
+
+struct fsi_cursor {
+    fsi_plan *plan;
+    size_t open_idx;                /* file whose source is open, or SIZE_MAX */
+    void *handle;
+    size_t last_idx;                /* last file looked up (sequential reads skip the search) */
+    fsi_progress_fn progress;
+    void *progress_ctx;
+    size_t prog_idx;                /* file the progress state is about, or SIZE_MAX */
+    uint32_t prog_last;             /* blocks last reported */
+};
+
+fsi_cursor *fsi_cursor_new(fsi_plan *p)
+{
+    if (!p)
+        return NULL;
+    fsi_cursor *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    fsi_plan_ref(p);
+    c->plan = p;
+    c->open_idx = SIZE_MAX;
+    c->prog_idx = SIZE_MAX;
+    return c;
+}
+
+static void close_source(fsi_cursor *c)
+{
+    if (c->open_idx == SIZE_MAX)
+        return;
+    fsi_source *s = c->plan->files[c->open_idx].src;
+    s->ops->close(s, c->handle);
+    c->open_idx = SIZE_MAX;
+    c->handle = NULL;
+}
+
+void fsi_cursor_free(fsi_cursor *c)
+{
+    if (!c)
+        return;
+    close_source(c);
+    fsi_plan_unref(c->plan);
+    free(c);
+}
+
+void fsi_cursor_set_progress(fsi_cursor *c, fsi_progress_fn fn, void *ctx)
+{
+    if (!c)
+        return;
+    c->progress = fn;
+    c->progress_ctx = ctx;
+}
+
+/* File whose blocks contain relative block blk (blk >= data_start, < total). */
+static size_t find_file(fsi_cursor *c, uint64_t blk)
+{
+    const fsi_plan *p = c->plan;
+    size_t i = c->last_idx;
+    if (i < p->nfiles && blk >= p->files[i].first_block && blk < (uint64_t)p->files[i].first_block + p->files[i].blocks)
+        return i;
+    if (i + 1 < p->nfiles && blk >= p->files[i + 1].first_block &&
+        blk < (uint64_t)p->files[i + 1].first_block + p->files[i + 1].blocks)
+        return c->last_idx = i + 1;
+    size_t lo = 0, hi = p->nfiles;          /* last file with first_block <= blk */
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (p->files[mid].first_block <= blk)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return c->last_idx = lo;
+}
+
+static void report(fsi_cursor *c, size_t idx, uint32_t copied)
+{
+    const fsi_plan_file *f = &c->plan->files[idx];
+    c->prog_idx = idx;
+    c->prog_last = copied;
+    if (c->progress)
+        c->progress(c->progress_ctx, &c->plan->ext[1 + idx], copied, f->blocks);
+}
+
+static fsi_status file_error(fsi_cursor *c, size_t idx, fsi_status st, uint64_t expected, uint64_t found,
+                             fsi_err *err)
+{
+    const fsi_extent_info *e = &c->plan->ext[1 + idx];
+    close_source(c);
+    fsi_err_set_path(err, st, 0, e->path, e->path_len);
+    if (err) {
+        err->expected = expected;
+        err->found = found;
+    }
+    return st;
+}
+
+/* Read exactly n bytes of file idx at byte offset foff into dst. room > n means dst[n] may be used
+ * as scratch (it is overwritten by the caller afterwards). */
+static fsi_status read_file(fsi_cursor *c, size_t idx, uint64_t foff, uint8_t *dst, size_t n, size_t room,
+                            fsi_err *err)
+{
+    const fsi_plan_file *f = &c->plan->files[idx];
+    fsi_source *s = f->src;
+    if (c->open_idx != idx) {
+        close_source(c);
+        fsi_status st = s->ops->open(s, &c->handle);
+        if (st != FSI_OK)
+            return file_error(c, idx, st == FSI_E_NOMEM ? st : FSI_E_READ, 0, 0, err);
+        c->open_idx = idx;
+        if (foff == 0 || c->prog_idx != idx)
+            report(c, idx, 0);
+    }
+    int at_end = foff + n == f->size;
+    size_t want = n, done = 0;
+    uint8_t extra = 0;
+    if (at_end && room > n)
+        want = n + 1;                       /* detect a source longer than recorded for free */
+    while (done < want) {
+        size_t got = 0;
+        fsi_status st = s->ops->read(s, c->handle, foff + done, dst + done, want - done, &got);
+        if (st != FSI_OK)
+            return file_error(c, idx, st == FSI_E_NOMEM ? st : FSI_E_READ, 0, 0, err);
+        if (got == 0)
+            break;
+        done += got;
+    }
+    if (done < n)
+        return file_error(c, idx, FSI_E_INCONSISTENT, f->size, foff + done, err);
+    if (at_end) {
+        if (want == n) {
+            size_t got = 0;
+            fsi_status st = s->ops->read(s, c->handle, f->size, &extra, 1, &got);
+            if (st != FSI_OK)
+                return file_error(c, idx, FSI_E_READ, 0, 0, err);
+            done += got;
+        }
+        if (done > n)   /* only "at least one byte more" is known */
+            return file_error(c, idx, FSI_E_INCONSISTENT, f->size, f->size + 1, err);
+    }
+    uint64_t pos = foff + n;
+    uint32_t copied = at_end ? f->blocks : (uint32_t)(pos / FSI_BLOCK_SIZE);
+    if (c->prog_idx != idx)
+        report(c, idx, 0);
+    if (at_end) {
+        if (c->prog_last != f->blocks)
+            report(c, idx, f->blocks);
+        close_source(c);            /* its last byte has been read */
+    } else if (copied / PROGRESS_STEP > c->prog_last / PROGRESS_STEP) {
+        report(c, idx, copied);
+    }
+    return FSI_OK;
+}
+
+fsi_status fsi_cursor_read(fsi_cursor *c, uint64_t off, void *buf, size_t len, fsi_err *err)
+{
+    fsi_err_clear(err);
+    if (!c || (!buf && len))
+        return FSI_E_INVALID_PARAM;
+    const fsi_plan *p = c->plan;
+    uint64_t total = (uint64_t)p->total_blocks * FSI_BLOCK_SIZE;
+    if (off > total || len > total - off) {
+        if (err)
+            err->code = FSI_E_RANGE;
+        return FSI_E_RANGE;
+    }
+    uint8_t *out = buf;
+    const uint64_t sys_end = 16 * (uint64_t)FSI_BLOCK_SIZE;
+    const uint64_t meta_end = (uint64_t)p->data_start * FSI_BLOCK_SIZE;
+    while (len) {
+        size_t n;
+        if (off < sys_end) {
+            n = (size_t)(sys_end - off < len ? sys_end - off : len);
+            memset(out, 0, n);
+        } else if (off < meta_end) {
+            n = (size_t)(meta_end - off < len ? meta_end - off : len);
+            memcpy(out, p->meta + (off - sys_end), n);
+        } else {
+            size_t idx = find_file(c, off / FSI_BLOCK_SIZE);
+            const fsi_plan_file *f = &p->files[idx];
+            uint64_t fstart = (uint64_t)f->first_block * FSI_BLOCK_SIZE;
+            uint64_t dend = fstart + f->size;
+            uint64_t bend = fstart + (uint64_t)f->blocks * FSI_BLOCK_SIZE;
+            if (off < dend) {
+                n = (size_t)(dend - off < len ? dend - off : len);
+                fsi_status st = read_file(c, idx, off - fstart, out, n, len, err);
+                if (st != FSI_OK)
+                    return st;
+            } else {
+                n = (size_t)(bend - off < len ? bend - off : len);
+                memset(out, 0, n);
+            }
+        }
+        out += n;
+        off += n;
+        len -= n;
+    }
+    return FSI_OK;
+}

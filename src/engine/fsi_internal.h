@@ -1,0 +1,189 @@
+/*
+ * imapi2fs layout engine: private declarations shared by the engine's translation units (and by the
+ * engine's white-box tests, which include this header).
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#ifndef FSI_INTERNAL_H
+#define FSI_INTERNAL_H
+
+#include "fsi/engine.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define FSI_NAME_MAX 255u
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Tree                                                                                             */
+
+struct fsi_node {
+    int32_t refs;                   /* atomic */
+    uint8_t is_dir, hidden, is_root;
+    uint16_t name_len;
+    uint32_t hash;                  /* fsi_name_hash(name) */
+    fsi_node *parent;               /* not owning; NULL when detached / root */
+    size_t slot;                    /* index in parent's kids[] */
+    fsi_times times;
+    union {
+        struct {
+            uint64_t size;
+            fsi_source *src;        /* owned reference or NULL */
+        } f;
+        struct {
+            fsi_node **kids;        /* insertion order; NULL entries are holes left by detach */
+            size_t nkids;           /* used slots, holes included */
+            size_t kcap, holes;
+            fsi_node **tab;         /* open addressing (linear probing) hash of the children */
+            size_t tcap, tcount;
+            uint64_t sub_files;     /* files in the subtree below this directory */
+            uint64_t sub_dirs;      /* directories in the subtree, this one excluded */
+        } d;
+    } u;
+    uint16_t name[];
+};
+
+struct fsi_image {
+    fsi_node *root;
+};
+
+uint32_t fsi_name_hash(const uint16_t *s, size_t n);
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Byte order helpers (ECMA-119 7.2 / 7.3)                                                          */
+
+static inline void fsi_put_le16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
+static inline void fsi_put_be16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
+static inline void fsi_put_le32(uint8_t *p, uint32_t v)
+{ p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); p[2] = (uint8_t)(v >> 16); p[3] = (uint8_t)(v >> 24); }
+static inline void fsi_put_be32(uint8_t *p, uint32_t v)
+{ p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16); p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v; }
+/* 7.2.3 / 7.3.3: both-byte orders, little-endian first. */
+static inline void fsi_put_both16(uint8_t *p, uint16_t v) { fsi_put_le16(p, v); fsi_put_be16(p + 2, v); }
+static inline void fsi_put_both32(uint8_t *p, uint32_t v) { fsi_put_le32(p, v); fsi_put_be32(p + 4, v); }
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Growable UTF-16 pool                                                                             */
+
+typedef struct fsi_u16pool {
+    uint16_t *p;
+    size_t len, cap;
+} fsi_u16pool;
+
+int fsi_pool_reserve(fsi_u16pool *pool, size_t extra);     /* 0 on out of memory */
+void fsi_pool_free(fsi_u16pool *pool);
+
+/* Generic stable merge sort of uint32_t keys with a context comparator. 0 on out of memory. */
+typedef int (*fsi_cmp_fn)(void *ctx, uint32_t a, uint32_t b);
+int fsi_sort_u32(uint32_t *a, size_t n, fsi_cmp_fn cmp, void *ctx);
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Name mapping (names.c)                                                                           */
+
+/* A mapped name inside a pool: len units without ";1"; name_len = units before the extension
+ * separator (ISO files: the '.' is always present at name_len; Joliet files: at name_len when
+ * name_len < len; directories: name_len == len). */
+typedef struct fsi_mapped {
+    uint32_t off;
+    uint16_t len;
+    uint16_t name_len;
+} fsi_mapped;
+
+#define FSI_ISO_L1_NAME 8u
+#define FSI_ISO_L1_EXT 3u
+#define FSI_ISO_L2_FILE 30u           /* name + '.' + extension */
+#define FSI_ISO_L2_DIR 31u
+#define FSI_JOLIET_MAX 64u
+
+/* Map the names of the n children kids[] of one directory for fs (FSI_FS_ISO9660 or FSI_FS_JOLIET)
+ * at ISO level (1..3; ignored for Joliet), made unique within the directory (~N rule, resolved in
+ * the ISO 9.3 order of the original names). Names are appended to pool; out[i] describes kids[i].
+ * FSI_E_NO_UNIQUE_NAME: *bad = index of the child that could not get a name. */
+fsi_status fsi_map_children(fsi_node *const *kids, size_t n, unsigned fs, int level,
+                            fsi_u16pool *pool, fsi_mapped *out, size_t *bad);
+
+/* ECMA-119 9.3 comparison of two identifiers split as name part [0, name_len) and extension part
+ * (name_len + 1, len) (empty when name_len >= len): shorter part padded with 0x20. Ties: shorter
+ * whole identifier first, then raw unit order. */
+int fsi_ident_cmp(const uint16_t *a, size_t alen, size_t aname, const uint16_t *b, size_t blen,
+                  size_t bname);
+
+/* Volume identifiers: ISO (d-characters, 32 bytes, space padded) / Joliet (16 UCS-2 BE units). */
+void fsi_volume_id_iso(const uint16_t *name, size_t len, uint8_t out[32]);
+void fsi_volume_id_joliet(const uint16_t *name, size_t len, uint8_t out[32]);
+
+/* ---------------------------------------------------------------------------------------------- */
+/* ECMA-119 structures (iso9660.c)                                                                  */
+
+#define FSI_DIRREC_FIXED 33u
+
+/* Length of a directory record with a len_fi byte identifier (9.1: padded to even length). */
+static inline size_t fsi_dirrec_len(size_t len_fi) { return FSI_DIRREC_FIXED + len_fi + !(len_fi & 1); }
+/* Length of a path table record (9.4). */
+static inline size_t fsi_pathrec_len(size_t len_di) { return 8 + len_di + (len_di & 1); }
+/* Position at which a record of length reclen starting at or after pos goes: records never straddle
+ * a block boundary (6.8.1.1). */
+static inline uint64_t fsi_dirrec_place(uint64_t pos, size_t reclen)
+{
+    uint64_t in = pos % FSI_BLOCK_SIZE;
+    if (in + reclen > FSI_BLOCK_SIZE)
+        pos += FSI_BLOCK_SIZE - in;
+    return pos;
+}
+
+/* 9.1.5: 7-byte recording date, UTC, offset 0. Years before 1900 / after 2155 are clamped. */
+void fsi_put_date7(uint8_t *p, fsi_time t);
+/* 8.4.26.1: 17-byte "YYYYMMDDHHMMSScc" + offset 0. */
+void fsi_put_date17(uint8_t *p, fsi_time t);
+/* Civil UTC date of t (clamped to year 1..9999). */
+void fsi_time_civil(fsi_time t, int *year, int *mon, int *day, int *hour, int *min, int *sec, int *cs);
+
+/* Write one directory record at p; returns its length. flags: 0x01 hidden, 0x02 directory,
+ * 0x80 not final extent. */
+size_t fsi_write_dirrec(uint8_t *p, uint32_t lba, uint32_t size, fsi_time t, uint8_t flags,
+                        const uint8_t *id, size_t len_fi);
+/* Write one path table record; msb != 0 for a type M table. Returns its length. */
+size_t fsi_write_pathrec(uint8_t *p, int msb, uint32_t lba, uint16_t parent, const uint8_t *id,
+                         size_t len_di);
+
+typedef struct fsi_vd_info {
+    int joliet;                     /* 0: primary (type 1), 1: Joliet supplementary (type 2) */
+    const uint8_t *volume_id;       /* 32 bytes ready to copy */
+    uint32_t volume_space;          /* blocks */
+    uint32_t path_table_size;
+    uint32_t path_l, path_m;        /* absolute LBAs */
+    uint32_t root_lba, root_size;
+    fsi_time root_time;
+    fsi_time creation;
+} fsi_vd_info;
+void fsi_write_vd(uint8_t *block, const fsi_vd_info *vi);
+void fsi_write_vd_terminator(uint8_t *block);
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Plan                                                                                             */
+
+typedef struct fsi_plan_file {
+    fsi_source *src;                /* owned reference */
+    uint64_t size;
+    uint32_t first_block;           /* relative to session start */
+    uint32_t blocks;
+} fsi_plan_file;
+
+struct fsi_plan {
+    int32_t refs;
+    uint32_t session_start;
+    uint32_t total_blocks;          /* relative */
+    uint32_t data_start;            /* first relative block after the metadata */
+    uint8_t *meta;                  /* blocks 16 .. data_start-1 rendered */
+    size_t nfiles;
+    fsi_plan_file *files;           /* sorted by first_block */
+    size_t next;
+    fsi_extent_info *ext;           /* ext[0]: metadata, ext[1 + i]: files[i] */
+    uint16_t *paths;
+};
+
+void fsi_err_clear(fsi_err *err);
+void fsi_err_set(fsi_err *err, fsi_status code, unsigned fs, const fsi_node *n);
+void fsi_err_set_path(fsi_err *err, fsi_status code, unsigned fs, const uint16_t *path, size_t len);
+
+#endif

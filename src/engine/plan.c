@@ -1,0 +1,713 @@
+/*
+ * Layout planning: snapshot the tree, map names, order directories (ECMA-119 6.9.1 / 9.3), assign
+ * every block of the image and render all metadata into memory.
+ *
+ * Image layout (relative blocks, every LBA written is session_start + relative block):
+ *   0..15            system area (zero)
+ *   16               primary volume descriptor (always: readers need it; it holds the ISO tree)
+ *   17               Joliet supplementary volume descriptor (if Joliet)
+ *   next             volume descriptor set terminator
+ *   path tables      ISO L, ISO M, Joliet L, Joliet M, each from a block boundary
+ *   directories      all ISO directories in path table order, then all Joliet directories
+ *   file data        files in depth-first order of the ISO-sorted tree, each from a block boundary;
+ *                    ISO and Joliet records of a file share its extent. Empty files have none.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "fsi_internal.h"
+
+#define PART_BYTES UINT64_C(0xFFFFF800)     /* multi-extent part size (level 3) */
+#define PART_BLOCKS (uint32_t)(PART_BYTES / FSI_BLOCK_SIZE)
+#define NONE UINT32_MAX
+
+typedef struct pitem {
+    const fsi_node *node;
+    uint32_t parent;
+    uint32_t first, nkids;          /* dirs: children [first, first + nkids) in ISO order */
+    uint32_t jfirst;                /* dirs: children in Joliet order at jorder[jfirst...] */
+    uint32_t iso_off, jol_off;      /* mapped names in the pools */
+    uint16_t iso_len, iso_nlen, jol_len, jol_nlen;
+    uint32_t level;                 /* dirs: root = 1 */
+    uint32_t plen;                  /* dirs: ISO path length */
+    uint32_t iso_num, jol_num;      /* dirs: path table directory numbers */
+    uint32_t iso_lba, jol_lba;      /* dirs: relative blocks */
+    uint32_t iso_size, jol_size;    /* dirs: bytes */
+    uint32_t file;                  /* files with data: index in files[]; NONE otherwise */
+} pitem;
+
+typedef struct builder {
+    const fsi_plan_opts *o;
+    int iso_sel, jol_sel;
+    int level;
+    fsi_err *err;
+    pitem *it;
+    size_t n, cap;
+    uint32_t *jorder;
+    size_t njo;
+    uint32_t *idirs, *jdirs;
+    size_t ndirs;
+    fsi_u16pool ipool, jpool;
+    size_t nfiles;                  /* files with data */
+    /* per-directory scratch */
+    fsi_node **k;
+    fsi_mapped *mi, *mj;
+    uint32_t *idx;
+    size_t kcap;
+} builder;
+
+static const uint16_t META_DESC[] = { 'F', 'i', 'l', 'e', ' ', 's', 'y', 's', 't', 'e', 'm', ' ',
+                                      'm', 'e', 't', 'a', 'd', 'a', 't', 'a' };
+
+static unsigned main_fs(const builder *b) { return b->iso_sel ? FSI_FS_ISO9660 : FSI_FS_JOLIET; }
+
+static uint64_t file_parts(const builder *b, uint64_t size)
+{
+    if (b->level == 3 && size > UINT32_MAX)
+        return (size + PART_BYTES - 1) / PART_BYTES;
+    return 1;
+}
+
+static uint64_t blocks_of(uint64_t bytes) { return (bytes + FSI_BLOCK_SIZE - 1) / FSI_BLOCK_SIZE; }
+
+typedef struct sort_ctx {
+    const uint16_t *pool;
+    const fsi_mapped *m;            /* by scratch index */
+    const pitem *it;                /* by item index (Joliet sort) */
+} sort_ctx;
+
+static int iso_cmp(void *ctx, uint32_t a, uint32_t b)
+{
+    const sort_ctx *c = ctx;
+    const fsi_mapped *x = &c->m[a], *y = &c->m[b];
+    return fsi_ident_cmp(c->pool + x->off, x->len, x->name_len, c->pool + y->off, y->len, y->name_len);
+}
+
+static int jol_cmp(void *ctx, uint32_t a, uint32_t b)
+{
+    const sort_ctx *c = ctx;
+    const pitem *x = &c->it[a], *y = &c->it[b];
+    return fsi_ident_cmp(c->pool + x->jol_off, x->jol_len, x->jol_nlen, c->pool + y->jol_off, y->jol_len,
+                         y->jol_nlen);
+}
+
+static fsi_status fail(builder *b, fsi_status st, unsigned fs, const fsi_node *n)
+{
+    fsi_err_set(b->err, st, fs, n);
+    return st;
+}
+
+static int scratch(builder *b, size_t k)
+{
+    if (k <= b->kcap)
+        return 1;
+    size_t c = b->kcap ? b->kcap : 64;
+    while (c < k)
+        c *= 2;
+    fsi_node **nk = realloc(b->k, c * sizeof *nk);
+    if (nk)
+        b->k = nk;
+    fsi_mapped *nmi = realloc(b->mi, c * sizeof *nmi);
+    if (nmi)
+        b->mi = nmi;
+    fsi_mapped *nmj = realloc(b->mj, c * sizeof *nmj);
+    if (nmj)
+        b->mj = nmj;
+    uint32_t *ni = realloc(b->idx, c * sizeof *ni);
+    if (ni)
+        b->idx = ni;
+    if (!nk || !nmi || !nmj || !ni)
+        return 0;
+    b->kcap = c;
+    return 1;
+}
+
+/* Phase A: breadth-first snapshot. Appending each directory's children in ISO order while visiting
+ * items in index order yields the directories in ISO path table order (6.9.1: by level, then parent
+ * number, then identifier). */
+static fsi_status collect(builder *b, const fsi_node *root)
+{
+    b->cap = 1024;
+    b->it = malloc(b->cap * sizeof *b->it);
+    if (!b->it)
+        return FSI_E_NOMEM;
+    memset(&b->it[0], 0, sizeof b->it[0]);
+    b->it[0].node = root;
+    b->it[0].level = 1;
+    b->it[0].file = NONE;
+    b->n = 1;
+    unsigned mfs = main_fs(b);
+    for (size_t h = 0; h < b->n; h++) {
+        const fsi_node *d = b->it[h].node;
+        if (!d->is_dir)
+            continue;
+        size_t k = 0;
+        if (!scratch(b, d->u.d.nkids))
+            return FSI_E_NOMEM;
+        for (size_t i = 0; i < d->u.d.nkids; i++)
+            if (d->u.d.kids[i])
+                b->k[k++] = d->u.d.kids[i];
+        b->it[h].first = (uint32_t)b->n;
+        b->it[h].nkids = (uint32_t)k;
+        b->it[h].jfirst = (uint32_t)b->njo;
+        if (!k)
+            continue;
+        size_t bad = 0;
+        fsi_status st = fsi_map_children(b->k, k, FSI_FS_ISO9660, b->level, &b->ipool, b->mi, &bad);
+        if (st == FSI_E_NO_UNIQUE_NAME)
+            return fail(b, st, FSI_FS_ISO9660, b->k[bad]);
+        if (st)
+            return st;
+        if (b->jol_sel) {
+            st = fsi_map_children(b->k, k, FSI_FS_JOLIET, b->level, &b->jpool, b->mj, &bad);
+            if (st == FSI_E_NO_UNIQUE_NAME)
+                return fail(b, st, FSI_FS_JOLIET, b->k[bad]);
+            if (st)
+                return st;
+        }
+        for (size_t i = 0; i < k; i++)
+            b->idx[i] = (uint32_t)i;
+        sort_ctx sc = { b->ipool.p, b->mi, NULL };
+        if (!fsi_sort_u32(b->idx, k, iso_cmp, &sc))
+            return FSI_E_NOMEM;
+        if (b->n + k > UINT32_MAX - 2)
+            return FSI_E_IMAGE_TOO_BIG;
+        if (b->n + k > b->cap) {
+            size_t nc = b->cap * 2;
+            while (nc < b->n + k)
+                nc *= 2;
+            pitem *ni = realloc(b->it, nc * sizeof *ni);
+            if (!ni)
+                return FSI_E_NOMEM;
+            b->it = ni;
+            b->cap = nc;
+        }
+        const pitem *par = &b->it[h];
+        int strict = b->o->strict;
+        for (size_t j = 0; j < k; j++) {
+            size_t src = b->idx[j];
+            const fsi_node *c = b->k[src];
+            pitem *ci = &b->it[b->n++];
+            memset(ci, 0, sizeof *ci);
+            ci->node = c;
+            ci->parent = (uint32_t)h;
+            ci->iso_off = b->mi[src].off;
+            ci->iso_len = b->mi[src].len;
+            ci->iso_nlen = b->mi[src].name_len;
+            if (b->jol_sel) {
+                ci->jol_off = b->mj[src].off;
+                ci->jol_len = b->mj[src].len;
+                ci->jol_nlen = b->mj[src].name_len;
+            }
+            ci->file = NONE;
+            if (c->is_dir) {
+                ci->level = par->level + 1;
+                ci->plen = par->plen + 1 + ci->iso_len;
+                /* ECMA-119 6.8.2.1: at most 8 levels and 255-character paths. Relaxed mode writes
+                 * deeper trees as they are (as genisoimage -D does); readers accept them. */
+                if (strict && ci->level > 8)
+                    return fail(b, FSI_E_ISO9660_LEVELS, mfs, c);
+                if (strict && b->iso_sel && ci->plen > 255)
+                    return fail(b, FSI_E_ISO9660_LEVELS, FSI_FS_ISO9660, c);
+            } else {
+                uint64_t size = c->u.f.size;
+                if (size > UINT32_MAX && b->level < 3)
+                    return fail(b, FSI_E_DATA_TOO_BIG, mfs, c);
+                if (strict && b->iso_sel && par->plen + 1 + ci->iso_len + 2u > 255)
+                    return fail(b, FSI_E_ISO9660_LEVELS, FSI_FS_ISO9660, c);
+                if (size > 0)
+                    b->nfiles++;
+            }
+        }
+        if (b->jol_sel) {
+            uint32_t *nj = realloc(b->jorder, (b->njo + k) * sizeof *nj);
+            if (!nj)
+                return FSI_E_NOMEM;
+            b->jorder = nj;
+            uint32_t first = b->it[h].first;
+            for (size_t j = 0; j < k; j++)
+                b->jorder[b->njo + j] = first + (uint32_t)j;
+            sort_ctx jc = { b->jpool.p, NULL, b->it };
+            if (!fsi_sort_u32(b->jorder + b->njo, k, jol_cmp, &jc))
+                return FSI_E_NOMEM;
+            b->njo += k;
+        }
+    }
+    return FSI_OK;
+}
+
+/* Directory numbering for both path tables; parent numbers above 65535 cannot be recorded. */
+static fsi_status number_dirs(builder *b)
+{
+    size_t nd = 0;
+    for (size_t i = 0; i < b->n; i++)
+        nd += b->it[i].node->is_dir;
+    b->ndirs = nd;
+    b->idirs = malloc(nd * sizeof *b->idirs);
+    b->jdirs = b->jol_sel ? malloc(nd * sizeof *b->jdirs) : NULL;
+    if (!b->idirs || (b->jol_sel && !b->jdirs))
+        return FSI_E_NOMEM;
+    size_t q = 0;
+    for (size_t i = 0; i < b->n; i++)
+        if (b->it[i].node->is_dir) {
+            b->idirs[q] = (uint32_t)i;
+            b->it[i].iso_num = (uint32_t)++q;
+        }
+    if (b->jol_sel) {
+        size_t w = 0;
+        b->jdirs[w++] = 0;
+        b->it[0].jol_num = 1;
+        for (size_t r = 0; r < w; r++) {
+            const pitem *d = &b->it[b->jdirs[r]];
+            for (uint32_t j = 0; j < d->nkids; j++) {
+                uint32_t c = b->jorder[d->jfirst + j];
+                if (b->it[c].node->is_dir) {
+                    b->jdirs[w++] = c;
+                    b->it[c].jol_num = (uint32_t)w;
+                }
+            }
+        }
+    }
+    /* Path table parent numbers are 16 bits (ECMA-119 9.4.5). Strict mode refuses a directory
+     * whose parent number exceeds 65535; otherwise the number is clamped to 65535 when written
+     * (readers that matter locate directories through the directory records, not through the
+     * path table parent numbers, and accept such tables). */
+    if (b->o->strict) {
+        for (size_t i = 1; i < nd; i++) {
+            const pitem *d = &b->it[b->idirs[i]];
+            if (b->it[d->parent].iso_num > 65535)
+                return fail(b, FSI_E_TOO_MANY_DIRS, main_fs(b), d->node);
+            if (b->jol_sel) {
+                const pitem *e = &b->it[b->jdirs[i]];
+                if (b->it[e->parent].jol_num > 65535)
+                    return fail(b, FSI_E_TOO_MANY_DIRS, FSI_FS_JOLIET, e->node);
+            }
+        }
+    }
+    return FSI_OK;
+}
+
+static size_t iso_fi_len(const pitem *c) { return c->iso_len + (c->node->is_dir ? 0u : 2u); }
+static size_t jol_fi_len(const pitem *c) { return 2u * c->jol_len + (c->node->is_dir ? 0u : 4u); }
+
+/* Size in bytes of a directory's extent: records packed without straddling blocks. */
+static uint64_t dir_bytes(const builder *b, const pitem *d, int joliet)
+{
+    uint64_t pos = 2 * fsi_dirrec_len(1);
+    for (uint32_t j = 0; j < d->nkids; j++) {
+        const pitem *c = &b->it[d->first + j];
+        size_t len = fsi_dirrec_len(joliet ? jol_fi_len(c) : iso_fi_len(c));
+        uint64_t parts = c->node->is_dir ? 1 : file_parts(b, c->node->u.f.size);
+        for (uint64_t p = 0; p < parts; p++)
+            pos = fsi_dirrec_place(pos, len) + len;
+    }
+    return blocks_of(pos) * FSI_BLOCK_SIZE;
+}
+
+typedef struct layout {
+    uint32_t pvd, svd, term;
+    uint32_t ipt_size, jpt_size;
+    uint32_t ipl, ipm, jpl, jpm;
+    uint32_t data_start, total;
+} layout;
+
+static fsi_status sizes(builder *b, layout *L)
+{
+    uint64_t ipt = 0, jpt = 0;
+    for (size_t i = 0; i < b->ndirs; i++) {
+        pitem *d = &b->it[b->idirs[i]];
+        uint64_t s = dir_bytes(b, d, 0);
+        if (s > UINT32_MAX - FSI_BLOCK_SIZE)
+            return fail(b, FSI_E_IMAGE_TOO_BIG, FSI_FS_ISO9660, d->node);
+        d->iso_size = (uint32_t)s;
+        ipt += fsi_pathrec_len(i == 0 ? 1 : d->iso_len);
+        if (b->jol_sel) {
+            s = dir_bytes(b, d, 1);
+            if (s > UINT32_MAX - FSI_BLOCK_SIZE)
+                return fail(b, FSI_E_IMAGE_TOO_BIG, FSI_FS_JOLIET, d->node);
+            d->jol_size = (uint32_t)s;
+            jpt += fsi_pathrec_len(i == 0 ? 1 : 2u * d->jol_len);
+        }
+    }
+    if (ipt > UINT32_MAX || jpt > UINT32_MAX)
+        return fail(b, FSI_E_IMAGE_TOO_BIG, 0, NULL);
+    L->ipt_size = (uint32_t)ipt;
+    L->jpt_size = (uint32_t)jpt;
+    return FSI_OK;
+}
+
+/* Phase D: blocks. Returns the first block after the directories in *next. */
+static fsi_status place_meta(builder *b, layout *L)
+{
+    uint64_t blk = 16;
+    L->pvd = (uint32_t)blk++;
+    L->svd = b->jol_sel ? (uint32_t)blk++ : 0;
+    L->term = (uint32_t)blk++;
+    L->ipl = (uint32_t)blk;
+    blk += blocks_of(L->ipt_size);
+    L->ipm = (uint32_t)blk;
+    blk += blocks_of(L->ipt_size);
+    if (b->jol_sel) {
+        L->jpl = (uint32_t)blk;
+        blk += blocks_of(L->jpt_size);
+        L->jpm = (uint32_t)blk;
+        blk += blocks_of(L->jpt_size);
+    }
+    for (size_t i = 0; i < b->ndirs && blk <= UINT32_MAX; i++) {
+        pitem *d = &b->it[b->idirs[i]];
+        d->iso_lba = (uint32_t)blk;
+        blk += d->iso_size / FSI_BLOCK_SIZE;
+    }
+    if (b->jol_sel)
+        for (size_t i = 0; i < b->ndirs && blk <= UINT32_MAX; i++) {
+            pitem *d = &b->it[b->jdirs[i]];
+            d->jol_lba = (uint32_t)blk;
+            blk += d->jol_size / FSI_BLOCK_SIZE;
+        }
+    if (blk + b->o->session_start > UINT32_MAX)
+        return fail(b, FSI_E_IMAGE_TOO_BIG, 0, NULL);
+    L->data_start = (uint32_t)blk;
+    return FSI_OK;
+}
+
+/* Phase D (files) + F (extent list with paths): depth-first walk of the ISO-sorted tree. */
+static fsi_status place_files(builder *b, layout *L, fsi_plan *p)
+{
+    typedef struct frame { uint32_t item, next; size_t plen; } frame;
+    fsi_status ret = FSI_E_NOMEM;
+    frame *st = NULL;
+    size_t stcap = 64, sp = 0;
+    fsi_u16pool path = { 0 }, paths = { 0 };
+    size_t *poff = NULL;
+    uint64_t blk = L->data_start;
+
+    p->nfiles = 0;
+    p->files = calloc(b->nfiles ? b->nfiles : 1, sizeof *p->files);
+    poff = malloc((b->nfiles ? b->nfiles : 1) * sizeof *poff);
+    st = malloc(stcap * sizeof *st);
+    if (!p->files || !poff || !st)
+        goto out;
+    st[sp++] = (frame){ 0, 0, 0 };
+    while (sp) {
+        frame *f = &st[sp - 1];
+        const pitem *d = &b->it[f->item];
+        if (f->next == d->nkids) {
+            sp--;
+            continue;
+        }
+        uint32_t ci = d->first + f->next++;
+        pitem *c = &b->it[ci];
+        const fsi_node *n = c->node;
+        size_t base = f->plen;
+        if (!fsi_pool_reserve(&path, base + 1 + n->name_len))
+            goto out;
+        path.p[base] = '\\';
+        memcpy(path.p + base + 1, n->name, n->name_len * sizeof(uint16_t));
+        size_t plen = base + 1 + n->name_len;
+        if (n->is_dir) {
+            if (sp == stcap) {
+                frame *ns = realloc(st, 2 * stcap * sizeof *ns);
+                if (!ns)
+                    goto out;
+                st = ns;
+                stcap *= 2;
+            }
+            st[sp++] = (frame){ ci, 0, plen };
+            continue;
+        }
+        if (n->u.f.size == 0)
+            continue;
+        uint64_t nb = blocks_of(n->u.f.size);
+        if (blk + nb + b->o->session_start > UINT32_MAX) {
+            ret = fail(b, FSI_E_IMAGE_TOO_BIG, 0, n);
+            goto out;
+        }
+        if (!fsi_pool_reserve(&paths, plen))
+            goto out;
+        fsi_plan_file *pf = &p->files[p->nfiles];
+        pf->src = n->u.f.src;
+        fsi_source_ref(pf->src);
+        pf->size = n->u.f.size;
+        pf->first_block = (uint32_t)blk;
+        pf->blocks = (uint32_t)nb;
+        poff[p->nfiles] = paths.len;
+        memcpy(paths.p + paths.len, path.p, plen * sizeof(uint16_t));
+        paths.len += plen;
+        c->file = (uint32_t)p->nfiles++;
+        blk += nb;
+    }
+    L->total = (uint32_t)blk;
+
+    p->next = 1 + p->nfiles;
+    p->ext = calloc(p->next, sizeof *p->ext);
+    if (!p->ext)
+        goto out;
+    p->paths = paths.p;
+    paths.p = NULL;
+    fsi_extent_info *e = &p->ext[0];
+    e->path = META_DESC;
+    e->path_len = sizeof META_DESC / sizeof META_DESC[0];
+    e->first_block = b->o->session_start;
+    e->block_count = L->data_start;
+    e->size = (uint64_t)L->data_start * FSI_BLOCK_SIZE;
+    e->is_file = 0;
+    for (size_t i = 0; i < p->nfiles; i++) {
+        e = &p->ext[1 + i];
+        size_t end = i + 1 < p->nfiles ? poff[i + 1] : paths.len;
+        e->path = p->paths + poff[i];
+        e->path_len = end - poff[i];
+        e->first_block = b->o->session_start + p->files[i].first_block;
+        e->block_count = p->files[i].blocks;
+        e->size = p->files[i].size;
+        e->is_file = 1;
+    }
+    ret = FSI_OK;
+out:
+    free(st);
+    free(poff);
+    fsi_pool_free(&path);
+    fsi_pool_free(&paths);
+    return ret;
+}
+
+/* ---- rendering ------------------------------------------------------------------------------- */
+
+static size_t iso_id(const builder *b, const pitem *c, uint8_t *out)
+{
+    const uint16_t *s = b->ipool.p + c->iso_off;
+    size_t n = c->iso_len;
+    for (size_t i = 0; i < n; i++)
+        out[i] = (uint8_t)s[i];
+    if (!c->node->is_dir) {
+        out[n++] = ';';
+        out[n++] = '1';
+    }
+    return n;
+}
+
+static size_t jol_id(const builder *b, const pitem *c, uint8_t *out)
+{
+    const uint16_t *s = b->jpool.p + c->jol_off;
+    size_t n = c->jol_len;
+    for (size_t i = 0; i < n; i++)
+        fsi_put_be16(out + 2 * i, s[i]);
+    n *= 2;
+    if (!c->node->is_dir) {
+        fsi_put_be16(out + n, ';');
+        fsi_put_be16(out + n + 2, '1');
+        n += 4;
+    }
+    return n;
+}
+
+static void render_dir(const builder *b, const fsi_plan *p, uint8_t *meta, const pitem *d, int joliet)
+{
+    uint32_t ss = b->o->session_start;
+    uint32_t lba = joliet ? d->jol_lba : d->iso_lba;
+    uint32_t size = joliet ? d->jol_size : d->iso_size;
+    uint8_t *blk = meta + (size_t)(lba - 16) * FSI_BLOCK_SIZE;
+    const pitem *pd = &b->it[d->parent];
+    static const uint8_t dot = 0, dotdot = 1;
+    uint64_t pos = 0;
+    pos += fsi_write_dirrec(blk + pos, ss + lba, size, d->node->times.modification, 0x02, &dot, 1);
+    pos += fsi_write_dirrec(blk + pos, ss + (joliet ? pd->jol_lba : pd->iso_lba),
+                            joliet ? pd->jol_size : pd->iso_size, pd->node->times.modification, 0x02,
+                            &dotdot, 1);
+    uint8_t id[2 * FSI_JOLIET_MAX + 8 + 2 * FSI_NAME_MAX];
+    for (uint32_t j = 0; j < d->nkids; j++) {
+        const pitem *c = &b->it[joliet ? b->jorder[d->jfirst + j] : d->first + j];
+        const fsi_node *n = c->node;
+        size_t idl = joliet ? jol_id(b, c, id) : iso_id(b, c, id);
+        size_t len = fsi_dirrec_len(idl);
+        uint8_t flags = n->hidden ? 0x01 : 0;
+        fsi_time t = n->times.modification;
+        if (n->is_dir) {
+            pos = fsi_dirrec_place(pos, len);
+            pos += fsi_write_dirrec(blk + pos, ss + (joliet ? c->jol_lba : c->iso_lba),
+                                    joliet ? c->jol_size : c->iso_size, t, flags | 0x02, id, idl);
+            continue;
+        }
+        uint64_t fsize = n->u.f.size;
+        uint32_t flba = c->file == NONE ? 0 : ss + p->files[c->file].first_block;
+        uint64_t parts = file_parts(b, fsize);
+        for (uint64_t q = 0; q < parts; q++) {
+            uint64_t rem = fsize - q * PART_BYTES;
+            uint32_t psize = (uint32_t)(q + 1 < parts ? PART_BYTES : rem);
+            uint8_t fl = (uint8_t)(flags | (q + 1 < parts ? 0x80 : 0));
+            pos = fsi_dirrec_place(pos, len);
+            pos += fsi_write_dirrec(blk + pos, flba ? flba + (uint32_t)q * PART_BLOCKS : 0, psize, t, fl,
+                                    id, idl);
+        }
+    }
+}
+
+static void render_path_tables(const builder *b, uint8_t *meta, uint32_t lpos, uint32_t mpos, int joliet)
+{
+    uint8_t *l = meta + (size_t)(lpos - 16) * FSI_BLOCK_SIZE;
+    uint8_t *m = meta + (size_t)(mpos - 16) * FSI_BLOCK_SIZE;
+    uint32_t ss = b->o->session_start;
+    const uint32_t *order = joliet ? b->jdirs : b->idirs;
+    uint8_t id[2 * FSI_JOLIET_MAX + 8 + 2 * FSI_NAME_MAX];
+    size_t off = 0;
+    for (size_t i = 0; i < b->ndirs; i++) {
+        const pitem *d = &b->it[order[i]];
+        size_t idl;
+        if (i == 0) {
+            id[0] = 0;
+            idl = 1;
+        } else {
+            idl = joliet ? jol_id(b, d, id) : iso_id(b, d, id);
+        }
+        const pitem *pd = &b->it[d->parent];
+        uint32_t pn = joliet ? pd->jol_num : pd->iso_num;
+        uint16_t parent = (uint16_t)(pn > 65535 ? 65535 : pn);    /* relaxed mode: clamped */
+        uint32_t lba = ss + (joliet ? d->jol_lba : d->iso_lba);
+        fsi_write_pathrec(l + off, 0, lba, parent, id, idl);
+        off += fsi_write_pathrec(m + off, 1, lba, parent, id, idl);
+    }
+}
+
+static fsi_status render(builder *b, const layout *L, fsi_plan *p)
+{
+    size_t bytes = (size_t)(L->data_start - 16) * FSI_BLOCK_SIZE;
+    p->meta = calloc(1, bytes);
+    if (!p->meta)
+        return FSI_E_NOMEM;
+    uint8_t *meta = p->meta;
+    uint32_t ss = b->o->session_start;
+    const pitem *root = &b->it[0];
+    uint8_t vid[32];
+    fsi_vd_info vi = { 0 };
+    vi.volume_space = ss + L->total;
+    vi.root_time = root->node->times.modification;
+    vi.creation = b->o->creation_time;
+
+    fsi_volume_id_iso(b->o->volume_name, b->o->volume_name_len, vid);
+    vi.joliet = 0;
+    vi.volume_id = vid;
+    vi.path_table_size = L->ipt_size;
+    vi.path_l = ss + L->ipl;
+    vi.path_m = ss + L->ipm;
+    vi.root_lba = ss + root->iso_lba;
+    vi.root_size = root->iso_size;
+    fsi_write_vd(meta + (size_t)(L->pvd - 16) * FSI_BLOCK_SIZE, &vi);
+    if (b->jol_sel) {
+        fsi_volume_id_joliet(b->o->volume_name, b->o->volume_name_len, vid);
+        vi.joliet = 1;
+        vi.path_table_size = L->jpt_size;
+        vi.path_l = ss + L->jpl;
+        vi.path_m = ss + L->jpm;
+        vi.root_lba = ss + root->jol_lba;
+        vi.root_size = root->jol_size;
+        fsi_write_vd(meta + (size_t)(L->svd - 16) * FSI_BLOCK_SIZE, &vi);
+    }
+    fsi_write_vd_terminator(meta + (size_t)(L->term - 16) * FSI_BLOCK_SIZE);
+
+    render_path_tables(b, meta, L->ipl, L->ipm, 0);
+    if (b->jol_sel)
+        render_path_tables(b, meta, L->jpl, L->jpm, 1);
+    for (size_t i = 0; i < b->ndirs; i++)
+        render_dir(b, p, meta, &b->it[b->idirs[i]], 0);
+    if (b->jol_sel)
+        for (size_t i = 0; i < b->ndirs; i++)
+            render_dir(b, p, meta, &b->it[b->jdirs[i]], 1);
+    return FSI_OK;
+}
+
+static void builder_free(builder *b)
+{
+    free(b->it);
+    free(b->jorder);
+    free(b->idirs);
+    free(b->jdirs);
+    fsi_pool_free(&b->ipool);
+    fsi_pool_free(&b->jpool);
+    free(b->k);
+    free(b->mi);
+    free(b->mj);
+    free(b->idx);
+}
+
+static void plan_free(fsi_plan *p)
+{
+    for (size_t i = 0; i < p->nfiles; i++)
+        fsi_source_unref(p->files[i].src);
+    free(p->files);
+    free(p->ext);
+    free(p->paths);
+    free(p->meta);
+    free(p);
+}
+
+fsi_status fsi_plan_build(const fsi_image *img, const fsi_plan_opts *opts, fsi_plan **out, fsi_err *err)
+{
+    fsi_err_clear(err);
+    if (out)
+        *out = NULL;
+    if (!img || !opts || !out) {
+        fsi_err_set(err, FSI_E_INVALID_PARAM, 0, NULL);
+        return FSI_E_INVALID_PARAM;
+    }
+    if (!(opts->fs & (FSI_FS_ISO9660 | FSI_FS_JOLIET))) {
+        fsi_err_set(err, FSI_E_NO_OUTPUT, 0, NULL);
+        return FSI_E_NO_OUTPUT;
+    }
+    if (opts->iso_level < 1 || opts->iso_level > 3 || (opts->volume_name_len && !opts->volume_name)) {
+        fsi_err_set(err, FSI_E_INVALID_PARAM, FSI_FS_ISO9660, NULL);
+        return FSI_E_INVALID_PARAM;
+    }
+    builder b = { 0 };
+    b.o = opts;
+    b.iso_sel = (opts->fs & FSI_FS_ISO9660) != 0;
+    b.jol_sel = (opts->fs & FSI_FS_JOLIET) != 0;
+    b.level = opts->iso_level;
+    b.err = err;
+    layout L = { 0 };
+    fsi_plan *p = calloc(1, sizeof *p);
+    fsi_status st = p ? FSI_OK : FSI_E_NOMEM;
+    if (!st)
+        st = collect(&b, img->root);
+    if (!st)
+        st = number_dirs(&b);
+    if (!st)
+        st = sizes(&b, &L);
+    if (!st)
+        st = place_meta(&b, &L);
+    if (!st)
+        st = place_files(&b, &L, p);
+    if (!st)
+        st = render(&b, &L, p);
+    builder_free(&b);
+    if (st) {
+        if (err && err->code == FSI_OK)
+            fsi_err_set(err, st, 0, NULL);
+        if (p)
+            plan_free(p);
+        return st;
+    }
+    p->refs = 1;
+    p->session_start = opts->session_start;
+    p->total_blocks = L.total;
+    p->data_start = L.data_start;
+    *out = p;
+    return FSI_OK;
+}
+
+void fsi_plan_ref(fsi_plan *p)
+{
+    if (p)
+        __atomic_add_fetch(&p->refs, 1, __ATOMIC_RELAXED);
+}
+
+void fsi_plan_unref(fsi_plan *p)
+{
+    if (p && __atomic_sub_fetch(&p->refs, 1, __ATOMIC_ACQ_REL) == 0)
+        plan_free(p);
+}
+
+uint32_t fsi_plan_total_blocks(const fsi_plan *p) { return p ? p->total_blocks : 0; }
+size_t fsi_plan_extent_count(const fsi_plan *p) { return p ? p->next : 0; }
+
+const fsi_extent_info *fsi_plan_extent(const fsi_plan *p, size_t i)
+{
+    return (p && i < p->next) ? &p->ext[i] : NULL;
+}
