@@ -6,6 +6,10 @@
 #define IMAPI2FS_PRIVATE_H
 
 #define COBJMACROS
+#define CONST_VTABLE
+#include <stdio.h>
+#include <string.h>
+#include <wchar.h>
 #include <windows.h>
 #include <ole2.h>
 #include <olectl.h>
@@ -20,6 +24,9 @@ extern LONG fsi_object_count;           /* live objects + server locks, for DllC
 static inline void fsi_lock_module(void)   { InterlockedIncrement(&fsi_object_count); }
 static inline void fsi_unlock_module(void) { InterlockedDecrement(&fsi_object_count); }
 
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#endif
 #define impl_from(ptr, type, member) CONTAINING_RECORD(ptr, type, member)
 
 /* ---- IDispatch from the embedded type library (dispatch.c) ---------------------------------- */

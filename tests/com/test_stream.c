@@ -1,0 +1,240 @@
+/*
+ * A C client of imapi2fs.dll, written against include/ as an SDK client would be:
+ * CoCreateInstance(CLSID_MsftFileSystemImage, IID_IFileSystemImage), a small tree built with
+ * AddDirectory/AddFile/AddTree, and the result stream copied by every client pattern of
+ * shared/reference/clients.md; all copies must be identical.
+ *
+ *   test_stream [SOURCE_DIR OUT_PREFIX]
+ * With arguments, images SOURCE_DIR with AddTree and leaves OUT_PREFIX-{copyto,read}.iso.
+ */
+#define COBJMACROS
+#include <windows.h>
+#include <ole2.h>
+#include <shlwapi.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "imapi2fs.h"
+#include "imapi2fserror.h"
+
+static int failures, checks;
+
+#define CHECK(cond, ...) do { checks++; if (!(cond)) { failures++; printf("not ok - " __VA_ARGS__); printf(" (line %d)\n", __LINE__); } } while (0)
+#define CHECK_HR(expr, want) do { HRESULT hr_ = (expr); checks++; if (hr_ != (want)) { failures++; \
+    printf("not ok - %s: 0x%08lx, want 0x%08lx (line %d)\n", #expr, (unsigned long)hr_, (unsigned long)(want), __LINE__); } } while (0)
+
+static BSTR B(const WCHAR *s) { return SysAllocString(s); }
+
+/* An IStream over a memory buffer (shlwapi). */
+static IStream *mem_stream(const char *data, size_t len)
+{
+    return SHCreateMemStream((const BYTE *)data, (UINT)len);
+}
+
+static char *read_all_by_blocks(IStream *s, LONG blocks, size_t *len)
+{
+    char *buf = malloc((size_t)blocks * 2048);
+    LARGE_INTEGER zero = {{0}};
+    IStream_Seek(s, zero, STREAM_SEEK_SET, NULL);
+    for (LONG i = 0; i < blocks; i++) {
+        ULONG n = 0;
+        HRESULT hr = IStream_Read(s, buf + (size_t)i * 2048, 2048, &n);
+        if (FAILED(hr) || n != 2048) {
+            printf("not ok - Read of block %ld gave hr 0x%08lx, %lu bytes\n", i, (unsigned long)hr, n);
+            failures++;
+            break;
+        }
+    }
+    *len = (size_t)blocks * 2048;
+    return buf;
+}
+
+/* Copy with Stat + one CopyTo into a memory stream (pyimapi, Dir2Iso, AutoIt). */
+static char *copy_whole(IStream *s, size_t *len)
+{
+    STATSTG st;
+    IStream *dst = SHCreateMemStream(NULL, 0);
+    LARGE_INTEGER zero = {{0}};
+    ULARGE_INTEGER r, w;
+    HGLOBAL g;
+    char *buf;
+    IStream_Seek(s, zero, STREAM_SEEK_SET, NULL);
+    CHECK_HR(IStream_Stat(s, &st, STATFLAG_NONAME), S_OK);
+    CHECK_HR(IStream_CopyTo(s, dst, st.cbSize, &r, &w), S_OK);
+    CHECK(r.QuadPart == st.cbSize.QuadPart && w.QuadPart == st.cbSize.QuadPart, "CopyTo counts");
+    *len = (size_t)st.cbSize.QuadPart;
+    buf = malloc(*len ? *len : 1);
+    IStream_Seek(dst, zero, STREAM_SEEK_SET, NULL);
+    {
+        ULONG n = 0;
+        IStream_Read(dst, buf, (ULONG)*len, &n);
+        CHECK(n == *len, "memory copy complete");
+    }
+    (void)g;
+    IStream_Release(dst);
+    return buf;
+}
+
+/* CopyTo in 2 MiB chunks with NULL out-pointers (MakeISO), into a file stream. */
+static void copy_chunks_to_file(IStream *s, const WCHAR *path, LONG blocks)
+{
+    IStream *dst;
+    LARGE_INTEGER zero = {{0}};
+    ULARGE_INTEGER chunk;
+    ULONGLONG total = (ULONGLONG)blocks * 2048, done = 0;
+    CHECK_HR(SHCreateStreamOnFileEx(path, STGM_CREATE | STGM_WRITE, FILE_ATTRIBUTE_NORMAL, TRUE, NULL, &dst), S_OK);
+    IStream_Seek(s, zero, STREAM_SEEK_SET, NULL);
+    while (done < total) {
+        chunk.QuadPart = total - done < (2u << 20) ? total - done : (2u << 20);
+        if (FAILED(IStream_CopyTo(s, dst, chunk, NULL, NULL))) { failures++; printf("not ok - chunked CopyTo\n"); break; }
+        done += chunk.QuadPart;
+    }
+    IStream_Commit(dst, STGC_DEFAULT);
+    IStream_Release(dst);
+}
+
+static void write_file(const WCHAR *path, const char *data, size_t len)
+{
+    HANDLE h = CreateFileW(path, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, 0, NULL);
+    DWORD w;
+    WriteFile(h, data, (DWORD)len, &w, NULL);
+    CloseHandle(h);
+}
+
+static void check_error_text(const WCHAR *needle, const char *what)
+{
+    IErrorInfo *ei = NULL;
+    BSTR desc = NULL;
+    checks++;
+    if (GetErrorInfo(0, &ei) != S_OK || !ei) { failures++; printf("not ok - %s: no IErrorInfo\n", what); return; }
+    IErrorInfo_GetDescription(ei, &desc);
+    IErrorInfo_Release(ei);
+    if (!desc || !wcsstr(desc, needle)) { failures++; printf("not ok - %s: description '%ls'\n", what, desc ? desc : L"(null)"); }
+    SysFreeString(desc);
+}
+
+int wmain(int argc, WCHAR **argv)
+{
+    IFileSystemImage *image;
+    IFsiDirectoryItem *root;
+    IFileSystemImageResult *result;
+    IStream *stream, *data;
+    LONG blocks = 0, size = 0, count = 0;
+    FsiItemType type;
+    size_t len1, len2;
+    char *a, *b;
+    BSTR s;
+    static char payload[5000];
+    WCHAR tmp[MAX_PATH], dir[MAX_PATH], path[MAX_PATH];
+
+    CoInitializeEx(NULL, COINIT_MULTITHREADED);
+    CHECK_HR(CoCreateInstance(&CLSID_MsftFileSystemImage, NULL, CLSCTX_INPROC_SERVER, &IID_IFileSystemImage, (void **)&image), S_OK);
+    if (!image) return 1;
+    CHECK_HR(IFileSystemImage_get_Root(image, &root), S_OK);
+
+    if (argc == 3) {
+        CHECK_HR(IFileSystemImage_put_FreeMediaBlocks(image, 0), S_OK);
+        CHECK_HR(IFsiDirectoryItem_AddTree(root, s = B(argv[1]), VARIANT_FALSE), S_OK);
+        SysFreeString(s);
+    } else {
+        /* A tree of our own: directories, a file from memory, a folder added with AddTree. */
+        for (size_t i = 0; i < sizeof(payload); i++) payload[i] = (char)(i * 7 + 3);
+        GetTempPathW(MAX_PATH, tmp);
+        swprintf(dir, MAX_PATH, L"%lsfsi-test-%lu", tmp, GetCurrentProcessId());
+        CreateDirectoryW(dir, NULL);
+        swprintf(path, MAX_PATH, L"%ls\\hello.txt", dir);
+        write_file(path, "hello, world\n", 13);
+        swprintf(path, MAX_PATH, L"%ls\\sub", dir);
+        CreateDirectoryW(path, NULL);
+        swprintf(path, MAX_PATH, L"%ls\\sub\\empty.bin", dir);
+        write_file(path, "", 0);
+
+        CHECK_HR(IFsiDirectoryItem_AddDirectory(root, s = B(L"docs")), S_OK); SysFreeString(s);
+        CHECK_HR(IFsiDirectoryItem_AddDirectory(root, s = B(L"docs\\deep")), S_OK); SysFreeString(s);
+        /* Adding a name that exists fails with IMAPI_E_DUP_NAME and says which. */
+        CHECK_HR(IFsiDirectoryItem_AddDirectory(root, s = B(L"docs")), IMAPI_E_DUP_NAME); SysFreeString(s);
+        check_error_text(L"docs", "IMAPI_E_DUP_NAME text");
+        /* The parent must exist. */
+        CHECK_HR(IFsiDirectoryItem_AddDirectory(root, s = B(L"nope\\x")), IMAPI_E_DIR_NOT_FOUND); SysFreeString(s);
+        data = mem_stream(payload, sizeof(payload));
+        CHECK_HR(IFsiDirectoryItem_AddFile(root, s = B(L"docs\\deep\\payload.bin"), data), S_OK); SysFreeString(s);
+        IStream_Release(data);
+        CHECK_HR(IFsiDirectoryItem_AddTree(root, s = B(dir), VARIANT_TRUE), S_OK); SysFreeString(s);
+        CHECK_HR(IFsiDirectoryItem_AddTree(root, s = B(L"Z:\\does\\not\\exist"), VARIANT_FALSE), IMAPI_E_DIR_NOT_FOUND); SysFreeString(s);
+
+        CHECK_HR(IFileSystemImage_get_FileCount(image, &count), S_OK);
+        CHECK(count == 3, "FileCount %ld, want 3", count);
+        CHECK_HR(IFileSystemImage_get_DirectoryCount(image, &count), S_OK);
+        CHECK(count == 4, "DirectoryCount %ld, want 4 (docs, deep, base, sub)", count);
+        swprintf(path, MAX_PATH, L"\\%ls\\sub\\empty.bin", wcsrchr(dir, '\\') + 1);
+        CHECK_HR(IFileSystemImage_Exists(image, s = B(path), &type), S_OK); SysFreeString(s);
+        CHECK(type == FsiItemFile, "Exists(file) %d", type);
+        CHECK_HR(IFileSystemImage_Exists(image, s = B(L"\\docs\\deep"), &type), S_OK); SysFreeString(s);
+        CHECK(type == FsiItemDirectory, "Exists(dir) %d", type);
+        CHECK_HR(IFileSystemImage_Exists(image, s = B(L"\\nothing"), &type), S_OK); SysFreeString(s);
+        CHECK(type == FsiItemNotFound, "Exists(missing) %d", type);
+        CHECK_HR(IFileSystemImage_put_VolumeName(image, s = B(L"fsi-test.volume")), S_OK); SysFreeString(s);
+    }
+
+    CHECK_HR(IFileSystemImage_CreateResultImage(image, &result), S_OK);
+    if (!result) return 1;
+    CHECK_HR(IFileSystemImageResult_get_TotalBlocks(result, &blocks), S_OK);
+    CHECK_HR(IFileSystemImageResult_get_BlockSize(result, &size), S_OK);
+    CHECK(size == 2048, "BlockSize %ld", size);
+    CHECK(blocks > 18, "TotalBlocks %ld", blocks);
+    CHECK_HR(IFileSystemImageResult_get_ImageStream(result, &stream), S_OK);
+    {
+        STATSTG st;
+        CHECK_HR(IStream_Stat(stream, &st, STATFLAG_NONAME), S_OK);
+        CHECK(st.cbSize.QuadPart == (ULONGLONG)blocks * 2048, "Stat cbSize == TotalBlocks * 2048");
+        CHECK_HR(IStream_Write(stream, "x", 1, NULL), STG_E_ACCESSDENIED);
+    }
+
+    a = copy_whole(stream, &len1);
+    b = read_all_by_blocks(stream, blocks, &len2);
+    CHECK(len1 == len2 && !memcmp(a, b, len1), "Stat+CopyTo and Read x TotalBlocks give the same bytes");
+    CHECK(!memcmp(a + 16 * 2048 + 1, "CD001", 5), "PVD at block 16");
+
+    /* Random Seek + Read against the straight copy. */
+    srand(1);
+    for (int i = 0; i < 200; i++) {
+        size_t off = (size_t)rand() * 7919 % len1, n = (size_t)rand() % 9000;
+        LARGE_INTEGER pos;
+        ULONG got = 0;
+        char buf[9000];
+        if (n > len1 - off) n = len1 - off;
+        pos.QuadPart = (LONGLONG)off;
+        IStream_Seek(stream, pos, STREAM_SEEK_SET, NULL);
+        IStream_Read(stream, buf, (ULONG)n, &got);
+        if (got != n || memcmp(buf, a + off, n)) { failures++; printf("not ok - random read at %zu+%zu\n", off, n); break; }
+    }
+    checks++;
+
+    if (argc == 3) {
+        WCHAR out[MAX_PATH];
+        swprintf(out, MAX_PATH, L"%ls-copyto.iso", argv[2]);
+        copy_chunks_to_file(stream, out, blocks);
+        swprintf(out, MAX_PATH, L"%ls-read.iso", argv[2]);
+        write_file(out, b, len2);
+    } else {
+        /* The result stays valid after the image changes or goes away. */
+        IFsiDirectoryItem_AddDirectory(root, s = B(L"later")); SysFreeString(s);
+        IFsiDirectoryItem_Release(root);
+        IFileSystemImage_Release(image);
+        image = NULL;
+        {
+            size_t len3;
+            char *c = copy_whole(stream, &len3);
+            CHECK(len3 == len1 && !memcmp(a, c, len1), "result unchanged after the image is released");
+            free(c);
+        }
+    }
+    free(a);
+    free(b);
+    IStream_Release(stream);
+    IFileSystemImageResult_Release(result);
+    if (image) { IFsiDirectoryItem_Release(root); IFileSystemImage_Release(image); }
+    CoUninitialize();
+    printf("%d passed, %d failed\n", checks - failures, failures);
+    return failures != 0;
+}
