@@ -681,31 +681,36 @@ static void set_find_times(fsi_node *node, const WIN32_FIND_DATAW *fd)
     fsi_node_set_times(node, &t);
 }
 
-/* path: a buffer of 32768 WCHARs holding the source folder, len its length. */
-static HRESULT walk_dir(tree_walk *w, WCHAR *path, size_t len, fsi_node *dir)
+/* Enter the folder at path unless it is unreadable (a dangling link) or one of the folders being
+ * walked (a link back to an ancestor: a loop). Returns 0 to skip it. */
+static int enter_dir(tree_walk *w, const WCHAR *path)
 {
-    WIN32_FIND_DATAW fd;
-    HANDLE find;
     DWORD id[3];
-    HRESULT hr = S_OK;
-
-    if (!dir_identity(path, id)) return S_OK;                   /* vanished or unreadable: skip */
-    for (int i = 0; i < w->depth; i++)                          /* a link back to an ancestor */
+    if (w->depth >= (int)ARRAY_SIZE(w->ancestors) || !dir_identity(path, id)) return 0;
+    for (int i = 0; i < w->depth; i++)
         if (w->ancestors[i].volume == id[0] && w->ancestors[i].high == id[1] && w->ancestors[i].low == id[2])
-            return S_OK;
-    if (w->depth >= (int)ARRAY_SIZE(w->ancestors)) return S_OK;
+            return 0;
     w->ancestors[w->depth].volume = id[0];
     w->ancestors[w->depth].high = id[1];
     w->ancestors[w->depth].low = id[2];
     w->depth++;
+    return 1;
+}
 
-    if (len + 3 >= 32768) { w->depth--; return S_OK; }
+/* Mirror the folder at path (a buffer of 32768 WCHARs; len its length) into dir. The caller has
+ * entered it (enter_dir); it is left on return. */
+static HRESULT walk_dir(tree_walk *w, WCHAR *path, size_t len, fsi_node *dir)
+{
+    WIN32_FIND_DATAW fd;
+    HANDLE find;
+    HRESULT hr = S_OK;
+
+    if (len + 3 >= 32768) return S_OK;
     lstrcpyW(path + len, L"\\*");
     find = FindFirstFileExW(path, FindExInfoBasic, &fd, FindExSearchNameMatch, NULL, FIND_FIRST_EX_LARGE_FETCH);
     path[len] = 0;
     if (find == INVALID_HANDLE_VALUE) {
         DWORD err = GetLastError();
-        w->depth--;
         if (err == ERROR_FILE_NOT_FOUND || err == ERROR_NO_MORE_FILES) return S_OK;
         return fsi_error(IMAPI_E_DIRECTORY_READ_FAILURE, &IID_IFsiDirectoryItem, path, NULL);
     }
@@ -720,10 +725,12 @@ static HRESULT walk_dir(tree_walk *w, WCHAR *path, size_t len, fsi_node *dir)
         memcpy(path + len + 1, fd.cFileName, (nlen + 1) * sizeof(WCHAR));
 
         if (fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) {
+            if (!enter_dir(w, path)) { path[len] = 0; continue; }
             st = fsi_node_new_dir(fd.cFileName, nlen, &node);
             if (st != FSI_OK) { hr = fsi_error(fsi_hresult_from_status(st), &IID_IFsiDirectoryItem, path, NULL); break; }
             set_find_times(node, &fd);
             hr = walk_dir(w, path, len + 1 + nlen, node);
+            w->depth--;
         } else {
             uint64_t size = (uint64_t)fd.nFileSizeHigh << 32 | fd.nFileSizeLow;
             /* A link whose target is gone cannot be opened: skip it. */
@@ -754,7 +761,6 @@ static HRESULT walk_dir(tree_walk *w, WCHAR *path, size_t len, fsi_node *dir)
     } while (FindNextFileW(find, &fd));
     FindClose(find);
     path[len] = 0;
-    w->depth--;
     return hr;
 }
 
@@ -798,7 +804,10 @@ static HRESULT add_tree(fsiitem *it, BSTR source, VARIANT_BOOL include_base)
             w->items++;
         }
     }
-    if (SUCCEEDED(hr)) hr = walk_dir(w, path, len, base ? base : top);
+    if (SUCCEEDED(hr)) {
+        if (!enter_dir(w, path)) hr = fsi_error(IMAPI_E_DIRECTORY_READ_FAILURE, &IID_IFsiDirectoryItem, source, NULL);
+        else hr = walk_dir(w, path, len, base ? base : top);
+    }
     if (SUCCEEDED(hr) && base) {
         st = fsi_dir_attach(NULL, top, base, 1);
         if (st != FSI_OK) hr = E_OUTOFMEMORY;
