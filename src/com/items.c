@@ -733,16 +733,17 @@ static HRESULT walk_dir(tree_walk *w, WCHAR *path, size_t len, fsi_node *dir)
             w->depth--;
         } else {
             uint64_t size = (uint64_t)fd.nFileSizeHigh << 32 | fd.nFileSizeLow;
-            /* A link whose target is gone cannot be opened: skip it. */
-            HANDLE h = CreateFileW(path, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
-                                   NULL, OPEN_EXISTING, 0, NULL);
             fsi_source *src = NULL;
-            if (h == INVALID_HANDLE_VALUE) { path[len] = 0; continue; }
-            {
+            if (fd.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT) {
+                /* A link: its target's size; a link whose target is gone cannot be opened and is
+                 * skipped. (Wine does not list dangling links at all.) */
+                HANDLE h = CreateFileW(path, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+                                       NULL, OPEN_EXISTING, 0, NULL);
                 LARGE_INTEGER sz;
+                if (h == INVALID_HANDLE_VALUE) { path[len] = 0; continue; }
                 if (GetFileSizeEx(h, &sz)) size = (uint64_t)sz.QuadPart;
+                CloseHandle(h);
             }
-            CloseHandle(h);
             if (size && !(src = fsi_source_new_win32_path(path))) { hr = E_OUTOFMEMORY; break; }
             st = fsi_node_new_file(fd.cFileName, nlen, size, src, &node);
             if (src) fsi_source_unref(src);
