@@ -81,10 +81,8 @@ fsi_status fsi_node_new_file(const uint16_t *name, size_t name_len, uint64_t siz
     if (!n)
         return FSI_E_NOMEM;
     n->u.f.size = size;
-    if (size > 0) {
-        n->u.f.src = src;
-        fsi_source_ref(src);
-    }
+    n->u.f.src = src;                   /* kept even for an empty file; the plan ignores it */
+    fsi_source_ref(src);
     *out = n;
     return FSI_OK;
 }

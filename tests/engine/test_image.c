@@ -903,6 +903,53 @@ static void map_name_matches_image(void **state)
     fsi_image_free(img);
 }
 
+
+static void too_many_dirs(void **state)
+{
+    (void)state;
+    /* 65536 directories below the root, the last of which (number 65537) has a child: the child's
+     * parent number does not fit the 16-bit path table field */
+    fsi_image *img = fsi_image_new();
+    fsi_node *r = fsi_image_root(img);
+    char nm[16];
+    fsi_node *last = NULL;
+    for (int i = 0; i < 65536; i++) {
+        snprintf(nm, sizeof nm, "d%05d", i);
+        last = mkdir_in(img, r, nm);
+    }
+    fsi_node *child = mkdir_in(img, last, "child");
+    fsi_plan *p = NULL;
+    fsi_err err;
+    fsi_plan_opts o = opts(FSI_FS_ISO9660 | FSI_FS_JOLIET, 2);
+    o.strict = 1;
+    assert_int_equal(fsi_plan_build(img, &o, &p, &err), FSI_E_TOO_MANY_DIRS);
+    assert_int_equal(err.fs, FSI_FS_ISO9660);
+    assert_true(u16_eq(err.path, err.path_len, "\\d65535\\child"));
+    /* relaxed: written, the parent number clamped to 65535 */
+    o.strict = 0;
+    p = build(img, &o);
+    iso_img im = { 0 };
+    iso_load(p, &im);
+    static ptrec t[65540];
+    size_t n = parse_pt(&im, 0, t);
+    assert_int_equal(n, 65538);
+    assert_int_equal(t[65537].idlen, 5);
+    assert_memory_equal(t[65537].id, "CHILD", 5);
+    assert_int_equal(t[65537].parent, 65535);
+    assert_int_equal(t[65536].parent, 1);
+    iso_rec rec;
+    assert_true(iso_find(&im, 0, "D65535/CHILD", &rec));
+    assert_int_equal(rec.lba, t[65537].lba);
+    /* without the child: no parent number above 65535, strict is fine */
+    fsi_node_detach(img, child);
+    o.strict = 1;
+    fsi_plan_unref(p);
+    p = build(img, &o);
+    fsi_plan_unref(p);
+    free(im.b);
+    fsi_image_free(img);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -917,6 +964,7 @@ int main(void)
         cmocka_unit_test(multi_extent),
         cmocka_unit_test(selections_and_session),
         cmocka_unit_test(map_name_matches_image),
+        cmocka_unit_test(too_many_dirs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -184,7 +184,7 @@ static inline int iso_find(const iso_img *im, int joliet, const char *path, iso_
 {
     uint32_t lba, size;
     iso_root(im, joliet, &lba, &size);
-    static iso_rec recs[4096];
+    static iso_rec recs[70000];
     char comp[256];
     const char *p = path;
     for (;;) {
@@ -192,7 +192,7 @@ static inline int iso_find(const iso_img *im, int joliet, const char *path, iso_
         size_t cl = e ? (size_t)(e - p) : strlen(p);
         memcpy(comp, p, cl);
         comp[cl] = 0;
-        size_t n = iso_list(im, lba, size, recs, 4096);
+        size_t n = iso_list(im, lba, size, recs, 70000);
         int found = 0;
         for (size_t i = 2; i < n; i++) {
             char nm[256];
