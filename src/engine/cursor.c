@@ -181,8 +181,16 @@ fsi_status fsi_cursor_read(fsi_cursor *c, uint64_t off, void *buf, size_t len, f
             n = (size_t)(sys_end - off < len ? sys_end - off : len);
             memset(out, 0, n);
         } else if (off < meta_end) {
-            n = (size_t)(meta_end - off < len ? meta_end - off : len);
-            memcpy(out, p->meta + (off - sys_end), n);
+            /* one metadata block (or its rest): stored bytes, then zeros */
+            uint64_t rel = off - sys_end;
+            size_t bi = (size_t)(rel / FSI_BLOCK_SIZE), in = (size_t)(rel % FSI_BLOCK_SIZE);
+            n = FSI_BLOCK_SIZE - in < len ? FSI_BLOCK_SIZE - in : len;
+            size_t stored = (size_t)(p->meta_off[bi + 1] - p->meta_off[bi]);
+            size_t c = stored > in ? stored - in : 0;
+            if (c > n)
+                c = n;
+            memcpy(out, p->meta + p->meta_off[bi] + in, c);
+            memset(out + c, 0, n - c);
         } else {
             size_t idx = find_file(c, off / FSI_BLOCK_SIZE);
             const fsi_plan_file *f = &p->files[idx];

@@ -174,7 +174,11 @@ struct fsi_plan {
     uint32_t session_start;
     uint32_t total_blocks;          /* relative */
     uint32_t data_start;            /* first relative block after the metadata */
-    uint8_t *meta;                  /* blocks 16 .. data_start-1 rendered */
+    /* Blocks 16 .. data_start-1, rendered. Stored compactly: block 16 + i holds the bytes
+     * meta[meta_off[i] .. meta_off[i + 1]) followed by zeros (trailing zeros are not stored, so an
+     * almost empty directory block costs a few dozen bytes, not 2048). */
+    uint8_t *meta;
+    uint64_t *meta_off;             /* data_start - 16 + 1 entries */
     size_t nfiles;
     fsi_plan_file *files;           /* sorted by first_block */
     size_t next;

@@ -441,6 +441,11 @@ static fsi_status place_files(builder *b, layout *L, fsi_plan *p)
     p->ext = calloc(p->next, sizeof *p->ext);
     if (!p->ext)
         goto out;
+    if (paths.len) {
+        uint16_t *shrunk = realloc(paths.p, paths.len * sizeof *shrunk);    /* drop the slack */
+        if (shrunk)
+            paths.p = shrunk;
+    }
     p->paths = paths.p;
     paths.p = NULL;
     fsi_extent_info *e = &p->ext[0];
@@ -499,17 +504,49 @@ static size_t jol_id(const builder *b, const pitem *c, uint8_t *out)
     return n;
 }
 
-static void render_dir(const builder *b, const fsi_plan *p, uint8_t *meta, const pitem *d, int joliet)
+/* Sequential writer of the compact metadata store (see struct fsi_plan). */
+typedef struct meta_store {
+    uint8_t *data;
+    size_t len, cap;
+    uint64_t *off;
+    size_t nblk;                    /* blocks appended */
+} meta_store;
+
+static int store_blocks(meta_store *ms, const uint8_t *buf, size_t nblocks)
+{
+    for (size_t i = 0; i < nblocks; i++) {
+        const uint8_t *blk = buf + i * FSI_BLOCK_SIZE;
+        size_t used = FSI_BLOCK_SIZE;
+        while (used && !blk[used - 1])
+            used--;
+        if (ms->len + used > ms->cap) {
+            size_t nc = ms->cap ? ms->cap * 2 : 65536;
+            while (nc < ms->len + used)
+                nc *= 2;
+            uint8_t *nd = realloc(ms->data, nc);
+            if (!nd)
+                return 0;
+            ms->data = nd;
+            ms->cap = nc;
+        }
+        memcpy(ms->data + ms->len, blk, used);
+        ms->len += used;
+        ms->off[++ms->nblk] = ms->len;
+    }
+    return 1;
+}
+
+/* Render one directory extent into buf (zeroed, size bytes). */
+static void render_dir(const builder *b, const fsi_plan *p, uint8_t *buf, const pitem *d, int joliet)
 {
     uint32_t ss = b->o->session_start;
     uint32_t lba = joliet ? d->jol_lba : d->iso_lba;
     uint32_t size = joliet ? d->jol_size : d->iso_size;
-    uint8_t *blk = meta + (size_t)(lba - 16) * FSI_BLOCK_SIZE;
     const pitem *pd = &b->it[d->parent];
     static const uint8_t dot = 0, dotdot = 1;
     uint64_t pos = 0;
-    pos += fsi_write_dirrec(blk + pos, ss + lba, size, d->node->times.modification, 0x02, &dot, 1);
-    pos += fsi_write_dirrec(blk + pos, ss + (joliet ? pd->jol_lba : pd->iso_lba),
+    pos += fsi_write_dirrec(buf + pos, ss + lba, size, d->node->times.modification, 0x02, &dot, 1);
+    pos += fsi_write_dirrec(buf + pos, ss + (joliet ? pd->jol_lba : pd->iso_lba),
                             joliet ? pd->jol_size : pd->iso_size, pd->node->times.modification, 0x02,
                             &dotdot, 1);
     uint8_t id[2 * FSI_JOLIET_MAX + 8 + 2 * FSI_NAME_MAX];
@@ -522,7 +559,7 @@ static void render_dir(const builder *b, const fsi_plan *p, uint8_t *meta, const
         fsi_time t = n->times.modification;
         if (n->is_dir) {
             pos = fsi_dirrec_place(pos, len);
-            pos += fsi_write_dirrec(blk + pos, ss + (joliet ? c->jol_lba : c->iso_lba),
+            pos += fsi_write_dirrec(buf + pos, ss + (joliet ? c->jol_lba : c->iso_lba),
                                     joliet ? c->jol_size : c->iso_size, t, flags | 0x02, id, idl);
             continue;
         }
@@ -534,16 +571,15 @@ static void render_dir(const builder *b, const fsi_plan *p, uint8_t *meta, const
             uint32_t psize = (uint32_t)(q + 1 < parts ? PART_BYTES : rem);
             uint8_t fl = (uint8_t)(flags | (q + 1 < parts ? 0x80 : 0));
             pos = fsi_dirrec_place(pos, len);
-            pos += fsi_write_dirrec(blk + pos, flba ? flba + (uint32_t)q * PART_BLOCKS : 0, psize, t, fl,
+            pos += fsi_write_dirrec(buf + pos, flba ? flba + (uint32_t)q * PART_BLOCKS : 0, psize, t, fl,
                                     id, idl);
         }
     }
 }
 
-static void render_path_tables(const builder *b, uint8_t *meta, uint32_t lpos, uint32_t mpos, int joliet)
+/* Render one path table (type L or M) into buf (zeroed). */
+static void render_path_table(const builder *b, uint8_t *buf, int joliet, int msb)
 {
-    uint8_t *l = meta + (size_t)(lpos - 16) * FSI_BLOCK_SIZE;
-    uint8_t *m = meta + (size_t)(mpos - 16) * FSI_BLOCK_SIZE;
     uint32_t ss = b->o->session_start;
     const uint32_t *order = joliet ? b->jdirs : b->idirs;
     uint8_t id[2 * FSI_JOLIET_MAX + 8 + 2 * FSI_NAME_MAX];
@@ -561,18 +597,33 @@ static void render_path_tables(const builder *b, uint8_t *meta, uint32_t lpos, u
         uint32_t pn = joliet ? pd->jol_num : pd->iso_num;
         uint16_t parent = (uint16_t)(pn > 65535 ? 65535 : pn);    /* relaxed mode: clamped */
         uint32_t lba = ss + (joliet ? d->jol_lba : d->iso_lba);
-        fsi_write_pathrec(l + off, 0, lba, parent, id, idl);
-        off += fsi_write_pathrec(m + off, 1, lba, parent, id, idl);
+        off += fsi_write_pathrec(buf + off, msb, lba, parent, id, idl);
     }
 }
 
 static fsi_status render(builder *b, const layout *L, fsi_plan *p)
 {
-    size_t bytes = (size_t)(L->data_start - 16) * FSI_BLOCK_SIZE;
-    p->meta = calloc(1, bytes);
-    if (!p->meta)
+    fsi_status ret = FSI_E_NOMEM;
+    meta_store ms = { 0 };
+    uint64_t maxb = FSI_BLOCK_SIZE;
+    uint64_t ptb = blocks_of(L->ipt_size > L->jpt_size ? L->ipt_size : L->jpt_size) * FSI_BLOCK_SIZE;
+    if (ptb > maxb)
+        maxb = ptb;
+    for (size_t i = 0; i < b->ndirs; i++) {
+        const pitem *d = &b->it[b->idirs[i]];
+        if (d->iso_size > maxb)
+            maxb = d->iso_size;
+        if (d->jol_size > maxb)
+            maxb = d->jol_size;
+    }
+    if (maxb > SIZE_MAX)
         return FSI_E_NOMEM;
-    uint8_t *meta = p->meta;
+    uint8_t *buf = malloc((size_t)maxb);
+    ms.off = malloc(((size_t)(L->data_start - 16) + 1) * sizeof *ms.off);
+    if (!buf || !ms.off)
+        goto out;
+    ms.off[0] = 0;
+
     uint32_t ss = b->o->session_start;
     const pitem *root = &b->it[0];
     uint8_t vid[32];
@@ -589,7 +640,9 @@ static fsi_status render(builder *b, const layout *L, fsi_plan *p)
     vi.path_m = ss + L->ipm;
     vi.root_lba = ss + root->iso_lba;
     vi.root_size = root->iso_size;
-    fsi_write_vd(meta + (size_t)(L->pvd - 16) * FSI_BLOCK_SIZE, &vi);
+    fsi_write_vd(buf, &vi);
+    if (!store_blocks(&ms, buf, 1))
+        goto out;
     if (b->jol_sel) {
         fsi_volume_id_joliet(b->o->volume_name, b->o->volume_name_len, vid);
         vi.joliet = 1;
@@ -598,19 +651,54 @@ static fsi_status render(builder *b, const layout *L, fsi_plan *p)
         vi.path_m = ss + L->jpm;
         vi.root_lba = ss + root->jol_lba;
         vi.root_size = root->jol_size;
-        fsi_write_vd(meta + (size_t)(L->svd - 16) * FSI_BLOCK_SIZE, &vi);
+        fsi_write_vd(buf, &vi);
+        if (!store_blocks(&ms, buf, 1))
+            goto out;
     }
-    fsi_write_vd_terminator(meta + (size_t)(L->term - 16) * FSI_BLOCK_SIZE);
+    fsi_write_vd_terminator(buf);
+    if (!store_blocks(&ms, buf, 1))
+        goto out;
 
-    render_path_tables(b, meta, L->ipl, L->ipm, 0);
-    if (b->jol_sel)
-        render_path_tables(b, meta, L->jpl, L->jpm, 1);
-    for (size_t i = 0; i < b->ndirs; i++)
-        render_dir(b, p, meta, &b->it[b->idirs[i]], 0);
-    if (b->jol_sel)
-        for (size_t i = 0; i < b->ndirs; i++)
-            render_dir(b, p, meta, &b->it[b->jdirs[i]], 1);
-    return FSI_OK;
+    for (int joliet = 0; joliet <= b->jol_sel; joliet++) {
+        uint64_t nb = blocks_of(joliet ? L->jpt_size : L->ipt_size);
+        for (int msb = 0; msb < 2; msb++) {
+            memset(buf, 0, (size_t)nb * FSI_BLOCK_SIZE);
+            render_path_table(b, buf, joliet, msb);
+            if (!store_blocks(&ms, buf, (size_t)nb))
+                goto out;
+        }
+    }
+    for (int joliet = 0; joliet <= b->jol_sel; joliet++) {
+        const uint32_t *order = joliet ? b->jdirs : b->idirs;
+        for (size_t i = 0; i < b->ndirs; i++) {
+            const pitem *d = &b->it[order[i]];
+            uint32_t size = joliet ? d->jol_size : d->iso_size;
+            memset(buf, 0, size);
+            render_dir(b, p, buf, d, joliet);
+            if (!store_blocks(&ms, buf, size / FSI_BLOCK_SIZE))
+                goto out;
+        }
+    }
+    if (ms.nblk != (size_t)(L->data_start - 16)) {
+        ret = FSI_E_INVALID_PARAM;      /* cannot happen: layout and rendering disagree */
+        goto out;
+    }
+    /* give back the unused part of the store */
+    if (ms.len) {
+        uint8_t *shrunk = realloc(ms.data, ms.len);
+        if (shrunk)
+            ms.data = shrunk;
+    }
+    p->meta = ms.data;
+    p->meta_off = ms.off;
+    ms.data = NULL;
+    ms.off = NULL;
+    ret = FSI_OK;
+out:
+    free(buf);
+    free(ms.data);
+    free(ms.off);
+    return ret;
 }
 
 static void builder_free(builder *b)
@@ -635,6 +723,7 @@ static void plan_free(fsi_plan *p)
     free(p->ext);
     free(p->paths);
     free(p->meta);
+    free(p->meta_off);
     free(p);
 }
 
