@@ -1,6 +1,9 @@
 /*
  * UTF-8 <-> UTF-16 conversion.
  *
+ * Beyond engine.h: with out == NULL and cap == 0 both functions only count (return the length
+ * needed, without the NUL; still (size_t)-1 for invalid UTF-8).
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "fsi_internal.h"
