@@ -13,13 +13,18 @@
  *  characters and * / : ; ? \ become '_'. Truncation keeps the extension when possible.
  *  Uniqueness: the children are visited in ECMA-119 9.3 order of their original names; the first
  *  keeps its name, later ones get "~N" at the end of the name part (N = 1, 2, ... per colliding
- *  name), the name part being shortened so that the limits hold. For ISO 9660 a file without
+ *  name), the name part being shortened so that the limits hold. ISO 9660 identifiers may hold
+ *  d-characters only and '~' is not one (ECMA-119 7.4.1), so the ISO tree uses "_N" instead
+ *  (FSI_ISO_UNIQUE_MARK); Joliet uses "~N". For ISO 9660 a file without
  *  extension "A." and a directory "A" collide (readers show both as "A"). Joliet compares exactly
  *  (case-sensitive), so "a.h" and "A.h" both keep their names.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "fsi_internal.h"
+
+/* Marker before N in unique ISO 9660 names: must be a d-character (see above). */
+#define FSI_ISO_UNIQUE_MARK '_'
 
 static int is_high(uint16_t c) { return c >= 0xD800 && c <= 0xDBFF; }
 static int is_low(uint16_t c) { return c >= 0xDC00 && c <= 0xDFFF; }
@@ -296,7 +301,7 @@ fsi_status fsi_map_children(fsi_node *const *kids, size_t n, unsigned fs, int le
                 size_t dl = 0;
                 for (uint32_t v = nn; v; v /= 10)
                     digits[dl++] = (char)('0' + v % 10);
-                suf[0] = '~';
+                suf[0] = fs == FSI_FS_ISO9660 ? FSI_ISO_UNIQUE_MARK : '~';
                 for (size_t q = 0; q < dl; q++)
                     suf[1 + q] = (uint16_t)digits[dl - 1 - q];
                 if (!compose(b, suf, dl + 1, cand, &len, &nlen) || nn == UINT32_MAX) {

@@ -126,12 +126,12 @@ static void case_different(void **state)
     assert_string_equal(JOL(up), "xt_CONNMARK.h");
     /* ISO: "xt_CONNMARK.h" sorts first (0x43 < 0x63) and keeps the name */
     assert_string_equal(ISO2(up), "XT_CONNMARK.H");
-    assert_string_equal(ISO2(lo), "XT_CONNMARK~1.H");
+    assert_string_equal(ISO2(lo), "XT_CONNMARK_1.H");   /* ISO: "_N", '~' is no d-character */
     /* a file "a" and a directory "A" are one name to ISO readers */
     fsi_node *fa = mkfile_in(img, r, "a", NULL, 0);
     fsi_node *dA = mkdir_in(img, r, "A");
     assert_string_equal(ISO2(dA), "A");
-    assert_string_equal(ISO2(fa), "A~1.");
+    assert_string_equal(ISO2(fa), "A_1.");
     fsi_image_free(img);
 }
 
@@ -165,22 +165,23 @@ static void tilde_deterministic(void **state)
                 assert_string_not_equal(first[i], first[j]);
         fsi_image_free(img);
     }
-    /* original 9.3 order: LONGFILENAME.TXT < longfi~1.txt? No: 'L' (0x4C) < 'l' (0x6C), so the
-     * upper-case name is first and keeps LONGFILE.TXT; "longfi~1.txt" maps to LONGFI_1.TXT */
+    /* 9.3 order of the originals: LONGFILENAME.TXT ('L' 0x4C < 'l' 0x6C) < longfile < longfilename1
+     * < longfilename10 < longfilename2 < longfilename3 < longfi~1 ('~' 0x7E > 'l'). The first keeps
+     * LONGFILE.TXT, the next ones get _1.._5; "longfi~1.txt" maps to LONGFI_1.TXT, taken by then, so
+     * it gets its own _N, skipping the taken LONGFI_1..LONGFI_5 */
     assert_string_equal(first[3], "LONGFILE.TXT");
-    assert_string_equal(first[5], "LONGFI_1.TXT");
-    /* then in 9.3 order of the originals: longfi~1 < longfile < longfilename1 < ...10 < ...2 < ...3 */
-    assert_string_equal(first[4], "LONGFI~1.TXT");
-    assert_string_equal(first[0], "LONGFI~2.TXT");
-    assert_string_equal(first[6], "LONGFI~3.TXT");
-    assert_string_equal(first[1], "LONGFI~4.TXT");
-    assert_string_equal(first[2], "LONGFI~5.TXT");
+    assert_string_equal(first[4], "LONGFI_1.TXT");
+    assert_string_equal(first[0], "LONGFI_2.TXT");
+    assert_string_equal(first[6], "LONGFI_3.TXT");
+    assert_string_equal(first[1], "LONGFI_4.TXT");
+    assert_string_equal(first[2], "LONGFI_5.TXT");
+    assert_string_equal(first[5], "LONGFI_6.TXT");
 }
 
 static void tilde_many_unique(void **state)
 {
     (void)state;
-    /* 20000 names that all map to the same 8.3 name: ~N grows, the name part shrinks, all unique */
+    /* 20000 names that all map to the same 8.3 name: _N grows, the name part shrinks, all unique */
     fsi_image *img = fsi_image_new();
     fsi_node *r = fsi_image_root(img);
     char nm[64];
@@ -209,9 +210,9 @@ static void tilde_many_unique(void **state)
     qsort(s, N, sizeof *s, (int (*)(const void *, const void *))strcmp);
     for (size_t i = 1; i < N; i++)
         assert_string_not_equal(s[i - 1], s[i]);
-    /* the first in 9.3 order keeps the base name, the last has ~19999 */
+    /* the first in 9.3 order keeps the base name, the last has _19999 */
     assert_string_equal(ISO1(fsi_dir_child(r, 0)), "SAMEBASE.DAT");
-    assert_string_equal(ISO1(fsi_dir_child(r, N - 1)), "SA~19999.DAT");
+    assert_string_equal(ISO1(fsi_dir_child(r, N - 1)), "SA_19999.DAT");
     fsi_pool_free(&pool);
     free(s);
     free(m);
