@@ -13,33 +13,51 @@ typedef struct path_source {
     WCHAR path[1];                      /* NUL-terminated, allocated with the struct */
 } path_source;
 
+/* An open file and where its file pointer is: reads are sequential in practice, and a plain
+ * ReadFile is much cheaper than one with an OVERLAPPED offset (under Wine, about half the cost). */
+typedef struct path_handle {
+    HANDLE h;
+    uint64_t pos;
+} path_handle;
+
 static fsi_status path_open(fsi_source *src, void **handle)
 {
     path_source *s = (path_source *)src;
-    HANDLE h = CreateFileW(s->path, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
-                           NULL, OPEN_EXISTING, FILE_FLAG_SEQUENTIAL_SCAN, NULL);
-    if (h == INVALID_HANDLE_VALUE) return FSI_E_READ;
-    *handle = h;
+    path_handle *ph = malloc(sizeof(*ph));
+    if (!ph) return FSI_E_NOMEM;
+    ph->h = CreateFileW(s->path, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+                        NULL, OPEN_EXISTING, FILE_FLAG_SEQUENTIAL_SCAN, NULL);
+    if (ph->h == INVALID_HANDLE_VALUE) {
+        free(ph);
+        return FSI_E_READ;
+    }
+    ph->pos = 0;
+    *handle = ph;
     return FSI_OK;
 }
 
 static fsi_status path_read(fsi_source *src, void *handle, uint64_t off, void *buf, size_t len, size_t *got)
 {
-    HANDLE h = handle;
+    path_handle *ph = handle;
     size_t total = 0;
+
+    *got = 0;
+    if (off != ph->pos) {
+        LARGE_INTEGER to;
+        to.QuadPart = (LONGLONG)off;
+        if (!SetFilePointerEx(ph->h, to, NULL, FILE_BEGIN)) return FSI_E_READ;
+        ph->pos = off;
+    }
     while (total < len) {
-        OVERLAPPED ov = {0};
         DWORD chunk = len - total > 0x40000000 ? 0x40000000 : (DWORD)(len - total), n = 0;
-        uint64_t pos = off + total;
-        ov.Offset = (DWORD)pos;
-        ov.OffsetHigh = (DWORD)(pos >> 32);
-        if (!ReadFile(h, (char *)buf + total, chunk, &n, &ov)) {
-            if (GetLastError() == ERROR_HANDLE_EOF) break;
+        if (!ReadFile(ph->h, (char *)buf + total, chunk, &n, NULL)) {
+            ph->pos = (uint64_t)-1;             /* unknown: seek before the next read */
             *got = total;
             return FSI_E_READ;
         }
         if (!n) break;
         total += n;
+        ph->pos += n;
     }
     *got = total;
     return FSI_OK;
@@ -47,7 +65,9 @@ static fsi_status path_read(fsi_source *src, void *handle, uint64_t off, void *b
 
 static void path_close(fsi_source *src, void *handle)
 {
-    CloseHandle(handle);
+    path_handle *ph = handle;
+    CloseHandle(ph->h);
+    free(ph);
 }
 
 static void path_destroy(fsi_source *src)
