@@ -57,7 +57,8 @@ class Report:
         return ok
 
     def note(self, text):
-        print('# ' + one_line(text))
+        """Information, not a failure: '# note: ...' (failure details are '#   ...')."""
+        print('# note: ' + one_line(text))
 
 
 def one_line(s):
@@ -143,11 +144,8 @@ def files_only(node):
     return out
 
 
-def sha(path=None, data=None):
+def sha(path):
     h = hashlib.sha256()
-    if data is not None:
-        h.update(data)
-        return h.hexdigest()
     with open(path, 'rb') as f:
         while True:
             b = f.read(1 << 20)
@@ -155,12 +153,6 @@ def sha(path=None, data=None):
                 break
             h.update(b)
     return h.hexdigest()
-
-
-def digest(node):
-    if node.digest is None and node.path is not None:
-        node.digest = sha(node.path)
-    return node.digest
 
 
 # ------------------------------------------------------------------------------------------
@@ -526,6 +518,9 @@ def iso_name_problems(tree, level):
     def dir_ok(name):
         if level == 4:
             return 'longer than 207 bytes' if len(name.encode('utf-8', 'surrogateescape')) > 207 else None
+        if name and '.' in name and D_CHARS.match(name.replace('.', '')):
+            return "'.' in a directory identifier (ECMA-119 7.6: d-characters only; genisoimage and " \
+                   "xorriso write it by default, readers accept it)"
         if not D_CHARS.match(name) or not name:
             return 'characters outside d-characters A-Z 0-9 _'
         if level == 1 and len(name) > 8:
@@ -809,7 +804,9 @@ def check_isoinfo(rep, a, work, srcv, has_joliet):
 def check_isovfy(rep, work):
     t = Tool(work, 'isovfy')
     lines = [l for l in t.out.splitlines() if l.strip()]
-    findings = [l for l in lines if not l.startswith('Root at extent') and l != '[0 0]' and l != 'No errors found']
+    # 'Root at extent ...' and '[N M]' (progress through the path table) are not findings
+    findings = [l for l in lines if not l.startswith('Root at extent') and not re.match(r'^\[\d+ \d+\]$', l)
+                and l != 'No errors found']
     det = []
     if t.rc != 0:
         det += t.complaint()
@@ -867,6 +864,10 @@ def check_xorriso(rep, a, work, srcv, has_joliet):
     for size, k in sorted((i_sizes - s_sizes).items()):
         det.append('%d listed file(s) of %d bytes not in source' % (k, size))
     rep.check(not det, what + ' (%d files; sizes compared, names not: no Joliet)' % f, det, t.timing() or ())
+
+
+# libcdio's complaints start a line ('++ WARN: ...', 'Error getting ...'); listing lines are indented
+LIBCDIO_COMPLAINT = re.compile(r'^(\+\+ |Error|error|iso-info: )')
 
 
 def check_iso_tree_readers(rep, a, work, srcv):
@@ -929,7 +930,7 @@ def check_iso_info(rep, a, work, srcv, has_joliet):
     det = []
     if t.rc != 0:
         det += t.complaint()
-    warn = [l for l in (t.out + '\n' + t.err).splitlines() if l.startswith('++ WARN') or 'Error' in l]
+    warn = [l for l in (t.out + '\n' + t.err).splitlines() if LIBCDIO_COMPLAINT.match(l)]
     det += warn[:12]
     sizes, dirs = [], -1
     for l in t.out.splitlines():
@@ -951,7 +952,7 @@ def check_iso_info(rep, a, work, srcv, has_joliet):
     det, notes = [], []
     if t.rc != 0:
         det += t.complaint()
-    lines = [l for l in (t.out + '\n' + t.err).splitlines() if l.startswith('++ WARN') or 'Error' in l]
+    lines = [l for l in (t.out + '\n' + t.err).splitlines() if LIBCDIO_COMPLAINT.match(l)]
     non_bmp = sum(1 for rel, _ in iter_nodes(srcv) if any(ord(c) > 0xFFFF for c in rel.rsplit('/', 1)[-1]))
     iconv = [l for l in lines if 'Iconv failed' in l]
     follow = [l for l in lines if 'Invalid directory stat' in l or 'Error getting above directory information' in l]
@@ -1103,11 +1104,11 @@ def judge(a):
     src = Source(a.src, a.follow)
     srcv = SrcView(src)
     sf, sd, _ = count(src.tree)
-    rep.note('source %s: %d files, %d folders (%s)' % (a.src, sf, sd, 'symlinks followed' if a.follow else 'symlinks left out'))
+    print('# source %s: %d files, %d folders (%s)' % (a.src, sf, sd, 'symlinks followed' if a.follow else 'symlinks left out'))
     for rel, why in src.left_out[:20]:
-        rep.note('  left out of the expected tree: %s (%s)' % (show(rel), why))
+        print('#   left out of the expected tree: %s (%s)' % (show(rel), why))
     if len(src.left_out) > 20:
-        rep.note('  ... and %d more left out' % (len(src.left_out) - 20))
+        print('#   ... and %d more left out' % (len(src.left_out) - 20))
 
     has_joliet = None
     try:
@@ -1127,7 +1128,7 @@ def judge(a):
                lambda: check_extraction(rep, a, a.work, srcv, has_joliet, 'bsdtar-x', 'bsdtar -xf', os.path.join(a.work, 'x-bsdtar'))):
         try:
             fn()
-        except Exception as e:
+        except Exception:
             import traceback
             rep.check(False, 'checker error', [traceback.format_exc().strip().splitlines()[-1]] +
                       traceback.format_exc().strip().splitlines()[-6:-1])
@@ -1143,6 +1144,8 @@ def judge(a):
 
 
 def main():
+    import signal
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)    # quiet end when piped into head
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest='cmd', required=True)
     j = sub.add_parser('judge')
