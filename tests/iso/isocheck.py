@@ -67,8 +67,14 @@ def one_line(s):
 
 
 def show(s):
-    """A name for a message: non-printables escaped, surrogates shown as \\udXXX."""
-    return s.encode('utf-8', 'backslashreplace').decode('utf-8') if isinstance(s, str) else repr(s)
+    """A name for a message: non-printables escaped, surrogates shown as \\udXXX, quoted when a
+    part of it starts or ends with a space (or it would not be seen)."""
+    if not isinstance(s, str):
+        return repr(s)
+    s = s.encode('utf-8', 'backslashreplace').decode('utf-8')
+    if any(part != part.strip() for part in s.split('/')):
+        return '"%s"' % s
+    return s
 
 
 def units(name):
