@@ -128,6 +128,26 @@ int wmain(int argc, WCHAR **argv)
     WCHAR tmp[MAX_PATH], dir[MAX_PATH], path[MAX_PATH];
 
     CoInitializeEx(NULL, COINIT_MULTITHREADED);
+    {
+        /* The DLL carries a message table: FormatMessage(FROM_HMODULE) gives the documented text. */
+        HMODULE dll = LoadLibraryExW(L"imapi2fs.dll", NULL, 0);
+        WCHAR text[512] = L"";
+        HKEY key;
+        WCHAR dllpath[MAX_PATH];
+        DWORD cb = sizeof(dllpath);
+        if (!dll && !RegOpenKeyExW(HKEY_CLASSES_ROOT, L"CLSID\\{2C941FC5-975B-59BE-A960-9A2A262853A5}\\InprocServer32", 0, KEY_READ, &key)) {
+            if (!RegQueryValueExW(key, NULL, NULL, NULL, (BYTE *)dllpath, &cb)) dll = LoadLibraryExW(dllpath, NULL, LOAD_LIBRARY_AS_DATAFILE);
+            RegCloseKey(key);
+        }
+        CHECK(dll != NULL, "imapi2fs.dll found through its registration");
+        if (dll) {
+            DWORD_PTR args[] = { (DWORD_PTR)L"x.txt" };
+            FormatMessageW(FORMAT_MESSAGE_FROM_HMODULE | FORMAT_MESSAGE_ARGUMENT_ARRAY, dll, IMAPI_E_DUP_NAME, 0,
+                           text, ARRAYSIZE(text), (va_list *)args);
+            CHECK(!wcsncmp(text, L"'x.txt' name already exists.", 28), "FormatMessage(IMAPI_E_DUP_NAME): '%ls'", text);
+            FreeLibrary(dll);
+        }
+    }
     CHECK_HR(CoCreateInstance(&CLSID_MsftFileSystemImage, NULL, CLSCTX_INPROC_SERVER, &IID_IFileSystemImage, (void **)&image), S_OK);
     if (!image) return 1;
     CHECK_HR(IFileSystemImage_get_Root(image, &root), S_OK);
