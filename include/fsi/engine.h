@@ -180,8 +180,10 @@ void fsi_node_set_hidden(fsi_node *n, int hidden);
 /* Layout                                                                                           */
 
 typedef struct fsi_plan_opts {
-    unsigned fs;                    /* FSI_FS_ISO9660 | FSI_FS_JOLIET (UDF: later) */
+    unsigned fs;                    /* FSI_FS_ISO9660 | FSI_FS_JOLIET | FSI_FS_UDF, any mix */
     int iso_level;                  /* ISO 9660 interchange level 1, 2 or 3 */
+    int udf_revision;               /* 0x102, 0x150, 0x200, 0x201, 0x250 or 0x260 (UDF only) */
+    int udf_redundant_metadata;     /* 2.50+: write the metadata mirror file (default 1) */
     const uint16_t *volume_name;    /* may be NULL: then "" */
     size_t volume_name_len;
     fsi_time creation_time;         /* volume creation/modification dates */
