@@ -218,6 +218,11 @@ const fsi_extent_info *fsi_plan_extent(const fsi_plan *p, size_t i);
 size_t fsi_map_name(const fsi_image *img, const fsi_node *n, unsigned fs, int iso_level,
                     uint16_t *buf, size_t cap);
 
+/* The volume identifier a volume name becomes in one file system (FSI_FS_ISO9660: d-characters,
+ * upper case, 32 at most; FSI_FS_JOLIET: 16 UCS-2 units, forbidden characters replaced;
+ * FSI_FS_UDF: 30 units), without padding. Returns the length; writes up to cap units. */
+size_t fsi_volume_name(unsigned fs, const uint16_t *name, size_t len, uint16_t *out, size_t cap);
+
 /* ---------------------------------------------------------------------------------------------- */
 /* Sector stream                                                                                    */
 

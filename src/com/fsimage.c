@@ -49,6 +49,7 @@ fsi_image *fsimage_tree(fsimage *img) { return img->tree; }
 void fsimage_changed(fsimage *img) { img->change_point++; }
 unsigned fsimage_fs(fsimage *img) { return img->fs; }
 int fsimage_iso_level(fsimage *img) { return img->iso_level; }
+int fsimage_restricted(fsimage *img) { return img->restricted != VARIANT_FALSE; }
 
 static int64_t source_date_epoch(void)
 {
@@ -118,12 +119,33 @@ static HRESULT used_blocks(fsimage *img, LONG *out)
     return S_OK;
 }
 
-HRESULT fsimage_check_size(fsimage *img, uint64_t data_bytes, uint64_t items, const WCHAR *what)
+HRESULT fsimage_check_name(fsimage *img, const WCHAR *name, size_t len, const WCHAR *what)
+{
+    BOOL lossy = FALSE;
+    if (!img->restricted || !len) return S_OK;
+    /* UseRestrictedCharacterSet: names must be representable in the ANSI code page. */
+    if (!WideCharToMultiByte(CP_ACP, WC_NO_BEST_FIT_CHARS, name, (int)len, NULL, 0, NULL, &lossy) || lossy)
+        return fsi_error(IMAPI_E_RESTRICTED_NAME_VIOLATION, &IID_IFsiDirectoryItem, what, NULL);
+    return S_OK;
+}
+
+HRESULT fsimage_check_add(fsimage *img, fsi_node *parent, uint64_t data_bytes, uint64_t items,
+                          uint64_t dirs, unsigned depth, const WCHAR *what)
 {
     LONG used;
     uint64_t estimate;
     HRESULT hr;
 
+    if (img->strict && (img->fs & (FsiFileSystemISO9660 | FsiFileSystemJoliet))) {
+        /* ECMA-119 6.8.2.1: 8 levels of directories, the root being the first. */
+        unsigned level = 1 + depth;
+        for (fsi_node *n = parent; n && fsi_node_parent(n); n = fsi_node_parent(n)) level++;
+        if (dirs && level > 8) return fsi_error(IMAPI_E_ISO9660_LEVELS, &IID_IFsiDirectoryItem, NULL, NULL);
+        /* Path table parent numbers are 16-bit. */
+        if (fsi_image_dir_count(img->tree) + 1 + dirs > 65535)
+            return fsi_error(IMAPI_E_TOO_MANY_DIRS, &IID_IFsiDirectoryItem,
+                             (img->fs & FsiFileSystemISO9660) ? L"ISO9660" : L"Joliet", NULL);
+    }
     if (img->free_media_blocks <= 0) return S_OK;          /* 0 or negative: no limit */
     hr = used_blocks(img, &used);
     if (FAILED(hr)) return hr;
@@ -498,6 +520,8 @@ static HRESULT WINAPI fsimage_CreateResultImage(IFileSystemImage3 *iface, IFileS
         return fsi_error(IMAPI_E_NO_OUTPUT, &IID_IFileSystemImage, NULL, NULL);
     }
     st = fsi_plan_build(img->tree, &o, &plan, &err);
+    /* A generated name becomes the image's name, as if the caller had set it. */
+    if (st == FSI_OK && !img->volume_name) img->volume_name = SysAllocString(defname);
     LeaveCriticalSection(&img->cs);
     if (st != FSI_OK) return fsi_error_from_engine(&err, &IID_IFileSystemImage);
     hr = fsiresult_create(plan, result);
@@ -573,6 +597,7 @@ static HRESULT WINAPI fsimage_CreateDirectoryItem(IFileSystemImage3 *iface, BSTR
     HRESULT hr;
     if (!item) return E_POINTER;
     *item = NULL;
+    if (FAILED(hr = fsimage_check_name(img, name, SysStringLen(name), name))) return hr;
     st = fsi_node_new_dir(name, SysStringLen(name), &node);
     if (st != FSI_OK) return fsi_error(fsi_hresult_from_status(st), &IID_IFileSystemImage, name ? name : L"", NULL);
     hr = fsiitem_create(img, node, &IID_IFsiDirectoryItem, (void **)item);
@@ -588,6 +613,7 @@ static HRESULT WINAPI fsimage_CreateFileItem(IFileSystemImage3 *iface, BSTR name
     HRESULT hr;
     if (!item) return E_POINTER;
     *item = NULL;
+    if (FAILED(hr = fsimage_check_name(img, name, SysStringLen(name), name))) return hr;
     st = fsi_node_new_file(name, SysStringLen(name), 0, NULL, &node);
     if (st != FSI_OK) return fsi_error(fsi_hresult_from_status(st), &IID_IFileSystemImage, name ? name : L"", NULL);
     hr = fsiitem_create(img, node, &IID_IFsiFileItem, (void **)item);
@@ -595,28 +621,16 @@ static HRESULT WINAPI fsimage_CreateFileItem(IFileSystemImage3 *iface, BSTR name
     return hr;
 }
 
+/* The volume name as one file system writes it (the engine's mapping). */
 static HRESULT volume_name_for(fsimage *img, unsigned fs, BSTR *value)
 {
     WCHAR buf[64];
-    const WCHAR *name;
-    size_t len, n = 0;
+    size_t n;
     if (!value) return E_POINTER;
     EnterCriticalSection(&img->cs);
-    name = img->volume_name ? img->volume_name : L"";
-    len = lstrlenW(name);
-    /* The same mapping the layout applies (ISO 9660: d-characters, 32; Joliet: 16; UDF: 30). */
-    for (size_t i = 0; i < len && n < (fs == FSI_FS_ISO9660 ? 32u : fs == FSI_FS_JOLIET ? 16u : 30u); i++) {
-        WCHAR c = name[i];
-        if (fs == FSI_FS_ISO9660) {
-            if (c >= 'a' && c <= 'z') c -= 32;
-            if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')) c = '_';
-        } else if (fs == FSI_FS_JOLIET && (c == '*' || c == '/' || c == ':' || c == ';' || c == '?' || c == '\\'))
-            c = '_';
-        buf[n++] = c;
-    }
-    buf[n] = 0;
+    n = img->volume_name ? fsi_volume_name(fs, img->volume_name, SysStringLen(img->volume_name), buf, ARRAY_SIZE(buf)) : 0;
     LeaveCriticalSection(&img->cs);
-    *value = SysAllocString(buf);
+    *value = SysAllocStringLen(buf, (UINT)(n < ARRAY_SIZE(buf) ? n : ARRAY_SIZE(buf)));
     return *value ? S_OK : E_OUTOFMEMORY;
 }
 

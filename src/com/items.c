@@ -589,11 +589,12 @@ static HRESULT WINAPI dir_AddDirectory(IFsiDirectoryItem2 *iface, BSTR path)
     if (!path || !*path) return fsi_error(IMAPI_E_INVALID_PARAM, &IID_IFsiDirectoryItem, L"path", NULL);
     fsimage_lock(it->img);
     hr = split_path(it, path, &parent, &name, &len);
+    if (SUCCEEDED(hr)) hr = fsimage_check_name(it->img, name, len, path);
     if (SUCCEEDED(hr)) {
         st = fsi_node_new_dir(name, len, &node);
         if (st != FSI_OK) hr = fsi_error(fsi_hresult_from_status(st), &IID_IFsiDirectoryItem, path, NULL);
         else {
-            hr = fsimage_check_size(it->img, 0, 1, path);
+            hr = fsimage_check_add(it->img, parent, 0, 1, 1, 1, path);
             if (SUCCEEDED(hr)) hr = attach_new(it, path, node);
             fsi_node_unref(node);
         }
@@ -620,6 +621,7 @@ static HRESULT WINAPI dir_AddFile(IFsiDirectoryItem2 *iface, BSTR path, IStream 
     if (!(src = fsi_source_new_istream(data))) return E_OUTOFMEMORY;
     fsimage_lock(it->img);
     hr = split_path(it, path, &parent, &name, &len);
+    if (SUCCEEDED(hr)) hr = fsimage_check_name(it->img, name, len, path);
     if (SUCCEEDED(hr)) {
         st = fsi_node_new_file(name, len, stat.cbSize.QuadPart, stat.cbSize.QuadPart ? src : NULL, &node);
         if (st != FSI_OK) hr = fsi_error(fsi_hresult_from_status(st), &IID_IFsiDirectoryItem, path, NULL);
@@ -636,7 +638,7 @@ static HRESULT WINAPI dir_AddFile(IFsiDirectoryItem2 *iface, BSTR path, IStream 
             t.modification = stat.mtime.dwHighDateTime || stat.mtime.dwLowDateTime
                 ? ((int64_t)stat.mtime.dwHighDateTime << 32 | stat.mtime.dwLowDateTime) : now;
             fsi_node_set_times(node, &t);
-            hr = fsimage_check_size(it->img, stat.cbSize.QuadPart, 1, path);
+            hr = fsimage_check_add(it->img, parent, stat.cbSize.QuadPart, 1, 0, 0, path);
             if (SUCCEEDED(hr)) hr = attach_new(it, path, node);
             fsi_node_unref(node);
         }
@@ -649,7 +651,9 @@ static HRESULT WINAPI dir_AddFile(IFsiDirectoryItem2 *iface, BSTR path, IStream 
 /* ---- AddTree: mirror a folder into a detached subtree, then merge it all at once ------------- */
 
 typedef struct tree_walk {
-    uint64_t bytes, items;
+    fsimage *img;                   /* for UseRestrictedCharacterSet (read without the lock) */
+    uint64_t bytes, items, dirs;
+    unsigned max_depth;             /* deepest directory level below the source folder */
     struct { DWORD volume, high, low; } ancestors[256];
     int depth;
     HRESULT hr;
@@ -723,9 +727,12 @@ static HRESULT walk_dir(tree_walk *w, WCHAR *path, size_t len, fsi_node *dir)
         if (len + 1 + nlen + 3 >= 32768) continue;
         path[len] = '\\';
         memcpy(path + len + 1, fd.cFileName, (nlen + 1) * sizeof(WCHAR));
+        if (FAILED(hr = fsimage_check_name(w->img, fd.cFileName, nlen, path))) break;
 
         if (fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) {
             if (!enter_dir(w, path)) { path[len] = 0; continue; }
+            w->dirs++;
+            if ((unsigned)w->depth - 1 > w->max_depth) w->max_depth = (unsigned)w->depth - 1;
             st = fsi_node_new_dir(fd.cFileName, nlen, &node);
             if (st != FSI_OK) { hr = fsi_error(fsi_hresult_from_status(st), &IID_IFsiDirectoryItem, path, NULL); break; }
             set_find_times(node, &fd);
@@ -781,6 +788,7 @@ static HRESULT add_tree(fsiitem *it, BSTR source, VARIANT_BOOL include_base)
         return fsi_error(IMAPI_E_DIR_NOT_FOUND, &IID_IFsiDirectoryItem, source, NULL);
     if (!(path = malloc(32768 * sizeof(WCHAR)))) return E_OUTOFMEMORY;
     if (!(w = calloc(1, sizeof(*w)))) { free(path); return E_OUTOFMEMORY; }
+    w->img = it->img;
     len = GetFullPathNameW(source, 32768, path, NULL);
     if (!len || len >= 32768) { free(path); free(w); return fsi_error(IMAPI_E_INVALID_PATH, &IID_IFsiDirectoryItem, source, NULL); }
     while (len > 3 && (path[len - 1] == '\\' || path[len - 1] == '/')) path[--len] = 0;
@@ -803,6 +811,7 @@ static HRESULT add_tree(fsiitem *it, BSTR source, VARIANT_BOOL include_base)
                 fsi_node_set_times(base, &t);
             }
             w->items++;
+            w->dirs++;
         }
     }
     if (SUCCEEDED(hr)) {
@@ -817,7 +826,7 @@ static HRESULT add_tree(fsiitem *it, BSTR source, VARIANT_BOOL include_base)
     /* Merge it in one step: the source wins on collisions; on failure the image is unchanged. */
     if (SUCCEEDED(hr)) {
         fsimage_lock(it->img);
-        hr = fsimage_check_size(it->img, w->bytes, w->items, source);
+        hr = fsimage_check_add(it->img, it->node, w->bytes, w->items, w->dirs, w->max_depth + (base ? 1 : 0), source);
         if (SUCCEEDED(hr)) {
             st = fsi_dir_merge(fsimage_tree(it->img), it->node, top);
             if (st != FSI_OK) hr = fsi_error(fsi_hresult_from_status(st), &IID_IFsiDirectoryItem, source, NULL);
@@ -837,6 +846,27 @@ static HRESULT WINAPI dir_AddTree(IFsiDirectoryItem2 *iface, BSTR source, VARIAN
     return add_tree(impl_from_IFsiDirectoryItem2(iface), source, include_base);
 }
 
+/* Sizes of a detached subtree: returns its directory depth (node itself at level). */
+static unsigned subtree_stats(fsi_node *node, unsigned level, uint64_t *bytes, uint64_t *items, uint64_t *dirs)
+{
+    unsigned deepest = 0;
+    (*items)++;
+    if (!fsi_node_is_dir(node)) {
+        *bytes += fsi_node_size(node);
+        return 0;
+    }
+    (*dirs)++;
+    deepest = level;
+    for (size_t i = 0, n = fsi_dir_child_count(node); i < n; i++) {
+        fsi_node *c = fsi_dir_child(node, i);
+        if (c) {
+            unsigned d = subtree_stats(c, level + 1, bytes, items, dirs);
+            if (d > deepest) deepest = d;
+        }
+    }
+    return deepest;
+}
+
 static HRESULT WINAPI dir_Add(IFsiDirectoryItem2 *iface, IFsiItem *item)
 {
     fsiitem *it = impl_from_IFsiDirectoryItem2(iface);
@@ -852,7 +882,9 @@ static HRESULT WINAPI dir_Add(IFsiDirectoryItem2 *iface, IFsiItem *item)
     if (fsi_node_parent(node) || node == fsi_image_root(fsimage_tree(it->img)))
         hr = fsi_error(IMAPI_E_DUP_NAME, &IID_IFsiDirectoryItem, name ? name : L"", NULL);
     else {
-        hr = fsimage_check_size(it->img, fsi_node_size(node), 1, name ? name : L"");
+        uint64_t bytes = 0, items = 0, dirs = 0;
+        unsigned depth = subtree_stats(node, 1, &bytes, &items, &dirs);
+        hr = fsimage_check_add(it->img, it->node, bytes, items, dirs, depth, name ? name : L"");
         if (SUCCEEDED(hr)) {
             st = fsi_dir_attach(fsimage_tree(it->img), it->node, node, 0);
             if (st != FSI_OK) hr = fsi_error(fsi_hresult_from_status(st), &IID_IFsiDirectoryItem, name ? name : L"", NULL);

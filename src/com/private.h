@@ -105,8 +105,16 @@ void fsimage_release(fsimage *img);
 void fsimage_lock(fsimage *img);
 void fsimage_unlock(fsimage *img);
 fsi_image *fsimage_tree(fsimage *img);              /* call with the lock held */
-/* Check that adding data_blocks + items would stay under FreeMediaBlocks (lock held). */
-HRESULT fsimage_check_size(fsimage *img, uint64_t data_bytes, uint64_t items, const WCHAR *what);
+/* Check an addition under parent before making it (lock held): FreeMediaBlocks
+ * (IMAPI_E_IMAGE_SIZE_LIMIT naming what) and, with StrictFileSystemCompliance, the ISO 9660
+ * limits: directories deeper than 8 levels (IMAPI_E_ISO9660_LEVELS), more than 65535
+ * (IMAPI_E_TOO_MANY_DIRS). depth: levels of directories the addition brings below parent. */
+HRESULT fsimage_check_add(fsimage *img, fsi_node *parent, uint64_t data_bytes, uint64_t items,
+                          uint64_t dirs, unsigned depth, const WCHAR *what);
+/* UseRestrictedCharacterSet: IMAPI_E_RESTRICTED_NAME_VIOLATION unless name is ANSI (what: the
+ * name or path reported). */
+HRESULT fsimage_check_name(fsimage *img, const WCHAR *name, size_t len, const WCHAR *what);
+int fsimage_restricted(fsimage *img);
 void fsimage_changed(fsimage *img);                 /* a tree change: bumps ChangePoint */
 unsigned fsimage_fs(fsimage *img);
 int fsimage_iso_level(fsimage *img);

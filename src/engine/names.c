@@ -399,3 +399,36 @@ void fsi_volume_id_joliet(const uint16_t *name, size_t len, uint8_t out[32])
     for (size_t i = 0; i < 16; i++)
         fsi_put_be16(out + 2 * i, i < n ? joliet_char(name[i]) : 0x20);
 }
+
+size_t fsi_volume_name(unsigned fs, const uint16_t *name, size_t len, uint16_t *out, size_t cap)
+{
+    uint8_t id[32];
+    uint16_t tmp[32];
+    size_t n = 0;
+
+    if (fs == FSI_FS_ISO9660) {
+        fsi_volume_id_iso(name, len, id);
+        for (n = 32; n && id[n - 1] == ' '; n--)
+            ;
+        for (size_t i = 0; i < n; i++)
+            tmp[i] = id[i];
+    } else if (fs == FSI_FS_JOLIET) {
+        fsi_volume_id_joliet(name, len, id);
+        for (n = 16; n && id[2 * n - 2] == 0 && id[2 * n - 1] == ' '; n--)
+            ;
+        for (size_t i = 0; i < n; i++)
+            tmp[i] = (uint16_t)(id[2 * i] << 8 | id[2 * i + 1]);
+    } else if (fs == FSI_FS_UDF) {
+        /* The PVD volume identifier dstring holds 15 UTF-16 units (or 30 with 8-bit CS0); the
+         * LVD's logical volume identifier 63 units. The name shown is the LVD's: cut at 30, never
+         * splitting a surrogate pair. */
+        n = len < 30 ? len : 30;
+        if (n == 30 && name[29] >= 0xD800 && name[29] <= 0xDBFF)
+            n = 29;
+        for (size_t i = 0; i < n; i++)
+            tmp[i] = name[i];
+    }
+    for (size_t i = 0; i < n && i < cap; i++)
+        out[i] = tmp[i];
+    return n;
+}
