@@ -6,6 +6,8 @@
 #   --fs iso,joliet     trees the image must have: "iso" or "iso,joliet" (default iso,joliet)
 #   --level N           ISO 9660 interchange level 1-4: names and depth of the ISO 9660 tree are
 #                       held to that level (without it: d-characters, NAME.EXT;1 only)
+#   --relaxed           with --level: more than 8 levels and paths over 255 characters are notes,
+#                       not failures (a relaxed writer exceeds them on purpose)
 #   --volume NAME       expected volume name (the Joliet volume identifier)
 #   --follow-links      the source's symlinks are followed, dangling ones and loops (a link to
 #                       one of its own ancestors) are absent from the image (default)
@@ -45,7 +47,7 @@ JOBS=${CHECK_IMAGE_JOBS:-3}
 
 usage() { sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
-img= src= fs=iso,joliet level= volume= follow=--follow-links keep=
+img= src= fs=iso,joliet level= volume= follow=--follow-links keep= relaxed=
 pos=()
 while [ $# -gt 0 ]; do
   case $1 in
@@ -53,6 +55,7 @@ while [ $# -gt 0 ]; do
     --fs=*) fs=${1#*=}; shift ;;
     --level) level=${2:?--level needs a value}; shift 2 ;;
     --level=*) level=${1#*=}; shift ;;
+    --relaxed) relaxed=1; shift ;;
     --volume) volume=${2?--volume needs a value}; shift 2 ;;
     --volume=*) volume=${1#*=}; shift ;;
     --follow-links) follow=--follow-links; shift ;;
@@ -148,6 +151,7 @@ t1=$EPOCHREALTIME
 
 args=(judge --img "$img" --src "$src" --work "$work" --fs "$fs" "$follow" --readers-time "$t0" "$t1")
 [ -n "$level" ] && args+=(--level "$level")
+[ -n "$relaxed" ] && args+=(--relaxed)
 [ -n "$volume" ] && args+=(--volume "$volume")
 [ -n "$keep" ] && args+=(--kept)
 $PY "$here/isocheck.py" "${args[@]}"

@@ -493,9 +493,11 @@ def strip_version(tree, joliet):
 D_CHARS = re.compile(r'^[A-Z0-9_]*$')
 
 
-def iso_name_problems(tree, level):
+def iso_name_problems(tree, level, relaxed=False):
     """ECMA-119 identifier rules for the ISO 9660 tree. level None: rules of every level (d-
-    characters, separators, version); lengths and depth are only noted."""
+    characters, separators, version); lengths and depth are only noted. relaxed: the depth (8
+    levels) and path length (255) limits are only noted, as a writer in relaxed mode exceeds
+    them on purpose (IMAPI2FS StrictFileSystemCompliance FALSE, genisoimage -D)."""
     problems, notes = [], []
     maxdepth = [0, '']
 
@@ -547,11 +549,13 @@ def iso_name_problems(tree, level):
         if why:
             problems.append('%s: %s' % (show(rel), why))
         if len(rel) + 1 > 255 and level in (1, 2, 3):
-            problems.append('%s: path longer than 255 characters' % show(rel))
+            (notes if relaxed else problems).append('%s: path longer than 255 characters' % show(rel))
     if maxdepth[0] > 8:
         msg = 'the ISO 9660 tree is %d levels deep (%s); ECMA-119 allows 8' % tuple(maxdepth)
-        if level in (1, 2, 3):
+        if level in (1, 2, 3) and not relaxed:
             problems.append(msg)
+        elif level in (1, 2, 3):
+            notes.append(msg + ' (relaxed: allowed)')
         else:
             notes.append(msg + ' (not enforced without --level; Rock Ridge writers relocate)')
     return problems, notes
@@ -639,7 +643,7 @@ def check_pycdlib(rep, a, src, srcv):
         det.append('ISO 9660 tree has %d Rock Ridge symlinks: %s' % (o, ', '.join(show(r) for r, n in iter_nodes(iso) if n.kind == 'l')))
     rep.check(not det, 'pycdlib: ISO 9660 tree walk: %d files, %d folders' % (f, d), det, notes)
 
-    probs, lnotes = iso_name_problems(iso, a.level)
+    probs, lnotes = iso_name_problems(iso, a.level, a.relaxed)
     rep.check(not probs, 'pycdlib: ISO 9660 names follow %s' % (
         'interchange level %d' % a.level if a.level else 'ECMA-119 (d-characters, NAME.EXT;1)'), probs, lnotes)
 
@@ -1161,6 +1165,7 @@ def main():
     j.add_argument('--fs', default='iso,joliet')
     j.add_argument('--level', type=int, choices=(1, 2, 3, 4))
     j.add_argument('--volume')
+    j.add_argument('--relaxed', action='store_true')
     j.add_argument('--follow-links', dest='follow', action='store_true', default=True)
     j.add_argument('--no-follow-links', dest='follow', action='store_false')
     j.add_argument('--readers-time', nargs=2, metavar=('START', 'END'))
