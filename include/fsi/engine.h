@@ -117,6 +117,9 @@ typedef struct fsi_node fsi_node;
 
 fsi_image *fsi_image_new(void);             /* NULL on out of memory */
 void fsi_image_free(fsi_image *img);
+/* A deep copy of the tree (names, times, hidden flags, sizes); data sources are shared. For change
+ * points. FSI_E_NOMEM leaves *out NULL. O(items). */
+fsi_status fsi_image_clone(const fsi_image *img, fsi_image **out);
 fsi_node *fsi_image_root(fsi_image *img);
 
 uint64_t fsi_image_file_count(const fsi_image *img);        /* files in the tree */

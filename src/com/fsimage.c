@@ -10,6 +10,16 @@
 #define DEFAULT_FREE_MEDIA_BLOCKS 332800
 #define FS_SUPPORTED (FsiFileSystemISO9660 | FsiFileSystemJoliet)
 
+/* What a change point restores: the tree and the settings (RollbackToChangePoint). */
+typedef struct change_point {
+    LONG number;
+    fsi_image *tree;
+    LONG session_start, free_media_blocks, udf_revision, iso_level;
+    BSTR volume_name;
+    VARIANT_BOOL strict, restricted, stage, redundant_udf;
+    FsiFileSystems fs;
+} change_point;
+
 struct fsimage {
     IFileSystemImage3 IFileSystemImage3_iface;
     fsi_error_support sei;
@@ -21,6 +31,9 @@ struct fsimage {
     BSTR volume_name;               /* NULL: generated when the result is created */
     BSTR working_dir;
     LONG change_point;
+    LONG locked_change_point;       /* LockInChangePoint: no rollback before it */
+    change_point *points;           /* snapshots taken when ChangePoint is read, by number */
+    size_t npoints;
     VARIANT_BOOL strict, restricted, stage, redundant_udf;
     FsiFileSystems fs;
     LONG udf_revision;
@@ -156,6 +169,126 @@ HRESULT fsimage_check_add(fsimage *img, fsi_node *parent, uint64_t data_bytes, u
     return S_OK;
 }
 
+/* ---- media types ------------------------------------------------------------------------------ */
+
+/* What ChooseImageDefaultsForMediaType sets per IMAPI_MEDIA_PHYSICAL_TYPE: file systems, UDF
+ * revision and FreeMediaBlocks (nominal user capacity of a single-session disc, in 2048-byte
+ * blocks; sources in docs/behaviour.md). Windows' own table is not documented. */
+static const struct media_defaults {
+    FsiFileSystems fs;
+    LONG udf_revision;
+    LONG blocks;
+} media_table[IMAPI_MEDIA_TYPE_MAX + 1] = {
+    [IMAPI_MEDIA_TYPE_CDROM]  = { FsiFileSystemISO9660 | FsiFileSystemJoliet, 0x102, 332800 },
+    [IMAPI_MEDIA_TYPE_CDR]    = { FsiFileSystemISO9660 | FsiFileSystemJoliet, 0x102, 332800 },
+    [IMAPI_MEDIA_TYPE_CDRW]   = { FsiFileSystemISO9660 | FsiFileSystemJoliet, 0x102, 332800 },
+    [IMAPI_MEDIA_TYPE_DVDROM] = { FsiFileSystemISO9660 | FsiFileSystemJoliet | FsiFileSystemUDF, 0x102, 2298496 },
+    [IMAPI_MEDIA_TYPE_DVDRAM] = { FsiFileSystemUDF, 0x201, 2236704 },
+    [IMAPI_MEDIA_TYPE_DVDPLUSR] = { FsiFileSystemISO9660 | FsiFileSystemJoliet | FsiFileSystemUDF, 0x102, 2295104 },
+    [IMAPI_MEDIA_TYPE_DVDPLUSRW] = { FsiFileSystemISO9660 | FsiFileSystemJoliet | FsiFileSystemUDF, 0x102, 2295104 },
+    [IMAPI_MEDIA_TYPE_DVDPLUSR_DUALLAYER] = { FsiFileSystemISO9660 | FsiFileSystemJoliet | FsiFileSystemUDF, 0x102, 4171712 },
+    [IMAPI_MEDIA_TYPE_DVDDASHR] = { FsiFileSystemISO9660 | FsiFileSystemJoliet | FsiFileSystemUDF, 0x102, 2298496 },
+    [IMAPI_MEDIA_TYPE_DVDDASHRW] = { FsiFileSystemISO9660 | FsiFileSystemJoliet | FsiFileSystemUDF, 0x102, 2298496 },
+    [IMAPI_MEDIA_TYPE_DVDDASHR_DUALLAYER] = { FsiFileSystemISO9660 | FsiFileSystemJoliet | FsiFileSystemUDF, 0x102, 4173824 },
+    [IMAPI_MEDIA_TYPE_DISK] = { FsiFileSystemUDF, 0x201, 0 },
+    [IMAPI_MEDIA_TYPE_DVDPLUSRW_DUALLAYER] = { FsiFileSystemISO9660 | FsiFileSystemJoliet | FsiFileSystemUDF, 0x102, 4171712 },
+    [IMAPI_MEDIA_TYPE_HDDVDROM] = { FsiFileSystemUDF, 0x250, 7324208 },
+    [IMAPI_MEDIA_TYPE_HDDVDR] = { FsiFileSystemUDF, 0x250, 7324208 },
+    [IMAPI_MEDIA_TYPE_HDDVDRAM] = { FsiFileSystemUDF, 0x250, 7324208 },
+    [IMAPI_MEDIA_TYPE_BDROM] = { FsiFileSystemUDF, 0x250, 12219392 },
+    [IMAPI_MEDIA_TYPE_BDR] = { FsiFileSystemUDF, 0x250, 12219392 },
+    [IMAPI_MEDIA_TYPE_BDRE] = { FsiFileSystemUDF, 0x250, 12219392 },
+};
+
+/* MMC profile (IMAPI_PROFILE_TYPE) of the recorder's current media -> media type; 0 if none. */
+static IMAPI_MEDIA_PHYSICAL_TYPE media_from_profile(LONG profile)
+{
+    switch (profile) {
+    case 0x08: return IMAPI_MEDIA_TYPE_CDROM;
+    case 0x09: return IMAPI_MEDIA_TYPE_CDR;
+    case 0x0A: return IMAPI_MEDIA_TYPE_CDRW;
+    case 0x10: return IMAPI_MEDIA_TYPE_DVDROM;
+    case 0x11: return IMAPI_MEDIA_TYPE_DVDDASHR;
+    case 0x12: return IMAPI_MEDIA_TYPE_DVDRAM;
+    case 0x13: case 0x14: return IMAPI_MEDIA_TYPE_DVDDASHRW;
+    case 0x15: case 0x16: return IMAPI_MEDIA_TYPE_DVDDASHR_DUALLAYER;
+    case 0x1A: return IMAPI_MEDIA_TYPE_DVDPLUSRW;
+    case 0x1B: return IMAPI_MEDIA_TYPE_DVDPLUSR;
+    case 0x2A: return IMAPI_MEDIA_TYPE_DVDPLUSRW_DUALLAYER;
+    case 0x2B: return IMAPI_MEDIA_TYPE_DVDPLUSR_DUALLAYER;
+    case 0x40: return IMAPI_MEDIA_TYPE_BDROM;
+    case 0x41: case 0x42: return IMAPI_MEDIA_TYPE_BDR;
+    case 0x43: return IMAPI_MEDIA_TYPE_BDRE;
+    case 0x50: return IMAPI_MEDIA_TYPE_HDDVDROM;
+    case 0x51: return IMAPI_MEDIA_TYPE_HDDVDR;
+    case 0x52: return IMAPI_MEDIA_TYPE_HDDVDRAM;
+    case 0x01: case 0x02: case 0x03: return IMAPI_MEDIA_TYPE_DISK;
+    default: return IMAPI_MEDIA_TYPE_UNKNOWN;
+    }
+}
+
+/* The recorder's current media type, from IDiscRecorder2::CurrentProfiles (the first profile
+ * that names a known medium). E_IMAPI_RECORDER_MEDIA_NO_MEDIA when there is none. */
+static HRESULT recorder_media(IDiscRecorder2 *recorder, IMAPI_MEDIA_PHYSICAL_TYPE *type)
+{
+    SAFEARRAY *sa = NULL;
+    LONG lb = 0, ub = -1;
+    HRESULT hr = IDiscRecorder2_get_CurrentProfiles(recorder, &sa);
+    *type = IMAPI_MEDIA_TYPE_UNKNOWN;
+    if (FAILED(hr)) return hr;
+    if (sa && SUCCEEDED(SafeArrayGetLBound(sa, 1, &lb)) && SUCCEEDED(SafeArrayGetUBound(sa, 1, &ub))) {
+        for (LONG i = lb; i <= ub && !*type; i++) {
+            VARIANT v;
+            VariantInit(&v);
+            if (SUCCEEDED(SafeArrayGetElement(sa, &i, &v)) && SUCCEEDED(VariantChangeType(&v, &v, 0, VT_I4)))
+                *type = media_from_profile(V_I4(&v));
+            VariantClear(&v);
+        }
+    }
+    if (sa) SafeArrayDestroy(sa);
+    if (ub < lb) return E_IMAPI_RECORDER_MEDIA_NO_MEDIA;       /* no current profile: no media */
+    return *type ? S_OK : E_IMAPI_RECORDER_MEDIA_INCOMPATIBLE;
+}
+
+/* ---- change points ---------------------------------------------------------------------------- */
+
+static void free_point(change_point *p)
+{
+    fsi_image_free(p->tree);
+    SysFreeString(p->volume_name);
+}
+
+/* Snapshot the tree and settings as change point number img->change_point (lock held). A
+ * snapshot is taken only when ChangePoint is read: a point nobody has seen cannot be asked for. */
+static HRESULT take_point(fsimage *img)
+{
+    change_point p, *grown;
+    if (img->npoints && img->points[img->npoints - 1].number == img->change_point) return S_OK;
+    memset(&p, 0, sizeof(p));
+    if (fsi_image_clone(img->tree, &p.tree) != FSI_OK) return E_OUTOFMEMORY;
+    if (img->volume_name && !(p.volume_name = SysAllocString(img->volume_name))) {
+        free_point(&p);
+        return E_OUTOFMEMORY;
+    }
+    if (!(grown = realloc(img->points, (img->npoints + 1) * sizeof(*grown)))) {
+        free_point(&p);
+        return E_OUTOFMEMORY;
+    }
+    img->points = grown;
+    p.number = img->change_point;
+    p.session_start = img->session_start;
+    p.free_media_blocks = img->free_media_blocks;
+    p.udf_revision = img->udf_revision;
+    p.iso_level = img->iso_level;
+    p.strict = img->strict;
+    p.restricted = img->restricted;
+    p.stage = img->stage;
+    p.redundant_udf = img->redundant_udf;
+    p.fs = img->fs;
+    img->points[img->npoints++] = p;
+    return S_OK;
+}
+
 /* ---- IUnknown ------------------------------------------------------------------------------- */
 
 static HRESULT WINAPI fsimage_QueryInterface(IFileSystemImage3 *iface, REFIID riid, void **ppv)
@@ -186,6 +319,8 @@ static ULONG WINAPI fsimage_Release(IFileSystemImage3 *iface)
     fsimage *img = impl_from_IFileSystemImage3(iface);
     ULONG refs = InterlockedDecrement(&img->refs);
     if (!refs) {
+        for (size_t i = 0; i < img->npoints; i++) free_point(&img->points[i]);
+        free(img->points);
         fsi_image_free(img->tree);
         SysFreeString(img->volume_name);
         SysFreeString(img->working_dir);
@@ -220,6 +355,7 @@ static HRESULT WINAPI fsimage_put_SessionStartBlock(IFileSystemImage3 *iface, LO
     if (value < 0) return fsi_error(IMAPI_E_INVALID_PARAM, &IID_IFileSystemImage, L"value", NULL);
     EnterCriticalSection(&img->cs);
     img->session_start = value;
+    img->change_point++;
     LeaveCriticalSection(&img->cs);
     return S_OK;
 }
@@ -242,15 +378,27 @@ static HRESULT WINAPI fsimage_put_FreeMediaBlocks(IFileSystemImage3 *iface, LONG
         hr = used_blocks(img, &used);
         if (SUCCEEDED(hr) && used > value) hr = fsi_error(IMAPI_E_IMAGE_TOO_BIG, &IID_IFileSystemImage, NULL, NULL);
     }
-    if (SUCCEEDED(hr)) img->free_media_blocks = value;
+    if (SUCCEEDED(hr)) {
+        img->free_media_blocks = value;
+        img->change_point++;
+    }
     LeaveCriticalSection(&img->cs);
     return hr;
 }
 
 static HRESULT WINAPI fsimage_SetMaxMediaBlocksFromDevice(IFileSystemImage3 *iface, IDiscRecorder2 *recorder)
 {
+    fsimage *img = impl_from_IFileSystemImage3(iface);
+    IMAPI_MEDIA_PHYSICAL_TYPE type;
+    HRESULT hr;
     if (!recorder) return E_POINTER;
-    return E_NOTIMPL;   /* issue 5: needs an IDiscFormat2Data over the recorder */
+    /* The nominal capacity of the recorder's current media type (0 = unknown maximum). */
+    if (FAILED(hr = recorder_media(recorder, &type))) return fsi_error(hr, &IID_IFileSystemImage, NULL, NULL);
+    EnterCriticalSection(&img->cs);
+    img->free_media_blocks = media_table[type].blocks;
+    img->change_point++;
+    LeaveCriticalSection(&img->cs);
+    return S_OK;
 }
 
 static HRESULT WINAPI fsimage_get_UsedBlocks(IFileSystemImage3 *iface, LONG *value)
@@ -288,6 +436,7 @@ static HRESULT WINAPI fsimage_put_VolumeName(IFileSystemImage3 *iface, BSTR valu
     EnterCriticalSection(&img->cs);
     SysFreeString(img->volume_name);
     img->volume_name = copy;
+    img->change_point++;
     LeaveCriticalSection(&img->cs);
     return S_OK;
 }
@@ -360,9 +509,14 @@ static HRESULT WINAPI fsimage_put_WorkingDirectory(IFileSystemImage3 *iface, BST
 
 static HRESULT WINAPI fsimage_get_ChangePoint(IFileSystemImage3 *iface, LONG *value)
 {
+    fsimage *img = impl_from_IFileSystemImage3(iface);
+    HRESULT hr;
     if (!value) return E_POINTER;
-    *value = impl_from_IFileSystemImage3(iface)->change_point;
-    return S_OK;
+    EnterCriticalSection(&img->cs);
+    hr = take_point(img);
+    *value = img->change_point;
+    LeaveCriticalSection(&img->cs);
+    return hr;
 }
 
 static HRESULT WINAPI fsimage_get_StrictFileSystemCompliance(IFileSystemImage3 *iface, VARIANT_BOOL *value)
@@ -415,6 +569,7 @@ static HRESULT WINAPI fsimage_put_FileSystemsToCreate(IFileSystemImage3 *iface, 
         return fsi_error(IMAPI_E_INVALID_PARAM, &IID_IFileSystemImage, L"newVal", NULL);
     EnterCriticalSection(&img->cs);
     img->fs = value;
+    img->change_point++;
     LeaveCriticalSection(&img->cs);
     return S_OK;
 }
@@ -467,15 +622,32 @@ static HRESULT WINAPI fsimage_get_UDFRevisionsSupported(IFileSystemImage3 *iface
     return variant_array(VT_I4, udf_revisions, ARRAY_SIZE(udf_revisions), value);
 }
 
-static HRESULT WINAPI fsimage_ChooseImageDefaults(IFileSystemImage3 *iface, IDiscRecorder2 *recorder)
-{
-    if (!recorder) return E_POINTER;
-    return E_NOTIMPL;   /* issue 5 */
-}
-
 static HRESULT WINAPI fsimage_ChooseImageDefaultsForMediaType(IFileSystemImage3 *iface, IMAPI_MEDIA_PHYSICAL_TYPE value)
 {
-    return E_NOTIMPL;   /* issue 5 */
+    fsimage *img = impl_from_IFileSystemImage3(iface);
+    const struct media_defaults *m;
+    if ((unsigned)value > IMAPI_MEDIA_TYPE_MAX || !media_table[value].fs)
+        return fsi_error(IMAPI_E_INVALID_PARAM, &IID_IFileSystemImage, L"value", NULL);
+    m = &media_table[value];
+    EnterCriticalSection(&img->cs);
+    /* Overwrites FileSystemsToCreate and FreeMediaBlocks set before it, as clients report.
+     * File systems not written yet are left out (docs/behaviour.md). */
+    img->fs = (FsiFileSystems)(m->fs & FS_SUPPORTED);
+    if (!img->fs) img->fs = FsiFileSystemISO9660 | FsiFileSystemJoliet;
+    img->udf_revision = m->udf_revision;
+    img->free_media_blocks = m->blocks;
+    img->change_point++;
+    LeaveCriticalSection(&img->cs);
+    return S_OK;
+}
+
+static HRESULT WINAPI fsimage_ChooseImageDefaults(IFileSystemImage3 *iface, IDiscRecorder2 *recorder)
+{
+    IMAPI_MEDIA_PHYSICAL_TYPE type;
+    HRESULT hr;
+    if (!recorder) return E_POINTER;
+    if (FAILED(hr = recorder_media(recorder, &type))) return fsi_error(hr, &IID_IFileSystemImage, NULL, NULL);
+    return fsimage_ChooseImageDefaultsForMediaType(iface, type);
 }
 
 static HRESULT WINAPI fsimage_put_ISO9660InterchangeLevel(IFileSystemImage3 *iface, LONG value)
@@ -484,6 +656,7 @@ static HRESULT WINAPI fsimage_put_ISO9660InterchangeLevel(IFileSystemImage3 *ifa
     if (value < 1 || value > 3) return fsi_error(IMAPI_E_INVALID_PARAM, &IID_IFileSystemImage, L"newVal", NULL);
     EnterCriticalSection(&img->cs);
     img->iso_level = value;
+    img->change_point++;
     LeaveCriticalSection(&img->cs);
     return S_OK;
 }
@@ -581,12 +754,62 @@ static HRESULT WINAPI fsimage_ImportSpecificFileSystem(IFileSystemImage3 *iface,
 
 static HRESULT WINAPI fsimage_RollbackToChangePoint(IFileSystemImage3 *iface, LONG cp)
 {
-    return E_NOTIMPL;   /* issue 5 */
+    fsimage *img = impl_from_IFileSystemImage3(iface);
+    change_point *p = NULL;
+    fsi_image *tree = NULL;
+    BSTR name = NULL;
+    HRESULT hr = S_OK;
+
+    EnterCriticalSection(&img->cs);
+    for (size_t i = 0; i < img->npoints; i++)
+        if (img->points[i].number == cp) p = &img->points[i];
+    if (cp == img->change_point && !p) {
+        LeaveCriticalSection(&img->cs);                 /* nothing changed since */
+        return S_OK;
+    }
+    if (!p || cp < img->locked_change_point) {
+        LeaveCriticalSection(&img->cs);
+        return fsi_error(IMAPI_E_INVALID_PARAM, &IID_IFileSystemImage, L"changePoint", NULL);
+    }
+    /* The point stays (one can roll back to it again); later points are dropped. */
+    if (fsi_image_clone(p->tree, &tree) != FSI_OK || (p->volume_name && !(name = SysAllocString(p->volume_name)))) {
+        if (tree) fsi_image_free(tree);
+        LeaveCriticalSection(&img->cs);
+        return E_OUTOFMEMORY;
+    }
+    fsi_image_free(img->tree);
+    img->tree = tree;
+    SysFreeString(img->volume_name);
+    img->volume_name = name;
+    img->session_start = p->session_start;
+    img->free_media_blocks = p->free_media_blocks;
+    img->udf_revision = p->udf_revision;
+    img->iso_level = p->iso_level;
+    img->strict = p->strict;
+    img->restricted = p->restricted;
+    img->stage = p->stage;
+    img->redundant_udf = p->redundant_udf;
+    img->fs = p->fs;
+    img->change_point = cp;
+    while (img->npoints && img->points[img->npoints - 1].number > cp) free_point(&img->points[--img->npoints]);
+    LeaveCriticalSection(&img->cs);
+    return hr;
 }
 
 static HRESULT WINAPI fsimage_LockInChangePoint(IFileSystemImage3 *iface)
 {
-    return E_NOTIMPL;   /* issue 5 */
+    fsimage *img = impl_from_IFileSystemImage3(iface);
+    size_t keep = 0;
+    EnterCriticalSection(&img->cs);
+    /* Going back past the current point is no longer possible: drop the older snapshots. */
+    img->locked_change_point = img->change_point;
+    for (size_t i = 0; i < img->npoints; i++) {
+        if (img->points[i].number < img->change_point) free_point(&img->points[i]);
+        else img->points[keep++] = img->points[i];
+    }
+    img->npoints = keep;
+    LeaveCriticalSection(&img->cs);
+    return S_OK;
 }
 
 static HRESULT WINAPI fsimage_CreateDirectoryItem(IFileSystemImage3 *iface, BSTR name, IFsiDirectoryItem **item)
