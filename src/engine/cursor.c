@@ -1,6 +1,8 @@
 /*
  * Sector stream: image bytes at any offset from a plan. Metadata comes from the rendered blocks,
  * file data straight from the sources (into the caller's buffer), gaps and file tails are zero.
+ * Rendered blocks are found through the plan's segments (the UDF metadata mirror shares the
+ * metadata file's blocks; the last UDF anchor follows the file data).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -175,21 +177,31 @@ fsi_status fsi_cursor_read(fsi_cursor *c, uint64_t off, void *buf, size_t len, f
     uint8_t *out = buf;
     const uint64_t sys_end = 16 * (uint64_t)FSI_BLOCK_SIZE;
     const uint64_t meta_end = (uint64_t)p->data_start * FSI_BLOCK_SIZE;
+    const uint64_t data_end = (uint64_t)p->data_end * FSI_BLOCK_SIZE;
     while (len) {
         size_t n;
         if (off < sys_end) {
             n = (size_t)(sys_end - off < len ? sys_end - off : len);
             memset(out, 0, n);
-        } else if (off < meta_end) {
+        } else if (off < meta_end || off >= data_end) {
             /* one metadata block (or its rest): stored bytes, then zeros */
-            uint64_t rel = off - sys_end;
-            size_t bi = (size_t)(rel / FSI_BLOCK_SIZE), in = (size_t)(rel % FSI_BLOCK_SIZE);
+            uint64_t blk = off / FSI_BLOCK_SIZE;
+            size_t in = (size_t)(off % FSI_BLOCK_SIZE);
             n = FSI_BLOCK_SIZE - in < len ? FSI_BLOCK_SIZE - in : len;
-            size_t stored = (size_t)(p->meta_off[bi + 1] - p->meta_off[bi]);
-            size_t c = stored > in ? stored - in : 0;
-            if (c > n)
-                c = n;
-            memcpy(out, p->meta + p->meta_off[bi] + in, c);
+            size_t c = 0, bi = 0;
+            for (size_t t = 0; t < p->nsegs; t++) {
+                const fsi_meta_seg *s = &p->segs[t];
+                if (blk >= s->first && blk - s->first < s->count) {
+                    bi = s->store + (size_t)(blk - s->first);
+                    size_t stored = (size_t)(p->meta_off[bi + 1] - p->meta_off[bi]);
+                    c = stored > in ? stored - in : 0;
+                    if (c > n)
+                        c = n;
+                    break;
+                }
+            }
+            if (c)
+                memcpy(out, p->meta + p->meta_off[bi] + in, c);
             memset(out + c, 0, n - c);
         } else {
             size_t idx = find_file(c, off / FSI_BLOCK_SIZE);

@@ -169,22 +169,160 @@ typedef struct fsi_plan_file {
     uint32_t blocks;
 } fsi_plan_file;
 
+/* A run of rendered blocks: relative blocks [first, first + count) are store blocks store ..
+ * store + count - 1 (the UDF metadata mirror shares the metadata file's blocks). */
+typedef struct fsi_meta_seg {
+    uint32_t first, count;
+    size_t store;
+} fsi_meta_seg;
+
+#define FSI_MAX_SEGS 4
+
 struct fsi_plan {
     int32_t refs;
     uint32_t session_start;
     uint32_t total_blocks;          /* relative */
     uint32_t data_start;            /* first relative block after the metadata */
-    /* Blocks 16 .. data_start-1, rendered. Stored compactly: block 16 + i holds the bytes
-     * meta[meta_off[i] .. meta_off[i + 1]) followed by zeros (trailing zeros are not stored, so an
-     * almost empty directory block costs a few dozen bytes, not 2048). */
+    uint32_t data_end;              /* first relative block after the file data: the tail starts */
+    /* Rendered blocks, stored compactly: store block i holds the bytes meta[meta_off[i] ..
+     * meta_off[i + 1]) followed by zeros (trailing zeros are not stored, so an almost empty
+     * directory block costs a few dozen bytes, not 2048). Blocks 16 .. data_start-1 and
+     * data_end .. total-1 are mapped to store blocks by segs[] (sorted); unmapped ones are zero. */
     uint8_t *meta;
-    uint64_t *meta_off;             /* data_start - 16 + 1 entries */
+    uint64_t *meta_off;
+    size_t nsegs;
+    fsi_meta_seg segs[FSI_MAX_SEGS];
     size_t nfiles;
     fsi_plan_file *files;           /* sorted by first_block */
     size_t next;
-    fsi_extent_info *ext;           /* ext[0]: metadata, ext[1 + i]: files[i] */
+    fsi_extent_info *ext;           /* ext[0]: metadata, ext[1 + i]: files[i], then the tail */
     uint16_t *paths;
 };
+
+/* Sequential writer of the compact metadata store (see struct fsi_plan). */
+typedef struct fsi_meta_store {
+    uint8_t *data;
+    size_t len, cap;
+    uint64_t *off;                  /* room for every block appended, + 1 */
+    size_t nblk;                    /* blocks appended */
+} fsi_meta_store;
+
+/* Append nblocks blocks of buf; 0 on out of memory. */
+int fsi_store_blocks(fsi_meta_store *ms, const uint8_t *buf, size_t nblocks);
+/* Append n zero blocks. */
+void fsi_store_zeros(fsi_meta_store *ms, size_t n);
+
+/* ---- the plan builder (plan.c, udf.c) -------------------------------------------------------- */
+
+#define FSI_NONE UINT32_MAX
+
+/* One item of the snapshot. Items are in breadth-first order; the children of a directory are
+ * [first, first + nkids): first the niso ones that are in the ISO 9660 / Joliet trees, in ISO
+ * order, then files left out of those trees (too large for the ISO level, UDF present). */
+typedef struct fsi_pitem {
+    const fsi_node *node;
+    uint32_t parent;
+    uint32_t first, nkids, niso;
+    uint32_t jfirst;                /* dirs: children in Joliet order at jorder[jfirst...] */
+    uint32_t iso_off, jol_off;      /* mapped names in the pools */
+    uint16_t iso_len, iso_nlen, jol_len, jol_nlen;
+    uint32_t level;                 /* dirs: root = 1 */
+    uint32_t plen;                  /* dirs: ISO path length */
+    uint32_t iso_num, jol_num;      /* dirs: path table directory numbers */
+    uint32_t iso_lba, jol_lba;      /* dirs: relative blocks */
+    uint32_t iso_size, jol_size;    /* dirs: bytes */
+    uint32_t file;                  /* files with data: index in files[]; FSI_NONE otherwise */
+    /* UDF */
+    uint32_t udf_off;               /* name in the UDF pool when udf_len != 0, else the node's */
+    uint16_t udf_len;
+    uint16_t udf_links;             /* file link count */
+    uint32_t udf_fe;                /* logical block of the (E)FE in the UDF metadata area */
+    uint32_t udf_aeds;              /* allocation extent descriptor blocks following the FE */
+    uint32_t udf_dir;               /* dirs: logical block of the FID stream in the area */
+    uint32_t udf_dsize;             /* dirs: bytes of FIDs */
+} fsi_pitem;
+
+/* UDF layout (relative blocks unless said otherwise). See the top of udf.c. */
+typedef struct fsi_udf_layout {
+    int rev;                        /* 0x102 ... 0x260 */
+    int metadata;                   /* rev >= 0x250: metadata partition */
+    int mirror;                     /* metadata mirror file with its own copy */
+    uint32_t vrs;                   /* BEA01 */
+    uint32_t mvds, rvds, lvis, avdp;
+    uint32_t part, part_len;        /* physical partition */
+    uint32_t area;                  /* first block of the UDF metadata area (2.50: metadata file data) */
+    uint32_t area_blocks;           /* its length (2.50: a multiple of the allocation unit) */
+    uint32_t area_lb;               /* logical block of the area's first block in its partition */
+    uint32_t mirror_at;             /* 2.50 with mirror: first block of the mirror copy */
+    size_t area_store;              /* store block of the area's first block */
+    uint32_t avdp_last;             /* the last block */
+    uint64_t files, dirs;           /* LVID counts (dirs include the root) */
+    uint64_t next_unique;
+} fsi_udf_layout;
+
+typedef struct fsi_builder {
+    const fsi_plan_opts *o;
+    int iso_sel, jol_sel, udf_sel;
+    int level;
+    fsi_err *err;
+    fsi_pitem *it;
+    size_t n, cap;
+    uint32_t *jorder;
+    size_t njo;
+    uint32_t *idirs, *jdirs;
+    size_t ndirs;
+    fsi_u16pool ipool, jpool, upool;
+    size_t nfiles;                  /* files with data */
+    fsi_udf_layout udf;
+    /* per-directory scratch */
+    fsi_node **k, **k2;
+    fsi_mapped *mi, *mj, *mu;
+    uint32_t *idx;
+    size_t kcap;
+} fsi_builder;
+
+/* ---------------------------------------------------------------------------------------------- */
+/* UDF (udf.c)                                                                                      */
+
+#define FSI_UDF_MAX_EXTENT UINT32_C(0x3FFFF800)   /* largest extent: < 2^30, whole blocks */
+#define FSI_UDF_AU 32u                             /* metadata allocation/alignment unit (blocks) */
+
+/* CRC-ITU-T (x^16 + x^12 + x^5 + 1, initial 0) of ECMA-167 1/7.2.6. */
+uint16_t fsi_udf_crc(const uint8_t *p, size_t n);
+/* Fill the 16-byte tag at d for a descriptor of desc_len bytes (CRC over bytes 16..desc_len). */
+void fsi_udf_tag(uint8_t *d, uint16_t id, uint16_t version, uint32_t location, size_t desc_len);
+/* OSTA CS0 (UDF 2.1.1): compression ID 8 when every unit < 0x100, else 16; 0 bytes for "".
+ * out needs 1 + 2n bytes. Returns the bytes written. */
+size_t fsi_udf_cs0(const uint16_t *s, size_t n, uint8_t *out);
+size_t fsi_udf_cs0_len(const uint16_t *s, size_t n);
+/* dstring of flen bytes: CS0 cut to flen - 1 bytes (never splitting a surrogate pair), length in
+ * the last byte, zero padded. */
+void fsi_udf_dstring(uint8_t *f, size_t flen, const uint16_t *s, size_t n);
+/* 12-byte timestamp, type 1 (local time), offset 0 (UTC). */
+void fsi_udf_timestamp(uint8_t *p, fsi_time t);
+/* Number of extents a file of size bytes takes, and the length of extent i. */
+uint64_t fsi_udf_extent_count(uint64_t size);
+uint32_t fsi_udf_extent_len(uint64_t size, uint64_t i);
+
+/* LVID (ECMA-167 3/10.10, UDF 2.2.6) into a zeroed block; returns its length. */
+typedef struct fsi_udf_lvid {
+    int rev;
+    uint32_t location;              /* absolute */
+    fsi_time time;
+    uint64_t next_unique;
+    uint32_t nparts;                /* 1, or 2 with the metadata partition */
+    uint32_t free_space[2], size[2];
+    uint32_t files, dirs;
+} fsi_udf_lvid;
+size_t fsi_udf_write_lvid(uint8_t *blk, const fsi_udf_lvid *l);
+
+/* Plan steps, called by plan.c when UDF is selected. */
+fsi_status fsi_udf_size(fsi_builder *b);        /* after collect: area blocks, item addresses */
+int fsi_udf_render_front(fsi_builder *b, const fsi_plan *p, fsi_meta_store *ms); /* VRS .. partition */
+int fsi_udf_render_area(fsi_builder *b, const fsi_plan *p, fsi_meta_store *ms);  /* the area */
+int fsi_udf_render_tail(fsi_builder *b, fsi_plan *p, fsi_meta_store *ms);        /* last AVDP */
+/* Does name fit a UDF file identifier (CS0, 255 bytes)? */
+int fsi_udf_name_fits(const uint16_t *s, size_t n);
 
 void fsi_err_clear(fsi_err *err);
 void fsi_err_set(fsi_err *err, fsi_status code, unsigned fs, const fsi_node *n);

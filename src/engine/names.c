@@ -11,6 +11,9 @@
  *  extension <= 30, directories <= 31 (no '.').
  *  Joliet: at most 64 UTF-16 units (";1" not counted), a surrogate pair is never split; control
  *  characters and * / : ; ? \ become '_'. Truncation keeps the extension when possible.
+ *  UDF: names are kept as they are unless their OSTA CS0 form exceeds 255 bytes (254 units when all
+ *  are below U+0100, else 127): then they are cut like Joliet names (extension kept, a surrogate
+ *  pair never split) and made unique with "~N".
  *  Uniqueness: the children are visited in ECMA-119 9.3 order of their original names; the first
  *  keeps its name, later ones get "~N" at the end of the name part (N = 1, 2, ... per colliding
  *  name), the name part being shortened so that the limits hold. ISO 9660 identifiers may hold
@@ -161,6 +164,22 @@ static void make_base(const fsi_node *n, unsigned fs, int level, base *b)
         }
         b->max_name = b->max_ext = b->max_total = FSI_JOLIET_MAX;
     }
+    if (fs == FSI_FS_UDF) {
+        /* raw names; the limit follows the CS0 compression the name needs */
+        size_t wide = 0;
+        for (size_t i = 0; i < n->name_len; i++)
+            wide |= n->name[i] >= 0x100;
+        if (n->is_dir || !has_dot) {
+            memcpy(b->name, n->name, n->name_len * sizeof *b->name);
+            b->nl = n->name_len;
+        } else {
+            memcpy(b->name, n->name, np * sizeof *b->name);
+            b->nl = np;
+            memcpy(b->ext, n->name + np + 1, (n->name_len - np - 1) * sizeof *b->ext);
+            b->el = n->name_len - np - 1;
+        }
+        b->max_name = b->max_ext = b->max_total = wide ? 127 : 254;
+    }
 }
 
 /* Compose name[0..k) + suffix + ('.' if sep) + ext[0..e) into out. 0 if it cannot fit. */
@@ -259,7 +278,7 @@ fsi_status fsi_map_children(fsi_node *const *kids, size_t n, unsigned fs, int le
 {
     if (n == 0)
         return FSI_OK;
-    if (fs != FSI_FS_ISO9660 && fs != FSI_FS_JOLIET)
+    if (fs != FSI_FS_ISO9660 && fs != FSI_FS_JOLIET && fs != FSI_FS_UDF)
         return FSI_E_INVALID_PARAM;
     if (n > UINT32_MAX / 4)
         return FSI_E_NOMEM;
@@ -341,7 +360,7 @@ size_t fsi_map_name(const fsi_image *img, const fsi_node *n, unsigned fs, int is
                     uint16_t *buf, size_t cap)
 {
     (void)img;
-    if (!n || !n->parent || (fs != FSI_FS_ISO9660 && fs != FSI_FS_JOLIET))
+    if (!n || !n->parent || (fs != FSI_FS_ISO9660 && fs != FSI_FS_JOLIET && fs != FSI_FS_UDF))
         return 0;
     if (fs == FSI_FS_ISO9660 && (iso_level < 1 || iso_level > 3))
         return 0;
@@ -360,6 +379,18 @@ size_t fsi_map_name(const fsi_image *img, const fsi_node *n, unsigned fs, int is
         if (c == n)
             me = k;
         kids[k++] = c;
+    }
+    if (fs == FSI_FS_UDF) {
+        /* names are kept unless one of the directory's names is too long for UDF */
+        int all_fit = 1;
+        for (size_t i = 0; i < k && all_fit; i++)
+            all_fit = fsi_udf_name_fits(kids[i]->name, kids[i]->name_len);
+        if (all_fit) {
+            ret = n->name_len;
+            for (size_t i = 0; i < ret && i < cap; i++)
+                buf[i] = n->name[i];
+            goto out;
+        }
     }
     if (fsi_map_children(kids, k, fs, iso_level, &pool, m, NULL) != FSI_OK)
         goto out;

@@ -12,53 +12,32 @@
  *   file data        files in depth-first order of the ISO-sorted tree, each from a block boundary;
  *                    ISO and Joliet records of a file share its extent. Empty files have none.
  *
+ * With UDF the volume recognition sequence, the UDF volume structures and the UDF metadata are
+ * added around these (see the top of udf.c for the whole layout); without ISO 9660 and Joliet
+ * there are no ISO descriptors, path tables or directories. A file of 4 GiB or more at ISO level 1
+ * or 2 is an error without UDF (FSI_E_DATA_TOO_BIG); with UDF it is left out of the ISO 9660 and
+ * Joliet trees and recorded in UDF only.
+ *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "fsi_internal.h"
 
 #define PART_BYTES UINT64_C(0xFFFFF800)     /* multi-extent part size (level 3) */
 #define PART_BLOCKS (uint32_t)(PART_BYTES / FSI_BLOCK_SIZE)
-#define NONE UINT32_MAX
+#define NONE FSI_NONE
 
-typedef struct pitem {
-    const fsi_node *node;
-    uint32_t parent;
-    uint32_t first, nkids;          /* dirs: children [first, first + nkids) in ISO order */
-    uint32_t jfirst;                /* dirs: children in Joliet order at jorder[jfirst...] */
-    uint32_t iso_off, jol_off;      /* mapped names in the pools */
-    uint16_t iso_len, iso_nlen, jol_len, jol_nlen;
-    uint32_t level;                 /* dirs: root = 1 */
-    uint32_t plen;                  /* dirs: ISO path length */
-    uint32_t iso_num, jol_num;      /* dirs: path table directory numbers */
-    uint32_t iso_lba, jol_lba;      /* dirs: relative blocks */
-    uint32_t iso_size, jol_size;    /* dirs: bytes */
-    uint32_t file;                  /* files with data: index in files[]; NONE otherwise */
-} pitem;
-
-typedef struct builder {
-    const fsi_plan_opts *o;
-    int iso_sel, jol_sel;
-    int level;
-    fsi_err *err;
-    pitem *it;
-    size_t n, cap;
-    uint32_t *jorder;
-    size_t njo;
-    uint32_t *idirs, *jdirs;
-    size_t ndirs;
-    fsi_u16pool ipool, jpool;
-    size_t nfiles;                  /* files with data */
-    /* per-directory scratch */
-    fsi_node **k;
-    fsi_mapped *mi, *mj;
-    uint32_t *idx;
-    size_t kcap;
-} builder;
+typedef fsi_pitem pitem;
+typedef fsi_builder builder;
 
 static const uint16_t META_DESC[] = { 'F', 'i', 'l', 'e', ' ', 's', 'y', 's', 't', 'e', 'm', ' ',
                                       'm', 'e', 't', 'a', 'd', 'a', 't', 'a' };
 
-static unsigned main_fs(const builder *b) { return b->iso_sel ? FSI_FS_ISO9660 : FSI_FS_JOLIET; }
+static unsigned main_fs(const builder *b)
+{
+    return b->iso_sel ? FSI_FS_ISO9660 : b->jol_sel ? FSI_FS_JOLIET : FSI_FS_UDF;
+}
+
+static int isoj(const builder *b) { return b->iso_sel || b->jol_sel; }
 
 static uint64_t file_parts(const builder *b, uint64_t size)
 {
@@ -80,6 +59,18 @@ static int iso_cmp(void *ctx, uint32_t a, uint32_t b)
     const sort_ctx *c = ctx;
     const fsi_mapped *x = &c->m[a], *y = &c->m[b];
     return fsi_ident_cmp(c->pool + x->off, x->len, x->name_len, c->pool + y->off, y->len, y->name_len);
+}
+
+/* UDF alone: children in UTF-16 unit order of their names (shorter first on a common prefix) */
+static int raw_cmp(void *ctx, uint32_t a, uint32_t b)
+{
+    fsi_node *const *k = ctx;
+    const fsi_node *x = k[a], *y = k[b];
+    size_t n = x->name_len < y->name_len ? x->name_len : y->name_len;
+    for (size_t i = 0; i < n; i++)
+        if (x->name[i] != y->name[i])
+            return x->name[i] < y->name[i] ? -1 : 1;
+    return x->name_len < y->name_len ? -1 : x->name_len > y->name_len;
 }
 
 static int jol_cmp(void *ctx, uint32_t a, uint32_t b)
@@ -106,6 +97,12 @@ static int scratch(builder *b, size_t k)
     fsi_node **nk = realloc(b->k, c * sizeof *nk);
     if (nk)
         b->k = nk;
+    fsi_node **nk2 = realloc(b->k2, c * sizeof *nk2);
+    if (nk2)
+        b->k2 = nk2;
+    fsi_mapped *nmu = realloc(b->mu, c * sizeof *nmu);
+    if (nmu)
+        b->mu = nmu;
     fsi_mapped *nmi = realloc(b->mi, c * sizeof *nmi);
     if (nmi)
         b->mi = nmi;
@@ -115,7 +112,7 @@ static int scratch(builder *b, size_t k)
     uint32_t *ni = realloc(b->idx, c * sizeof *ni);
     if (ni)
         b->idx = ni;
-    if (!nk || !nmi || !nmj || !ni)
+    if (!nk || !nk2 || !nmu || !nmi || !nmj || !ni)
         return 0;
     b->kcap = c;
     return 1;
@@ -123,7 +120,8 @@ static int scratch(builder *b, size_t k)
 
 /* Phase A: breadth-first snapshot. Appending each directory's children in ISO order while visiting
  * items in index order yields the directories in ISO path table order (6.9.1: by level, then parent
- * number, then identifier). */
+ * number, then identifier). Files left out of the ISO trees follow their directory's ISO children;
+ * without ISO 9660 and Joliet the children are in name order. */
 static fsi_status collect(builder *b, const fsi_node *root)
 {
     b->cap = 1024;
@@ -136,6 +134,7 @@ static fsi_status collect(builder *b, const fsi_node *root)
     b->it[0].file = NONE;
     b->n = 1;
     unsigned mfs = main_fs(b);
+    int trees = isoj(b);
     for (size_t h = 0; h < b->n; h++) {
         const fsi_node *d = b->it[h].node;
         if (!d->is_dir)
@@ -148,27 +147,61 @@ static fsi_status collect(builder *b, const fsi_node *root)
                 b->k[k++] = d->u.d.kids[i];
         b->it[h].first = (uint32_t)b->n;
         b->it[h].nkids = (uint32_t)k;
+        b->it[h].niso = 0;
         b->it[h].jfirst = (uint32_t)b->njo;
         if (!k)
             continue;
+        /* ke: children in the ISO 9660 / Joliet trees, first in b->k */
+        size_t ke = trees ? k : 0;
+        if (trees && b->udf_sel && b->level < 3) {
+            size_t x = 0;
+            ke = 0;
+            for (size_t i = 0; i < k; i++) {
+                fsi_node *c = b->k[i];
+                if (!c->is_dir && c->u.f.size > UINT32_MAX)
+                    b->k2[x++] = c;         /* too large for this level: UDF only */
+                else
+                    b->k[ke++] = c;
+            }
+            memcpy(b->k + ke, b->k2, x * sizeof *b->k);
+        }
         size_t bad = 0;
-        fsi_status st = fsi_map_children(b->k, k, FSI_FS_ISO9660, b->level, &b->ipool, b->mi, &bad);
-        if (st == FSI_E_NO_UNIQUE_NAME)
-            return fail(b, st, FSI_FS_ISO9660, b->k[bad]);
-        if (st)
-            return st;
-        if (b->jol_sel) {
-            st = fsi_map_children(b->k, k, FSI_FS_JOLIET, b->level, &b->jpool, b->mj, &bad);
+        fsi_status st;
+        if (ke) {
+            st = fsi_map_children(b->k, ke, FSI_FS_ISO9660, b->level, &b->ipool, b->mi, &bad);
             if (st == FSI_E_NO_UNIQUE_NAME)
-                return fail(b, st, FSI_FS_JOLIET, b->k[bad]);
+                return fail(b, st, FSI_FS_ISO9660, b->k[bad]);
             if (st)
                 return st;
+            if (b->jol_sel) {
+                st = fsi_map_children(b->k, ke, FSI_FS_JOLIET, b->level, &b->jpool, b->mj, &bad);
+                if (st == FSI_E_NO_UNIQUE_NAME)
+                    return fail(b, st, FSI_FS_JOLIET, b->k[bad]);
+                if (st)
+                    return st;
+            }
         }
         for (size_t i = 0; i < k; i++)
             b->idx[i] = (uint32_t)i;
-        sort_ctx sc = { b->ipool.p, b->mi, NULL };
-        if (!fsi_sort_u32(b->idx, k, iso_cmp, &sc))
+        if (trees) {
+            sort_ctx sc = { b->ipool.p, b->mi, NULL };
+            if (!fsi_sort_u32(b->idx, ke, iso_cmp, &sc))
+                return FSI_E_NOMEM;
+        } else if (!fsi_sort_u32(b->idx, k, raw_cmp, b->k)) {
             return FSI_E_NOMEM;
+        }
+        int udf_mapped = 0;
+        if (b->udf_sel) {
+            for (size_t i = 0; i < k && !udf_mapped; i++)
+                udf_mapped = !fsi_udf_name_fits(b->k[i]->name, b->k[i]->name_len);
+            if (udf_mapped) {
+                st = fsi_map_children(b->k, k, FSI_FS_UDF, 0, &b->upool, b->mu, &bad);
+                if (st == FSI_E_NO_UNIQUE_NAME)
+                    return fail(b, st, FSI_FS_UDF, b->k[bad]);
+                if (st)
+                    return st;
+            }
+        }
         if (b->n + k > UINT32_MAX - 2)
             return FSI_E_IMAGE_TOO_BIG;
         if (b->n + k > b->cap) {
@@ -190,13 +223,19 @@ static fsi_status collect(builder *b, const fsi_node *root)
             memset(ci, 0, sizeof *ci);
             ci->node = c;
             ci->parent = (uint32_t)h;
-            ci->iso_off = b->mi[src].off;
-            ci->iso_len = b->mi[src].len;
-            ci->iso_nlen = b->mi[src].name_len;
-            if (b->jol_sel) {
-                ci->jol_off = b->mj[src].off;
-                ci->jol_len = b->mj[src].len;
-                ci->jol_nlen = b->mj[src].name_len;
+            if (j < ke) {
+                ci->iso_off = b->mi[src].off;
+                ci->iso_len = b->mi[src].len;
+                ci->iso_nlen = b->mi[src].name_len;
+                if (b->jol_sel) {
+                    ci->jol_off = b->mj[src].off;
+                    ci->jol_len = b->mj[src].len;
+                    ci->jol_nlen = b->mj[src].name_len;
+                }
+            }
+            if (udf_mapped) {
+                ci->udf_off = b->mu[src].off;
+                ci->udf_len = b->mu[src].len;
             }
             ci->file = NONE;
             if (c->is_dir) {
@@ -204,32 +243,33 @@ static fsi_status collect(builder *b, const fsi_node *root)
                 ci->plen = par->plen + 1 + ci->iso_len;
                 /* ECMA-119 6.8.2.1: at most 8 levels and 255-character paths. Relaxed mode writes
                  * deeper trees as they are (as genisoimage -D does); readers accept them. */
-                if (strict && ci->level > 8)
+                if (strict && trees && ci->level > 8)
                     return fail(b, FSI_E_ISO9660_LEVELS, mfs, c);
                 if (strict && b->iso_sel && ci->plen > 255)
                     return fail(b, FSI_E_ISO9660_LEVELS, FSI_FS_ISO9660, c);
             } else {
                 uint64_t size = c->u.f.size;
-                if (size > UINT32_MAX && b->level < 3)
+                if (trees && !b->udf_sel && size > UINT32_MAX && b->level < 3)
                     return fail(b, FSI_E_DATA_TOO_BIG, mfs, c);
-                if (strict && b->iso_sel && par->plen + 1 + ci->iso_len + 2u > 255)
+                if (strict && b->iso_sel && j < ke && par->plen + 1 + ci->iso_len + 2u > 255)
                     return fail(b, FSI_E_ISO9660_LEVELS, FSI_FS_ISO9660, c);
                 if (size > 0)
                     b->nfiles++;
             }
         }
-        if (b->jol_sel) {
-            uint32_t *nj = realloc(b->jorder, (b->njo + k) * sizeof *nj);
+        b->it[h].niso = (uint32_t)ke;
+        if (b->jol_sel && ke) {
+            uint32_t *nj = realloc(b->jorder, (b->njo + ke) * sizeof *nj);
             if (!nj)
                 return FSI_E_NOMEM;
             b->jorder = nj;
             uint32_t first = b->it[h].first;
-            for (size_t j = 0; j < k; j++)
+            for (size_t j = 0; j < ke; j++)
                 b->jorder[b->njo + j] = first + (uint32_t)j;
             sort_ctx jc = { b->jpool.p, NULL, b->it };
-            if (!fsi_sort_u32(b->jorder + b->njo, k, jol_cmp, &jc))
+            if (!fsi_sort_u32(b->jorder + b->njo, ke, jol_cmp, &jc))
                 return FSI_E_NOMEM;
-            b->njo += k;
+            b->njo += ke;
         }
     }
     return FSI_OK;
@@ -258,7 +298,7 @@ static fsi_status number_dirs(builder *b)
         b->it[0].jol_num = 1;
         for (size_t r = 0; r < w; r++) {
             const pitem *d = &b->it[b->jdirs[r]];
-            for (uint32_t j = 0; j < d->nkids; j++) {
+            for (uint32_t j = 0; j < d->niso; j++) {
                 uint32_t c = b->jorder[d->jfirst + j];
                 if (b->it[c].node->is_dir) {
                     b->jdirs[w++] = c;
@@ -293,7 +333,7 @@ static size_t jol_fi_len(const pitem *c) { return 2u * c->jol_len + (c->node->is
 static uint64_t dir_bytes(const builder *b, const pitem *d, int joliet)
 {
     uint64_t pos = 2 * fsi_dirrec_len(1);
-    for (uint32_t j = 0; j < d->nkids; j++) {
+    for (uint32_t j = 0; j < d->niso; j++) {
         const pitem *c = &b->it[d->first + j];
         size_t len = fsi_dirrec_len(joliet ? jol_fi_len(c) : iso_fi_len(c));
         uint64_t parts = c->node->is_dir ? 1 : file_parts(b, c->node->u.f.size);
@@ -307,7 +347,7 @@ typedef struct layout {
     uint32_t pvd, svd, term;
     uint32_t ipt_size, jpt_size;
     uint32_t ipl, ipm, jpl, jpm;
-    uint32_t data_start, total;
+    uint32_t data_start, data_end, total;
 } layout;
 
 static fsi_status sizes(builder *b, layout *L)
@@ -335,37 +375,82 @@ static fsi_status sizes(builder *b, layout *L)
     return FSI_OK;
 }
 
-/* Phase D: blocks. Returns the first block after the directories in *next. */
+static uint32_t round_au(uint32_t part, uint64_t blk)
+{
+    return (uint32_t)(part + (blk - part + FSI_UDF_AU - 1) / FSI_UDF_AU * FSI_UDF_AU);
+}
+
+/* Phase D: blocks of everything before the file data (see the layouts at the top of this file and
+ * of udf.c). */
 static fsi_status place_meta(builder *b, layout *L)
 {
+    fsi_udf_layout *U = &b->udf;
     uint64_t blk = 16;
-    L->pvd = (uint32_t)blk++;
-    L->svd = b->jol_sel ? (uint32_t)blk++ : 0;
-    L->term = (uint32_t)blk++;
-    L->ipl = (uint32_t)blk;
-    blk += blocks_of(L->ipt_size);
-    L->ipm = (uint32_t)blk;
-    blk += blocks_of(L->ipt_size);
-    if (b->jol_sel) {
-        L->jpl = (uint32_t)blk;
-        blk += blocks_of(L->jpt_size);
-        L->jpm = (uint32_t)blk;
-        blk += blocks_of(L->jpt_size);
+    if (isoj(b)) {
+        L->pvd = (uint32_t)blk++;
+        L->svd = b->jol_sel ? (uint32_t)blk++ : 0;
+        L->term = (uint32_t)blk++;
     }
-    for (size_t i = 0; i < b->ndirs && blk <= UINT32_MAX; i++) {
-        pitem *d = &b->it[b->idirs[i]];
-        d->iso_lba = (uint32_t)blk;
-        blk += d->iso_size / FSI_BLOCK_SIZE;
-    }
-    if (b->jol_sel)
-        for (size_t i = 0; i < b->ndirs && blk <= UINT32_MAX; i++) {
-            pitem *d = &b->it[b->jdirs[i]];
-            d->jol_lba = (uint32_t)blk;
-            blk += d->jol_size / FSI_BLOCK_SIZE;
+    if (b->udf_sel) {
+        U->vrs = (uint32_t)blk;
+        U->mvds = 32;
+        U->rvds = 64;
+        U->lvis = 96;
+        U->avdp = 256;
+        U->part = U->metadata ? 288 : 257;
+        blk = U->part;
+        if (U->metadata)                        /* metadata file and mirror EFEs */
+            blk = round_au(U->part, blk + 2);
+        U->area = (uint32_t)blk;
+        U->area_lb = U->metadata ? 0 : U->area - U->part;
+        blk += U->area_blocks;
+        if (U->metadata && U->mirror) {
+            U->mirror_at = (uint32_t)blk;       /* the area is a whole number of units */
+            blk += U->area_blocks;
         }
+    }
+    if (isoj(b)) {
+        L->ipl = (uint32_t)blk;
+        blk += blocks_of(L->ipt_size);
+        L->ipm = (uint32_t)blk;
+        blk += blocks_of(L->ipt_size);
+        if (b->jol_sel) {
+            L->jpl = (uint32_t)blk;
+            blk += blocks_of(L->jpt_size);
+            L->jpm = (uint32_t)blk;
+            blk += blocks_of(L->jpt_size);
+        }
+        for (size_t i = 0; i < b->ndirs && blk <= UINT32_MAX; i++) {
+            pitem *d = &b->it[b->idirs[i]];
+            d->iso_lba = (uint32_t)blk;
+            blk += d->iso_size / FSI_BLOCK_SIZE;
+        }
+        if (b->jol_sel)
+            for (size_t i = 0; i < b->ndirs && blk <= UINT32_MAX; i++) {
+                pitem *d = &b->it[b->jdirs[i]];
+                d->jol_lba = (uint32_t)blk;
+                blk += d->jol_size / FSI_BLOCK_SIZE;
+            }
+    }
     if (blk + b->o->session_start > UINT32_MAX)
         return fail(b, FSI_E_IMAGE_TOO_BIG, 0, NULL);
     L->data_start = (uint32_t)blk;
+    return FSI_OK;
+}
+
+/* After the file data (UDF): the partition's end and the last AVDP. */
+static fsi_status place_tail(builder *b, layout *L)
+{
+    fsi_udf_layout *U = &b->udf;
+    uint64_t blk = L->data_end;
+    if (b->udf_sel) {
+        U->part_len = (uint32_t)(blk - U->part);
+        U->avdp_last = (uint32_t)blk;
+        blk++;
+    }
+    if (blk + b->o->session_start > UINT32_MAX)
+        return fail(b, FSI_E_IMAGE_TOO_BIG, 0, NULL);
+    L->total = (uint32_t)blk;
     return FSI_OK;
 }
 
@@ -435,10 +520,10 @@ static fsi_status place_files(builder *b, layout *L, fsi_plan *p)
         c->file = (uint32_t)p->nfiles++;
         blk += nb;
     }
-    L->total = (uint32_t)blk;
+    L->data_end = (uint32_t)blk;
 
     p->next = 1 + p->nfiles;
-    p->ext = calloc(p->next, sizeof *p->ext);
+    p->ext = calloc(p->next + 1, sizeof *p->ext);      /* + the tail, filled in by fsi_plan_build */
     if (!p->ext)
         goto out;
     if (paths.len) {
@@ -504,15 +589,7 @@ static size_t jol_id(const builder *b, const pitem *c, uint8_t *out)
     return n;
 }
 
-/* Sequential writer of the compact metadata store (see struct fsi_plan). */
-typedef struct meta_store {
-    uint8_t *data;
-    size_t len, cap;
-    uint64_t *off;
-    size_t nblk;                    /* blocks appended */
-} meta_store;
-
-static int store_blocks(meta_store *ms, const uint8_t *buf, size_t nblocks)
+int fsi_store_blocks(fsi_meta_store *ms, const uint8_t *buf, size_t nblocks)
 {
     for (size_t i = 0; i < nblocks; i++) {
         const uint8_t *blk = buf + i * FSI_BLOCK_SIZE;
@@ -536,6 +613,12 @@ static int store_blocks(meta_store *ms, const uint8_t *buf, size_t nblocks)
     return 1;
 }
 
+void fsi_store_zeros(fsi_meta_store *ms, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        ms->off[++ms->nblk] = ms->len;
+}
+
 /* Render one directory extent into buf (zeroed, size bytes). */
 static void render_dir(const builder *b, const fsi_plan *p, uint8_t *buf, const pitem *d, int joliet)
 {
@@ -550,7 +633,7 @@ static void render_dir(const builder *b, const fsi_plan *p, uint8_t *buf, const 
                             joliet ? pd->jol_size : pd->iso_size, pd->node->times.modification, 0x02,
                             &dotdot, 1);
     uint8_t id[2 * FSI_JOLIET_MAX + 8 + 2 * FSI_NAME_MAX];
-    for (uint32_t j = 0; j < d->nkids; j++) {
+    for (uint32_t j = 0; j < d->niso; j++) {
         const pitem *c = &b->it[joliet ? b->jorder[d->jfirst + j] : d->first + j];
         const fsi_node *n = c->node;
         size_t idl = joliet ? jol_id(b, c, id) : iso_id(b, c, id);
@@ -604,7 +687,7 @@ static void render_path_table(const builder *b, uint8_t *buf, int joliet, int ms
 static fsi_status render(builder *b, const layout *L, fsi_plan *p)
 {
     fsi_status ret = FSI_E_NOMEM;
-    meta_store ms = { 0 };
+    fsi_meta_store ms = { 0 };
     uint64_t maxb = FSI_BLOCK_SIZE;
     uint64_t ptb = blocks_of(L->ipt_size > L->jpt_size ? L->ipt_size : L->jpt_size) * FSI_BLOCK_SIZE;
     if (ptb > maxb)
@@ -619,70 +702,93 @@ static fsi_status render(builder *b, const layout *L, fsi_plan *p)
     if (maxb > SIZE_MAX)
         return FSI_E_NOMEM;
     uint8_t *buf = malloc((size_t)maxb);
-    ms.off = malloc(((size_t)(L->data_start - 16) + 1) * sizeof *ms.off);
+    /* the blocks before the data, + the last AVDP, + 1 */
+    ms.off = malloc(((size_t)(L->data_start - 16) + 2) * sizeof *ms.off);
     if (!buf || !ms.off)
         goto out;
     ms.off[0] = 0;
 
     uint32_t ss = b->o->session_start;
     const pitem *root = &b->it[0];
-    uint8_t vid[32];
-    fsi_vd_info vi = { 0 };
-    vi.volume_space = ss + L->total;
-    vi.root_time = root->node->times.modification;
-    vi.creation = b->o->creation_time;
+    if (isoj(b)) {
+        uint8_t vid[32];
+        fsi_vd_info vi = { 0 };
+        vi.volume_space = ss + L->total;
+        vi.root_time = root->node->times.modification;
+        vi.creation = b->o->creation_time;
 
-    fsi_volume_id_iso(b->o->volume_name, b->o->volume_name_len, vid);
-    vi.joliet = 0;
-    vi.volume_id = vid;
-    vi.path_table_size = L->ipt_size;
-    vi.path_l = ss + L->ipl;
-    vi.path_m = ss + L->ipm;
-    vi.root_lba = ss + root->iso_lba;
-    vi.root_size = root->iso_size;
-    fsi_write_vd(buf, &vi);
-    if (!store_blocks(&ms, buf, 1))
-        goto out;
-    if (b->jol_sel) {
-        fsi_volume_id_joliet(b->o->volume_name, b->o->volume_name_len, vid);
-        vi.joliet = 1;
-        vi.path_table_size = L->jpt_size;
-        vi.path_l = ss + L->jpl;
-        vi.path_m = ss + L->jpm;
-        vi.root_lba = ss + root->jol_lba;
-        vi.root_size = root->jol_size;
+        fsi_volume_id_iso(b->o->volume_name, b->o->volume_name_len, vid);
+        vi.joliet = 0;
+        vi.volume_id = vid;
+        vi.path_table_size = L->ipt_size;
+        vi.path_l = ss + L->ipl;
+        vi.path_m = ss + L->ipm;
+        vi.root_lba = ss + root->iso_lba;
+        vi.root_size = root->iso_size;
         fsi_write_vd(buf, &vi);
-        if (!store_blocks(&ms, buf, 1))
+        if (!fsi_store_blocks(&ms, buf, 1))
+            goto out;
+        if (b->jol_sel) {
+            fsi_volume_id_joliet(b->o->volume_name, b->o->volume_name_len, vid);
+            vi.joliet = 1;
+            vi.path_table_size = L->jpt_size;
+            vi.path_l = ss + L->jpl;
+            vi.path_m = ss + L->jpm;
+            vi.root_lba = ss + root->jol_lba;
+            vi.root_size = root->jol_size;
+            fsi_write_vd(buf, &vi);
+            if (!fsi_store_blocks(&ms, buf, 1))
+                goto out;
+        }
+        fsi_write_vd_terminator(buf);
+        if (!fsi_store_blocks(&ms, buf, 1))
             goto out;
     }
-    fsi_write_vd_terminator(buf);
-    if (!store_blocks(&ms, buf, 1))
+    if (b->udf_sel && (!fsi_udf_render_front(b, p, &ms) || !fsi_udf_render_area(b, p, &ms)))
         goto out;
 
-    for (int joliet = 0; joliet <= b->jol_sel; joliet++) {
-        uint64_t nb = blocks_of(joliet ? L->jpt_size : L->ipt_size);
-        for (int msb = 0; msb < 2; msb++) {
-            memset(buf, 0, (size_t)nb * FSI_BLOCK_SIZE);
-            render_path_table(b, buf, joliet, msb);
-            if (!store_blocks(&ms, buf, (size_t)nb))
-                goto out;
+    if (isoj(b)) {
+        for (int joliet = 0; joliet <= b->jol_sel; joliet++) {
+            uint64_t nb = blocks_of(joliet ? L->jpt_size : L->ipt_size);
+            for (int msb = 0; msb < 2; msb++) {
+                memset(buf, 0, (size_t)nb * FSI_BLOCK_SIZE);
+                render_path_table(b, buf, joliet, msb);
+                if (!fsi_store_blocks(&ms, buf, (size_t)nb))
+                    goto out;
+            }
+        }
+        for (int joliet = 0; joliet <= b->jol_sel; joliet++) {
+            const uint32_t *order = joliet ? b->jdirs : b->idirs;
+            for (size_t i = 0; i < b->ndirs; i++) {
+                const pitem *d = &b->it[order[i]];
+                uint32_t size = joliet ? d->jol_size : d->iso_size;
+                memset(buf, 0, size);
+                render_dir(b, p, buf, d, joliet);
+                if (!fsi_store_blocks(&ms, buf, size / FSI_BLOCK_SIZE))
+                    goto out;
+            }
         }
     }
-    for (int joliet = 0; joliet <= b->jol_sel; joliet++) {
-        const uint32_t *order = joliet ? b->jdirs : b->idirs;
-        for (size_t i = 0; i < b->ndirs; i++) {
-            const pitem *d = &b->it[order[i]];
-            uint32_t size = joliet ? d->jol_size : d->iso_size;
-            memset(buf, 0, size);
-            render_dir(b, p, buf, d, joliet);
-            if (!store_blocks(&ms, buf, size / FSI_BLOCK_SIZE))
-                goto out;
-        }
-    }
-    if (ms.nblk != (size_t)(L->data_start - 16)) {
+    /* blocks before the data: one run, or (UDF metadata mirror) the run, the mirror sharing the
+     * metadata file's blocks, the rest of the run */
+    const fsi_udf_layout *U = &b->udf;
+    uint32_t mirror = U->metadata && U->mirror ? U->area_blocks : 0;
+    if (ms.nblk != (size_t)(L->data_start - 16 - mirror)) {
         ret = FSI_E_INVALID_PARAM;      /* cannot happen: layout and rendering disagree */
         goto out;
     }
+    p->nsegs = 0;
+    if (!mirror) {
+        p->segs[p->nsegs++] = (fsi_meta_seg){ 16, L->data_start - 16, 0 };
+    } else {
+        p->segs[p->nsegs++] = (fsi_meta_seg){ 16, U->mirror_at - 16, 0 };
+        p->segs[p->nsegs++] = (fsi_meta_seg){ U->mirror_at, mirror, U->area_store };
+        if (L->data_start > U->mirror_at + mirror)
+            p->segs[p->nsegs++] = (fsi_meta_seg){ U->mirror_at + mirror, L->data_start - U->mirror_at - mirror,
+                                                 U->mirror_at - 16 };
+    }
+    if (b->udf_sel && !fsi_udf_render_tail(b, p, &ms))
+        goto out;
     /* give back the unused part of the store */
     if (ms.len) {
         uint8_t *shrunk = realloc(ms.data, ms.len);
@@ -709,9 +815,12 @@ static void builder_free(builder *b)
     free(b->jdirs);
     fsi_pool_free(&b->ipool);
     fsi_pool_free(&b->jpool);
+    fsi_pool_free(&b->upool);
     free(b->k);
+    free(b->k2);
     free(b->mi);
     free(b->mj);
+    free(b->mu);
     free(b->idx);
 }
 
@@ -736,33 +845,58 @@ fsi_status fsi_plan_build(const fsi_image *img, const fsi_plan_opts *opts, fsi_p
         fsi_err_set(err, FSI_E_INVALID_PARAM, 0, NULL);
         return FSI_E_INVALID_PARAM;
     }
-    if (!(opts->fs & (FSI_FS_ISO9660 | FSI_FS_JOLIET))) {
+    if (!(opts->fs & (FSI_FS_ISO9660 | FSI_FS_JOLIET | FSI_FS_UDF))) {
         fsi_err_set(err, FSI_E_NO_OUTPUT, 0, NULL);
         return FSI_E_NO_OUTPUT;
     }
-    if (opts->iso_level < 1 || opts->iso_level > 3 || (opts->volume_name_len && !opts->volume_name)) {
+    int trees = (opts->fs & (FSI_FS_ISO9660 | FSI_FS_JOLIET)) != 0;
+    if ((trees && (opts->iso_level < 1 || opts->iso_level > 3)) ||
+        (opts->volume_name_len && !opts->volume_name)) {
         fsi_err_set(err, FSI_E_INVALID_PARAM, FSI_FS_ISO9660, NULL);
+        return FSI_E_INVALID_PARAM;
+    }
+    int rev = opts->udf_revision;
+    if ((opts->fs & FSI_FS_UDF) && rev != 0x102 && rev != 0x150 && rev != 0x200 && rev != 0x201 &&
+        rev != 0x250 && rev != 0x260) {
+        fsi_err_set(err, FSI_E_INVALID_PARAM, FSI_FS_UDF, NULL);
         return FSI_E_INVALID_PARAM;
     }
     builder b = { 0 };
     b.o = opts;
     b.iso_sel = (opts->fs & FSI_FS_ISO9660) != 0;
     b.jol_sel = (opts->fs & FSI_FS_JOLIET) != 0;
-    b.level = opts->iso_level;
+    b.udf_sel = (opts->fs & FSI_FS_UDF) != 0;
+    b.level = trees ? opts->iso_level : 3;
     b.err = err;
+    b.udf.rev = rev;
+    b.udf.metadata = b.udf_sel && rev >= 0x250;
+    b.udf.mirror = b.udf.metadata && opts->udf_redundant_metadata;
     layout L = { 0 };
     fsi_plan *p = calloc(1, sizeof *p);
     fsi_status st = p ? FSI_OK : FSI_E_NOMEM;
     if (!st)
         st = collect(&b, img->root);
-    if (!st)
+    if (!st && trees)
         st = number_dirs(&b);
-    if (!st)
+    if (!st && trees)
         st = sizes(&b, &L);
+    if (!st && b.udf_sel)
+        st = fsi_udf_size(&b);
     if (!st)
         st = place_meta(&b, &L);
     if (!st)
         st = place_files(&b, &L, p);
+    if (!st)
+        st = place_tail(&b, &L);
+    if (!st && L.total > L.data_end) {
+        fsi_extent_info *e = &p->ext[p->next++];
+        e->path = META_DESC;
+        e->path_len = sizeof META_DESC / sizeof META_DESC[0];
+        e->first_block = opts->session_start + L.data_end;
+        e->block_count = L.total - L.data_end;
+        e->size = (uint64_t)e->block_count * FSI_BLOCK_SIZE;
+        e->is_file = 0;
+    }
     if (!st)
         st = render(&b, &L, p);
     builder_free(&b);
@@ -777,6 +911,7 @@ fsi_status fsi_plan_build(const fsi_image *img, const fsi_plan_opts *opts, fsi_p
     p->session_start = opts->session_start;
     p->total_blocks = L.total;
     p->data_start = L.data_start;
+    p->data_end = L.data_end;
     *out = p;
     return FSI_OK;
 }

@@ -1,10 +1,15 @@
 /*
- * fsi_mkiso: build an ISO 9660 + Joliet image of a directory with the engine (native test tool).
+ * fsi_mkiso: build an image of a directory with the engine (native test tool).
  *
- *   fsi_mkiso [-l LEVEL] [-i | -j] [-s] [-V VOLUME] [-S SESSION_START] [-n] [-o OUT] DIR
+ *   fsi_mkiso [-l LEVEL] [-i | -j] [--fs LIST] [--udf REV] [--no-mirror] [-s] [-V VOLUME]
+ *             [-S SESSION_START] [-n] [-o OUT] DIR [OUT]
  *
  *   -l   ISO 9660 interchange level (1, 2, 3; default 2)
  *   -i   ISO 9660 only; -j Joliet only (default both)
+ *   --fs LIST     file systems, comma separated: iso, joliet, udf (e.g. --fs udf, --fs iso,joliet,udf)
+ *   --udf REV     UDF revision: 0x102, 0x150, 0x200, 0x201, 0x250, 0x260 or 1.02 ... 2.60 (default
+ *                 0x102); implies udf in --fs when --fs is not given (ISO 9660 + Joliet + UDF)
+ *   --no-mirror   2.50+: no redundant metadata copy (the mirror file shares the metadata's extents)
  *   -s   strict file system compliance
  *   -n   do not write: read the whole image and discard it (timing)
  *
@@ -17,6 +22,7 @@
 #define _FILE_OFFSET_BITS 64
 #include <dirent.h>
 #include <errno.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -160,32 +166,89 @@ static void print_err(const char *what, fsi_status s, const fsi_err *e)
             (unsigned long long)e->expected, (unsigned long long)e->found);
 }
 
+static const char USAGE[] = "usage: %s [-l LEVEL] [-i|-j] [--fs iso,joliet,udf] [--udf REV] [--no-mirror] [-s] "
+                            "[-V VOL] [-S START] [-n] [-o OUT] DIR [OUT]\n";
+
+static int parse_fs(const char *s, unsigned *fs)
+{
+    *fs = 0;
+    while (*s) {
+        size_t n = strcspn(s, ",");
+        if (n == 3 && !strncmp(s, "iso", 3))
+            *fs |= FSI_FS_ISO9660;
+        else if (n == 6 && !strncmp(s, "joliet", 6))
+            *fs |= FSI_FS_JOLIET;
+        else if (n == 3 && !strncmp(s, "udf", 3))
+            *fs |= FSI_FS_UDF;
+        else
+            return 0;
+        s += n;
+        if (*s == ',')
+            s++;
+    }
+    return *fs != 0;
+}
+
+static int parse_rev(const char *s)
+{
+    if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+        return (int)strtol(s, NULL, 16);
+    if (s[0] >= '1' && s[0] <= '9' && s[1] == '.' && strlen(s) == 4)   /* 2.50 -> 0x250 */
+        return (s[0] - '0') << 8 | (s[2] - '0') << 4 | (s[3] - '0');
+    return (int)strtol(s, NULL, 0);
+}
+
 int main(int argc, char **argv)
 {
-    int level = 2, strict = 0, noout = 0;
+    int level = 2, strict = 0, noout = 0, udf_rev = 0, mirror = 1, fs_given = 0;
     unsigned fs = FSI_FS_ISO9660 | FSI_FS_JOLIET;
     const char *out = NULL, *vol = "FSI_MKISO";
     uint32_t session = 0;
     int opt;
-    while ((opt = getopt(argc, argv, "l:ijsV:S:no:")) != -1) {
+    static const struct option longopts[] = {
+        { "fs", required_argument, NULL, 'F' },
+        { "udf", required_argument, NULL, 'U' },
+        { "no-mirror", no_argument, NULL, 'M' },
+        { NULL, 0, NULL, 0 },
+    };
+    while ((opt = getopt_long(argc, argv, "l:ijsV:S:no:", longopts, NULL)) != -1) {
         switch (opt) {
         case 'l': level = atoi(optarg); break;
-        case 'i': fs = FSI_FS_ISO9660; break;
-        case 'j': fs = FSI_FS_JOLIET; break;
+        case 'i': fs = FSI_FS_ISO9660; fs_given = 1; break;
+        case 'j': fs = FSI_FS_JOLIET; fs_given = 1; break;
+        case 'F':
+            if (!parse_fs(optarg, &fs)) {
+                fprintf(stderr, "error: --fs takes iso, joliet, udf, comma separated\n");
+                return 2;
+            }
+            fs_given = 1;
+            break;
+        case 'U': udf_rev = parse_rev(optarg); break;
+        case 'M': mirror = 0; break;
         case 's': strict = 1; break;
         case 'V': vol = optarg; break;
         case 'S': session = (uint32_t)strtoul(optarg, NULL, 0); break;
         case 'n': noout = 1; break;
         case 'o': out = optarg; break;
         default:
-            fprintf(stderr, "usage: %s [-l LEVEL] [-i|-j] [-s] [-V VOL] [-S START] [-n] [-o OUT] DIR\n", argv[0]);
+            fprintf(stderr, USAGE, argv[0]);
             return 2;
         }
     }
-    if (optind != argc - 1 || (!out && !noout)) {
-        fprintf(stderr, "usage: %s [-l LEVEL] [-i|-j] [-s] [-V VOL] [-S START] [-n] [-o OUT] DIR\n", argv[0]);
+    if (optind == argc - 2 && !out)
+        out = argv[argc - 1];
+    else if (optind != argc - 1) {
+        fprintf(stderr, USAGE, argv[0]);
         return 2;
     }
+    if (!out && !noout) {
+        fprintf(stderr, USAGE, argv[0]);
+        return 2;
+    }
+    if (udf_rev && !fs_given)
+        fs |= FSI_FS_UDF;
+    if ((fs & FSI_FS_UDF) && !udf_rev)
+        udf_rev = 0x102;
     const char *dir = argv[optind];
     fsi_image *img = fsi_image_new();
     if (!img)
@@ -211,6 +274,8 @@ int main(int argc, char **argv)
     fsi_plan_opts o = { 0 };
     o.fs = fs;
     o.iso_level = level;
+    o.udf_revision = udf_rev;
+    o.udf_redundant_metadata = mirror;
     o.volume_name = vname;
     o.volume_name_len = vl == (size_t)-1 ? 0 : vl;
     o.creation_time = fsi_time_from_unix((int64_t)time(NULL), 0);

@@ -694,8 +694,16 @@ static void errors(void **state)
     /* no file system, bad level */
     o = opts(0, 2);
     assert_int_equal(fsi_plan_build(img, &o, &p, &err), FSI_E_NO_OUTPUT);
+    /* UDF needs one of the revisions; the ISO level does not matter without ISO 9660 / Joliet */
     o = opts(FSI_FS_UDF, 2);
-    assert_int_equal(fsi_plan_build(img, &o, &p, &err), FSI_E_NO_OUTPUT);
+    assert_int_equal(fsi_plan_build(img, &o, &p, &err), FSI_E_INVALID_PARAM);
+    assert_int_equal(err.fs, FSI_FS_UDF);
+    o.udf_revision = 0x251;
+    assert_int_equal(fsi_plan_build(img, &o, &p, &err), FSI_E_INVALID_PARAM);
+    o = opts(FSI_FS_UDF, 7);
+    o.udf_revision = 0x102;
+    assert_int_equal(fsi_plan_build(img, &o, &p, &err), FSI_OK);
+    fsi_plan_unref(p);
     o = opts(FSI_FS_ISO9660, 4);
     assert_int_equal(fsi_plan_build(img, &o, &p, &err), FSI_E_INVALID_PARAM);
     /* image too big with a session start near the end of the address space */

@@ -250,7 +250,9 @@ static void not_mapped(void **state)
     uint16_t buf[8];
     assert_int_equal(fsi_map_name(img, r, FSI_FS_ISO9660, 1, buf, 8), 0);      /* root */
     fsi_node *f = mkfile_in(img, r, "f", NULL, 0);
-    assert_int_equal(fsi_map_name(img, f, FSI_FS_UDF, 1, buf, 8), 0);
+    assert_int_equal(fsi_map_name(img, f, 8, 1, buf, 8), 0);                  /* no such fs */
+    assert_int_equal(fsi_map_name(img, f, FSI_FS_UDF, 1, buf, 8), 1);         /* UDF: as is */
+    assert_int_equal(buf[0], 'f');
     assert_int_equal(fsi_map_name(img, f, FSI_FS_ISO9660, 4, buf, 8), 0);
     /* small buffer: full length returned */
     assert_int_equal(fsi_map_name(img, f, FSI_FS_ISO9660, 1, buf, 1), 2);
