@@ -10,7 +10,9 @@ export WINEARCH=win64
 
 # Debian packages: what building needs, and what the tests need on top (the image readers).
 BUILD_PKGS="cmake ninja-build gcc libc6-dev gcc-mingw-w64-x86-64 gcc-mingw-w64-i686 mingw-w64-tools binutils-mingw-w64-x86-64 wine wine64 libwine-dev libcmocka-dev"
-TEST_PKGS="xorriso genisoimage libcdio-utils p7zip-full udftools python3-pycdlib dumpet udfclient libarchive-tools sleuthkit mtools"
+TEST_PKGS="xorriso genisoimage libcdio-utils p7zip-full udftools python3-pycdlib dumpet udfclient libarchive-tools sleuthkit mtools valgrind"
+# tools/fuzz (libFuzzer); tools/test runs the fuzzers only when clang is installed.
+FUZZ_PKGS="clang libclang-rt-14-dev"
 
 log() { printf '%s\n' "$*" >&2; }
 
@@ -44,6 +46,13 @@ cmake_build() {   # cmake_build DIR [cmake args...]
 build_native() { cmake_build "$BUILD/native"; }
 build_win64() { cmake_build "$BUILD/win64" -DCMAKE_TOOLCHAIN_FILE="$TOP/cmake/mingw-w64-x86_64.cmake"; }
 build_win32() { cmake_build "$BUILD/win32" -DCMAKE_TOOLCHAIN_FILE="$TOP/cmake/mingw-w64-i686.cmake"; }
+# ASan + UBSan build of the native engine and its tests (cmake/sanitizers.cmake); configured every
+# time so that the sanitizer flags hold even in a build tree made by hand.
+build_asan() {
+    cmake -S "$TOP" -B "$BUILD/asan" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_C_FLAGS= \
+          -DFSI_SANITIZE=address,undefined >/dev/null
+    cmake --build "$BUILD/asan" >&2
+}
 
 # Unix path -> Wine path on drive Z: (Z: is / in every prefix).
 winpath() { local p; p=$(realpath -m "$1"); printf 'Z:%s' "${p//\//\\}"; }
