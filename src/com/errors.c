@@ -74,6 +74,11 @@ HRESULT fsi_error(HRESULT hr, REFIID iid, const WCHAR *insert1, const WCHAR *ins
     return set_error(hr, iid, insert1, insert2, NULL);
 }
 
+HRESULT fsi_error3(HRESULT hr, REFIID iid, const WCHAR *insert1, const WCHAR *insert2, const WCHAR *insert3)
+{
+    return set_error(hr, iid, insert1, insert2, insert3);
+}
+
 HRESULT fsi_hresult_from_status(fsi_status st)
 {
     switch (st) {

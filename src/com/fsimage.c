@@ -33,6 +33,7 @@ struct fsimage {
     LONG change_point;
     LONG locked_change_point;       /* LockInChangePoint: no rollback before it */
     change_point *points;           /* snapshots taken when ChangePoint is read, by number */
+    fsi_stash *stash;               /* staged file data (created on first use) */
     size_t npoints;
     VARIANT_BOOL strict, restricted, stage, redundant_udf;
     FsiFileSystems fs;
@@ -63,6 +64,33 @@ void fsimage_changed(fsimage *img) { img->change_point++; }
 unsigned fsimage_fs(fsimage *img) { return img->fs; }
 int fsimage_iso_level(fsimage *img) { return img->iso_level; }
 int fsimage_restricted(fsimage *img) { return img->restricted != VARIANT_FALSE; }
+int fsimage_staging(fsimage *img) { return img->stage != VARIANT_FALSE; }
+
+HRESULT fsimage_stage(fsimage *img, fsi_source *src, uint64_t size, const WCHAR *what, fsi_source **out, uint64_t *copied)
+{
+    ULARGE_INTEGER avail;
+    fsi_stash *stash;
+    HRESULT hr = S_OK;
+    WCHAR dir[MAX_PATH];
+
+    EnterCriticalSection(&img->cs);
+    lstrcpynW(dir, img->working_dir, MAX_PATH);
+    if (!img->stash) hr = fsi_stash_create(dir, &img->stash);
+    if ((stash = img->stash)) fsi_stash_ref(stash);
+    LeaveCriticalSection(&img->cs);
+    if (FAILED(hr)) return hr;
+    /* Refuse up front rather than leave a partial copy (a full disk still fails cleanly later). */
+    if (GetDiskFreeSpaceExW(dir, &avail, NULL, NULL) && avail.QuadPart < size) {
+        WCHAR have[32], need[32];
+        swprintf(have, ARRAY_SIZE(have), L"%I64u", (unsigned long long)avail.QuadPart);
+        swprintf(need, ARRAY_SIZE(need), L"%I64u", (unsigned long long)size);
+        fsi_stash_unref(stash);
+        return fsi_error3(IMAPI_E_WORKING_DIRECTORY_SPACE, &IID_IFsiDirectoryItem, dir, have, need);
+    }
+    hr = fsi_stash_add(stash, src, what, out, copied);
+    fsi_stash_unref(stash);
+    return hr;
+}
 
 static int64_t source_date_epoch(void)
 {
@@ -319,6 +347,7 @@ static ULONG WINAPI fsimage_Release(IFileSystemImage3 *iface)
     fsimage *img = impl_from_IFileSystemImage3(iface);
     ULONG refs = InterlockedDecrement(&img->refs);
     if (!refs) {
+        fsi_stash_unref(img->stash);
         for (size_t i = 0; i < img->npoints; i++) free_point(&img->points[i]);
         free(img->points);
         fsi_image_free(img->tree);
@@ -495,12 +524,19 @@ static HRESULT WINAPI fsimage_put_WorkingDirectory(IFileSystemImage3 *iface, BST
     fsimage *img = impl_from_IFileSystemImage3(iface);
     DWORD attrs;
     BSTR copy;
+    HRESULT hr;
     if (!value || !*value) return fsi_error(IMAPI_E_INVALID_WORKING_DIRECTORY, &IID_IFileSystemImage, L"", NULL);
     attrs = GetFileAttributesW(value);
     if (attrs == INVALID_FILE_ATTRIBUTES || !(attrs & FILE_ATTRIBUTE_DIRECTORY))
         return fsi_error(IMAPI_E_INVALID_WORKING_DIRECTORY, &IID_IFileSystemImage, value, NULL);
     if (!(copy = SysAllocString(value))) return E_OUTOFMEMORY;
     EnterCriticalSection(&img->cs);
+    /* Existing stash files move with it. */
+    if (img->stash && FAILED(hr = fsi_stash_move(img->stash, value))) {
+        LeaveCriticalSection(&img->cs);
+        SysFreeString(copy);
+        return hr;
+    }
     SysFreeString(img->working_dir);
     img->working_dir = copy;
     LeaveCriticalSection(&img->cs);

@@ -619,6 +619,16 @@ static HRESULT WINAPI dir_AddFile(IFsiDirectoryItem2 *iface, BSTR path, IStream 
     hr = IStream_Stat(data, &stat, STATFLAG_NONAME);
     if (FAILED(hr)) return fsi_error(IMAPI_E_DATA_STREAM_READ_FAILURE, &IID_IFsiDirectoryItem, path, NULL);
     if (!(src = fsi_source_new_istream(data))) return E_OUTOFMEMORY;
+    if (fsimage_staging(it->img)) {
+        /* StageFiles: the image keeps the data as it is now. */
+        fsi_source *staged;
+        uint64_t copied;
+        hr = fsimage_stage(it->img, src, stat.cbSize.QuadPart, path, &staged, &copied);
+        fsi_source_unref(src);
+        if (FAILED(hr)) return hr;
+        src = staged;
+        stat.cbSize.QuadPart = copied;
+    }
     fsimage_lock(it->img);
     hr = split_path(it, path, &parent, &name, &len);
     if (SUCCEEDED(hr)) hr = fsimage_check_name(it->img, name, len, path);
@@ -752,6 +762,13 @@ static HRESULT walk_dir(tree_walk *w, WCHAR *path, size_t len, fsi_node *dir)
                 CloseHandle(h);
             }
             if (size && !(src = fsi_source_new_win32_path(path))) { hr = E_OUTOFMEMORY; break; }
+            if (src && fsimage_staging(w->img)) {
+                fsi_source *staged;
+                hr = fsimage_stage(w->img, src, size, path, &staged, &size);
+                fsi_source_unref(src);
+                src = staged;
+                if (FAILED(hr)) break;
+            }
             st = fsi_node_new_file(fd.cFileName, nlen, size, src, &node);
             if (src) fsi_source_unref(src);
             if (st != FSI_OK) { hr = fsi_error(fsi_hresult_from_status(st), &IID_IFsiDirectoryItem, path, NULL); break; }
@@ -1168,6 +1185,16 @@ static HRESULT WINAPI file_put_Data(IFsiFileItem2 *iface, IStream *data)
     if (FAILED(IStream_Stat(data, &stat, STATFLAG_NONAME)))
         return fsi_error(IMAPI_E_DATA_STREAM_READ_FAILURE, &IID_IFsiFileItem, L"", NULL);
     if (!(src = fsi_source_new_istream(data))) return E_OUTOFMEMORY;
+    if (fsimage_staging(it->img)) {
+        /* StageFiles: the image keeps the data as it is now. */
+        fsi_source *staged;
+        uint64_t copied;
+        hr = fsimage_stage(it->img, src, stat.cbSize.QuadPart, L"", &staged, &copied);
+        fsi_source_unref(src);
+        if (FAILED(hr)) return hr;
+        src = staged;
+        stat.cbSize.QuadPart = copied;
+    }
     fsimage_lock(it->img);
     /* Read-only once the item is part of an image. */
     if (fsi_node_parent(it->node)) hr = fsi_error(IMAPI_E_READONLY, &IID_IFsiFileItem, NULL, NULL);

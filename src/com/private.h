@@ -69,6 +69,7 @@ void fsi_typelib_release(void);
 /* Set the thread's IErrorInfo for hr (message text from the table, %1 / %2 inserts filled from
  * the arguments, which may be NULL) and return hr. Use as: return fsi_error(hr, &IID_x, path, NULL). */
 HRESULT fsi_error(HRESULT hr, REFIID iid, const WCHAR *insert1, const WCHAR *insert2);
+HRESULT fsi_error3(HRESULT hr, REFIID iid, const WCHAR *insert1, const WCHAR *insert2, const WCHAR *insert3);
 /* Map an engine failure to its HRESULT with IErrorInfo (path and file system filled in). */
 HRESULT fsi_error_from_engine(const fsi_err *err, REFIID iid);
 HRESULT fsi_hresult_from_status(fsi_status st);
@@ -85,6 +86,15 @@ void fsi_error_support_init(fsi_error_support *s, IUnknown *outer, const IID *co
 /* ---- Data sources over Win32 (sources.c) --------------------------------------------------- */
 fsi_source *fsi_source_new_win32_path(const WCHAR *path);
 fsi_source *fsi_source_new_istream(IStream *stream);
+
+/* ---- Staging (stash.c) ------------------------------------------------------------------------ */
+typedef struct fsi_stash fsi_stash;
+HRESULT fsi_stash_create(const WCHAR *dir, fsi_stash **out);
+void fsi_stash_ref(fsi_stash *s);
+void fsi_stash_unref(fsi_stash *s);
+const WCHAR *fsi_stash_path(const fsi_stash *s);
+HRESULT fsi_stash_add(fsi_stash *s, fsi_source *src, const WCHAR *what, fsi_source **out, uint64_t *size);
+HRESULT fsi_stash_move(fsi_stash *s, const WCHAR *dir);
 
 /* ---- Objects -------------------------------------------------------------------------------- */
 typedef struct fsimage fsimage;
@@ -115,6 +125,12 @@ HRESULT fsimage_check_add(fsimage *img, fsi_node *parent, uint64_t data_bytes, u
  * name or path reported). */
 HRESULT fsimage_check_name(fsimage *img, const WCHAR *name, size_t len, const WCHAR *what);
 int fsimage_restricted(fsimage *img);
+/* StageFiles: nonzero when files added now are copied into the stash. */
+int fsimage_staging(fsimage *img);
+/* Copy src (size bytes expected) into the image's stash file: *out is a source over the copy and
+ * *size its length. IMAPI_E_WORKING_DIRECTORY_SPACE when the working directory has too little
+ * room; a stash error when writing fails. Takes the image lock itself briefly; call without it. */
+HRESULT fsimage_stage(fsimage *img, fsi_source *src, uint64_t size, const WCHAR *what, fsi_source **out, uint64_t *copied);
 void fsimage_changed(fsimage *img);                 /* a tree change: bumps ChangePoint */
 unsigned fsimage_fs(fsimage *img);
 int fsimage_iso_level(fsimage *img);
@@ -122,6 +138,9 @@ int fsimage_iso_level(fsimage *img);
 /* Result (result.c): takes a reference on plan. */
 HRESULT fsiresult_create(fsi_plan *plan, IFileSystemImageResult **out);
 HRESULT fsistream_create(fsi_plan *plan, IStream **out);
+
+/* ModifiedBlocks (blockrange.c): a BlockRangeList of count inclusive [start, end] ranges. */
+HRESULT fsi_blockrange_list_create(const LONG (*ranges)[2], size_t count, IBlockRangeList **out);
 
 /* ---- BSTR/WCHAR helpers ---------------------------------------------------------------------- */
 static inline size_t fsi_wcslen(const WCHAR *s) { return s ? lstrlenW(s) : 0; }

@@ -1,0 +1,175 @@
+/*
+ * StageFiles and WorkingDirectory: staged files keep the data they had when added; unstaged files
+ * that change size fail the stream read with IMAPI_E_DATA_STREAM_INCONSISTENCY naming the file;
+ * the stash file lives in the working directory, moves with it and is gone with its last user.
+ */
+#define COBJMACROS
+#define CONST_VTABLE
+#include <windows.h>
+#include <ole2.h>
+#include <shlwapi.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "imapi2fs.h"
+#include "imapi2fserror.h"
+
+static int failures, checks;
+
+#define CHECK(cond, ...) do { checks++; if (!(cond)) { failures++; printf("not ok - " __VA_ARGS__); printf(" (line %d)\n", __LINE__); } } while (0)
+#define CHECK_HR(expr, want) do { HRESULT hr_ = (expr); checks++; if (hr_ != (want)) { failures++; \
+    printf("not ok - %s: 0x%08lx, want 0x%08lx (line %d)\n", #expr, (unsigned long)hr_, (unsigned long)(want), __LINE__); } } while (0)
+
+static BSTR B(const WCHAR *s) { return SysAllocString(s); }
+
+static void write_file(const WCHAR *path, const char *data)
+{
+    HANDLE h = CreateFileW(path, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, 0, NULL);
+    DWORD w;
+    WriteFile(h, data, (DWORD)strlen(data), &w, NULL);
+    CloseHandle(h);
+}
+
+static int count_files(const WCHAR *dir)
+{
+    WCHAR pattern[MAX_PATH];
+    WIN32_FIND_DATAW fd;
+    HANDLE h;
+    int n = 0;
+    swprintf(pattern, MAX_PATH, L"%ls\\*", dir);
+    if ((h = FindFirstFileW(pattern, &fd)) == INVALID_HANDLE_VALUE) return 0;
+    do if (!(fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY)) n++; while (FindNextFileW(h, &fd));
+    FindClose(h);
+    return n;
+}
+
+/* The whole image in memory (NULL and *hr set when the stream fails). */
+static char *read_image(IFileSystemImageResult *result, size_t *len, HRESULT *hr)
+{
+    IStream *s;
+    LONG blocks = 0;
+    ULONG n = 0;
+    char *buf;
+    IFileSystemImageResult_get_TotalBlocks(result, &blocks);
+    IFileSystemImageResult_get_ImageStream(result, &s);
+    {
+        LARGE_INTEGER zero = {{0}};
+        IStream_Seek(s, zero, STREAM_SEEK_SET, NULL);   /* ImageStream is one object: rewind */
+    }
+    *len = (size_t)blocks * 2048;
+    buf = malloc(*len);
+    *hr = IStream_Read(s, buf, (ULONG)*len, &n);
+    IStream_Release(s);
+    if (FAILED(*hr) || n != *len) { free(buf); return NULL; }
+    return buf;
+}
+
+static int contains(const char *hay, size_t len, const char *needle)
+{
+    size_t n = strlen(needle);
+    for (size_t i = 0; i + n <= len; i++)
+        if (!memcmp(hay + i, needle, n)) return 1;
+    return 0;
+}
+
+int wmain(void)
+{
+    WCHAR tmp[MAX_PATH], src[MAX_PATH], work[MAX_PATH], work2[MAX_PATH], file[MAX_PATH];
+    IFileSystemImage *image;
+    IFsiDirectoryItem *root;
+    IFileSystemImageResult *result = NULL;
+    VARIANT_BOOL stage;
+    size_t len;
+    HRESULT hr;
+    char *img;
+    BSTR s;
+
+    CoInitializeEx(NULL, COINIT_MULTITHREADED);
+    GetTempPathW(MAX_PATH, tmp);
+    swprintf(src, MAX_PATH, L"%lsfsi-stage-src-%lu", tmp, GetCurrentProcessId());
+    swprintf(work, MAX_PATH, L"%lsfsi-stage-work-%lu", tmp, GetCurrentProcessId());
+    swprintf(work2, MAX_PATH, L"%lsfsi-stage-work2-%lu", tmp, GetCurrentProcessId());
+    swprintf(file, MAX_PATH, L"%ls\\data.txt", src);
+    CreateDirectoryW(src, NULL);
+    CreateDirectoryW(work, NULL);
+    CreateDirectoryW(work2, NULL);
+
+    /* Staged: the image holds the data as it was when added. */
+    write_file(file, "ORIGINAL-CONTENT-1234");
+    CoCreateInstance(&CLSID_MsftFileSystemImage, NULL, CLSCTX_INPROC_SERVER, &IID_IFileSystemImage, (void **)&image);
+    IFileSystemImage_get_Root(image, &root);
+    CHECK_HR(IFileSystemImage_get_StageFiles(image, &stage), S_OK);
+    CHECK(stage == VARIANT_FALSE, "StageFiles defaults to FALSE");
+    CHECK_HR(IFileSystemImage_put_WorkingDirectory(image, s = B(L"Z:\\no\\such\\dir")), IMAPI_E_INVALID_WORKING_DIRECTORY); SysFreeString(s);
+    CHECK_HR(IFileSystemImage_put_WorkingDirectory(image, s = B(work)), S_OK); SysFreeString(s);
+    CHECK_HR(IFileSystemImage_put_StageFiles(image, VARIANT_TRUE), S_OK);
+    CHECK_HR(IFsiDirectoryItem_AddTree(root, s = B(src), VARIANT_FALSE), S_OK); SysFreeString(s);
+    {
+        /* A caller's stream, changed after AddFile. */
+        IStream *mem = SHCreateMemStream((const BYTE *)"STREAM-BEFORE-xyz", 17);
+        LARGE_INTEGER zero = {{0}};
+        CHECK_HR(IFsiDirectoryItem_AddFile(root, s = B(L"stream.txt"), mem), S_OK); SysFreeString(s);
+        IStream_Seek(mem, zero, STREAM_SEEK_SET, NULL);
+        IStream_Write(mem, "STREAM-AFTER--xyz", 17, NULL);
+        IStream_Release(mem);
+    }
+    CHECK(count_files(work) == 1, "one stash file in the working directory (%d)", count_files(work));
+    write_file(file, "CHANGED-CONTENT-9876 and longer");
+    CHECK_HR(IFileSystemImage_CreateResultImage(image, &result), S_OK);
+    img = read_image(result, &len, &hr);
+    CHECK(img != NULL, "staged image reads (0x%08lx)", (unsigned long)hr);
+    if (img) {
+        CHECK(contains(img, len, "ORIGINAL-CONTENT-1234"), "staged file has its data of add time");
+        CHECK(!contains(img, len, "CHANGED-CONTENT"), "not the changed data");
+        CHECK(contains(img, len, "STREAM-BEFORE-xyz"), "staged stream has its data of add time");
+        free(img);
+    }
+    /* The stash moves with the working directory. */
+    CHECK_HR(IFileSystemImage_put_WorkingDirectory(image, s = B(work2)), S_OK); SysFreeString(s);
+    CHECK(count_files(work) == 0 && count_files(work2) == 1, "stash moved (%d, %d)", count_files(work), count_files(work2));
+    img = read_image(result, &len, &hr);
+    CHECK(img && contains(img, len, "ORIGINAL-CONTENT-1234"), "result still reads after the move");
+    free(img);
+    /* Gone with its last user: the image and the result. */
+    IFsiDirectoryItem_Release(root);
+    IFileSystemImage_Release(image);
+    CHECK(count_files(work2) == 1, "stash kept while a result uses it");
+    IFileSystemImageResult_Release(result);
+    CHECK(count_files(work2) == 0, "stash deleted with its last user (%d)", count_files(work2));
+
+    /* Not staged: a source that changed size fails the read, naming the file. */
+    write_file(file, "SHORT");
+    CoCreateInstance(&CLSID_MsftFileSystemImage, NULL, CLSCTX_INPROC_SERVER, &IID_IFileSystemImage, (void **)&image);
+    IFileSystemImage_get_Root(image, &root);
+    CHECK_HR(IFsiDirectoryItem_AddTree(root, s = B(src), VARIANT_FALSE), S_OK); SysFreeString(s);
+    write_file(file, "MUCH LONGER THAN BEFORE");
+    CHECK_HR(IFileSystemImage_CreateResultImage(image, &result), S_OK);
+    img = read_image(result, &len, &hr);
+    CHECK(!img && hr == IMAPI_E_DATA_STREAM_INCONSISTENCY, "changed source: 0x%08lx", (unsigned long)hr);
+    {
+        IErrorInfo *ei = NULL;
+        BSTR desc = NULL;
+        if (GetErrorInfo(0, &ei) == S_OK && ei) { IErrorInfo_GetDescription(ei, &desc); IErrorInfo_Release(ei); }
+        CHECK(desc && wcsstr(desc, L"data.txt") && wcsstr(desc, L"expected 5 bytes"), "text '%ls'", desc ? desc : L"(null)");
+        SysFreeString(desc);
+    }
+    free(img);
+    IFileSystemImageResult_Release(result);
+    /* The image stays usable: the source fixed, a new result reads. */
+    write_file(file, "FIXED");
+    CHECK_HR(IFileSystemImage_CreateResultImage(image, &result), S_OK);
+    img = read_image(result, &len, &hr);
+    CHECK(img && contains(img, len, "FIXED"), "a new result after the source is right again");
+    free(img);
+    IFileSystemImageResult_Release(result);
+    IFsiDirectoryItem_Release(root);
+    IFileSystemImage_Release(image);
+
+    DeleteFileW(file);
+    RemoveDirectoryW(src);
+    RemoveDirectoryW(work);
+    RemoveDirectoryW(work2);
+    CoUninitialize();
+    printf("%d passed, %d failed\n", checks - failures, failures);
+    return failures != 0;
+}
