@@ -8,7 +8,7 @@
 #include <time.h>
 
 #define DEFAULT_FREE_MEDIA_BLOCKS 332800
-#define FS_SUPPORTED (FsiFileSystemISO9660 | FsiFileSystemJoliet)
+#define FS_SUPPORTED (FsiFileSystemISO9660 | FsiFileSystemJoliet | FsiFileSystemUDF)
 
 /* What a change point restores: the tree and the settings (RollbackToChangePoint). */
 typedef struct change_point {
@@ -129,6 +129,8 @@ static void plan_opts(fsimage *img, fsi_plan_opts *o, WCHAR defname[16])
     memset(o, 0, sizeof(*o));
     o->fs = img->fs;
     o->iso_level = img->iso_level;
+    o->udf_revision = img->udf_revision;
+    o->udf_redundant_metadata = img->redundant_udf != VARIANT_FALSE;
     o->creation_time = now_time();
     if (img->volume_name) {
         o->volume_name = img->volume_name;
@@ -666,10 +668,8 @@ static HRESULT WINAPI fsimage_ChooseImageDefaultsForMediaType(IFileSystemImage3 
         return fsi_error(IMAPI_E_INVALID_PARAM, &IID_IFileSystemImage, L"value", NULL);
     m = &media_table[value];
     EnterCriticalSection(&img->cs);
-    /* Overwrites FileSystemsToCreate and FreeMediaBlocks set before it, as clients report.
-     * File systems not written yet are left out (docs/behaviour.md). */
-    img->fs = (FsiFileSystems)(m->fs & FS_SUPPORTED);
-    if (!img->fs) img->fs = FsiFileSystemISO9660 | FsiFileSystemJoliet;
+    /* Overwrites FileSystemsToCreate and FreeMediaBlocks set before it, as clients report. */
+    img->fs = m->fs;
     img->udf_revision = m->udf_revision;
     img->free_media_blocks = m->blocks;
     img->change_point++;

@@ -26,6 +26,8 @@ static void usage(FILE *f)
         L"Build an image of the folder SOURCE with the IMAPI2FS COM API.\n\n"
         L"  -f, --fs LIST         file systems: iso9660,joliet,udf (default iso9660,joliet)\n"
         L"  -l, --level N         ISO 9660 interchange level 1, 2 or 3 (default 2)\n"
+        L"  -u, --udf REV         UDF revision: 102, 150, 200, 201, 250 or 260 (or 0x102 ...; default 102)\n"
+        L"      --no-mirror       UDF 2.50+: no metadata mirror file (CreateRedundantUdfMetadataFiles)\n"
         L"  -V, --volume NAME     volume name (default: generated from the date and time)\n"
         L"  -b, --base            put SOURCE itself in the image (AddTree includeBaseDirectory)\n"
         L"  -m, --media-blocks N  FreeMediaBlocks: capacity in 2048-byte blocks (default 0: no limit)\n"
@@ -78,7 +80,8 @@ int wmain(int argc, wchar_t **argv)
 {
     FsiFileSystems fs = FsiFileSystemISO9660 | FsiFileSystemJoliet;
     const wchar_t *volume = NULL, *source = NULL, *output = NULL;
-    LONG level = 2, media_blocks = 0, total_blocks = 0, files = 0, dirs = 0;
+    LONG level = 2, media_blocks = 0, total_blocks = 0, files = 0, dirs = 0, udf = 0;
+    int no_mirror = 0;
     int base = 0, strict = 0;
     IFileSystemImage *image;
     IFsiDirectoryItem *root;
@@ -98,6 +101,12 @@ int wmain(int argc, wchar_t **argv)
             i++;
         }
         else if ((!wcscmp(a, L"-l") || !wcscmp(a, L"--level")) && next) { level = _wtoi(next); i++; }
+        else if ((!wcscmp(a, L"-u") || !wcscmp(a, L"--udf")) && next) {
+            /* "250" and "0x250" both mean UDF 2.50. */
+            udf = (LONG)wcstol(next[0] == '0' && (next[1] == 'x' || next[1] == 'X') ? next + 2 : next, NULL, 16);
+            i++;
+        }
+        else if (!wcscmp(a, L"--no-mirror")) no_mirror = 1;
         else if ((!wcscmp(a, L"-V") || !wcscmp(a, L"--volume")) && next) { volume = next; i++; }
         else if ((!wcscmp(a, L"-m") || !wcscmp(a, L"--media-blocks")) && next) { media_blocks = _wtoi(next); i++; }
         else if (!wcscmp(a, L"-b") || !wcscmp(a, L"--base")) base = 1;
@@ -114,6 +123,9 @@ int wmain(int argc, wchar_t **argv)
     hr = CoCreateInstance(&CLSID_MsftFileSystemImage, NULL, CLSCTX_INPROC_SERVER, &IID_IFileSystemImage, (void **)&image);
     if (FAILED(hr)) fail(L"CoCreateInstance(MsftFileSystemImage)", hr);
     if (FAILED(hr = IFileSystemImage_put_FileSystemsToCreate(image, fs))) fail(L"FileSystemsToCreate", hr);
+    if (udf && FAILED(hr = IFileSystemImage_put_UDFRevision(image, udf))) fail(L"UDFRevision", hr);
+    if (no_mirror && FAILED(hr = IFileSystemImage3_put_CreateRedundantUdfMetadataFiles((IFileSystemImage3 *)image, VARIANT_FALSE)))
+        fail(L"CreateRedundantUdfMetadataFiles", hr);
     if ((fs & FsiFileSystemISO9660) && FAILED(hr = IFileSystemImage_put_ISO9660InterchangeLevel(image, level)))
         fail(L"ISO9660InterchangeLevel", hr);
     if (FAILED(hr = IFileSystemImage_put_FreeMediaBlocks(image, media_blocks))) fail(L"FreeMediaBlocks", hr);
