@@ -2,6 +2,8 @@
  * FileSystemImageResult (IFileSystemImageResult2) and FsiStream (IStream over the layout plan).
  * The stream produces the image lazily: file data is read from its source when its sectors are
  * read. Each result/stream holds its own plan reference, so it outlives changes to the image.
+ * A stream also holds the image's connection points and the image itself (the events' `object`):
+ * copying a file's data fires DFileSystemImageEvents::Update, after the stream's lock is left.
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "private.h"
@@ -9,14 +11,32 @@
 
 /* ---- FsiStream ------------------------------------------------------------------------------- */
 
+/* An Update event noted while reading (under the stream's lock), fired after the lock is left. */
+typedef struct event_rec {
+    const fsi_extent_info *file;    /* in the plan's memory */
+    LONG copied, total;
+} event_rec;
+
+typedef struct event_queue {
+    event_rec *r;
+    size_t n, cap;
+} event_queue;
+
 typedef struct fsistream {
     IStream IStream_iface;
+    fsi_error_support sei;
     LONG refs;
     CRITICAL_SECTION cs;
     fsi_plan *plan;
     fsi_cursor *cursor;
     uint64_t size, pos;
+    fsi_events *events;             /* the image's connection points (may be NULL) */
+    IDispatch *object;              /* the image, the events' first argument (may be NULL) */
+    int noting;                     /* sinks were connected when this read began */
+    event_queue queue;
 } fsistream;
+
+static const IID *const stream_error_iids[] = { &IID_ISequentialStream, &IID_IStream, NULL };
 
 static inline fsistream *impl_from_IStream(IStream *iface)
 {
@@ -25,15 +45,19 @@ static inline fsistream *impl_from_IStream(IStream *iface)
 
 static HRESULT WINAPI stream_QueryInterface(IStream *iface, REFIID riid, void **ppv)
 {
+    fsistream *s = impl_from_IStream(iface);
     if (!ppv) return E_POINTER;
     if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_ISequentialStream) ||
-        IsEqualIID(riid, &IID_IStream)) {
-        *ppv = iface;
-        IStream_AddRef(iface);
-        return S_OK;
+        IsEqualIID(riid, &IID_IStream))
+        *ppv = &s->IStream_iface;
+    else if (IsEqualIID(riid, &IID_ISupportErrorInfo))
+        *ppv = &s->sei.ISupportErrorInfo_iface;
+    else {
+        *ppv = NULL;
+        return E_NOINTERFACE;
     }
-    *ppv = NULL;
-    return E_NOINTERFACE;
+    IUnknown_AddRef((IUnknown *)*ppv);
+    return S_OK;
 }
 
 static ULONG WINAPI stream_AddRef(IStream *iface)
@@ -48,11 +72,63 @@ static ULONG WINAPI stream_Release(IStream *iface)
     if (!refs) {
         fsi_cursor_free(s->cursor);
         fsi_plan_unref(s->plan);
+        if (s->object) IDispatch_Release(s->object);
+        fsi_events_unref(s->events);
+        free(s->queue.r);
         DeleteCriticalSection(&s->cs);
         free(s);
         fsi_unlock_module();
     }
     return refs;
+}
+
+/* The cursor's progress callback (lock held): note the event for after the lock is left. */
+static void on_progress(void *ctx, const fsi_extent_info *file, uint32_t copied, uint32_t total)
+{
+    fsistream *s = ctx;
+    event_queue *q = &s->queue;
+    if (!s->noting) return;
+    if (q->n == q->cap) {
+        size_t cap = q->cap ? q->cap * 2 : 16;
+        event_rec *r = realloc(q->r, cap * sizeof(*r));
+        if (!r) return;             /* out of memory: the event is lost, the read goes on */
+        q->r = r;
+        q->cap = cap;
+    }
+    q->r[q->n++] = (event_rec){ file, (LONG)copied, (LONG)total };
+}
+
+/* Before a read (lock held): note events only if a sink is connected. */
+static void begin_noting(fsistream *s)
+{
+    s->noting = s->events && fsi_events_have_sinks(s->events, 0);
+}
+
+/* After a read (lock held): take the noted events. */
+static event_queue take_events(fsistream *s)
+{
+    event_queue q = s->queue;
+    if (!q.n) return (event_queue){ 0 };
+    memset(&s->queue, 0, sizeof(s->queue));
+    return q;
+}
+
+/* No lock held: fire the noted events, then give the buffer back for the next read. */
+static void fire_events(fsistream *s, event_queue *q)
+{
+    if (!q->n) return;
+    for (size_t i = 0; i < q->n; i++)
+        fsi_events_fire_update(s->events, s->object, (const WCHAR *)q->r[i].file->path,
+                               q->r[i].file->path_len, q->r[i].copied, q->r[i].total);
+    EnterCriticalSection(&s->cs);
+    if (!s->queue.r) {
+        s->queue = *q;
+        s->queue.n = 0;
+        q->r = NULL;
+    }
+    LeaveCriticalSection(&s->cs);
+    free(q->r);
+    memset(q, 0, sizeof(*q));
 }
 
 /* Read up to len bytes at the current position (lock held). */
@@ -73,13 +149,17 @@ static HRESULT read_locked(fsistream *s, void *buf, size_t len, size_t *done)
 static HRESULT WINAPI stream_Read(IStream *iface, void *buf, ULONG len, ULONG *read)
 {
     fsistream *s = impl_from_IStream(iface);
+    event_queue q;
     size_t done;
     HRESULT hr;
     if (read) *read = 0;
     if (!buf) return STG_E_INVALIDPOINTER;
     EnterCriticalSection(&s->cs);
+    begin_noting(s);
     hr = read_locked(s, buf, len, &done);
+    q = take_events(s);
     LeaveCriticalSection(&s->cs);
+    fire_events(s, &q);
     if (read) *read = (ULONG)done;
     return hr;
 }
@@ -119,6 +199,10 @@ static HRESULT WINAPI stream_SetSize(IStream *iface, ULARGE_INTEGER size)
 
 #define COPY_CHUNK (1u << 20)
 
+/* Chunk by chunk: each chunk is read under the lock, then its events are fired and it is written
+ * to dest with no lock held. A short write by dest ends the copy with STG_E_MEDIUMFULL; *read then
+ * counts what was taken from this stream (its position moved by that much), *written what dest
+ * accepted. */
 static HRESULT WINAPI stream_CopyTo(IStream *iface, IStream *dest, ULARGE_INTEGER cb,
                                     ULARGE_INTEGER *read, ULARGE_INTEGER *written)
 {
@@ -131,18 +215,23 @@ static HRESULT WINAPI stream_CopyTo(IStream *iface, IStream *dest, ULARGE_INTEGE
     if (written) written->QuadPart = 0;
     if (!dest) return STG_E_INVALIDPOINTER;
     if (!(buf = malloc(COPY_CHUNK))) return E_OUTOFMEMORY;
-    EnterCriticalSection(&s->cs);
     while (total_r < cb.QuadPart) {
         size_t want = cb.QuadPart - total_r < COPY_CHUNK ? (size_t)(cb.QuadPart - total_r) : COPY_CHUNK, n;
+        event_queue q;
         ULONG w = 0;
-        if (FAILED(hr = read_locked(s, buf, want, &n)) || !n) break;
+        EnterCriticalSection(&s->cs);
+        begin_noting(s);
+        hr = read_locked(s, buf, want, &n);
+        q = take_events(s);
+        LeaveCriticalSection(&s->cs);
+        fire_events(s, &q);
+        if (FAILED(hr) || !n) break;
         total_r += n;
         hr = IStream_Write(dest, buf, (ULONG)n, &w);
-        total_w += w;
+        total_w += w < n ? w : n;
         if (FAILED(hr)) break;
         if (w < n) { hr = STG_E_MEDIUMFULL; break; }
     }
-    LeaveCriticalSection(&s->cs);
     free(buf);
     if (read) read->QuadPart = total_r;
     if (written) written->QuadPart = total_w;
@@ -185,7 +274,7 @@ static HRESULT WINAPI stream_Clone(IStream *iface, IStream **out)
     HRESULT hr;
     if (!out) return STG_E_INVALIDPOINTER;
     *out = NULL;
-    if (FAILED(hr = fsistream_create(s->plan, out))) return hr;
+    if (FAILED(hr = fsistream_create(s->plan, s->events, s->object, out))) return hr;
     EnterCriticalSection(&s->cs);
     impl_from_IStream(*out)->pos = s->pos;
     LeaveCriticalSection(&s->cs);
@@ -198,21 +287,25 @@ static const IStreamVtbl stream_vtbl = {
     stream_UnlockRegion, stream_Stat, stream_Clone,
 };
 
-HRESULT fsistream_create(fsi_plan *plan, IStream **out)
+HRESULT fsistream_create(fsi_plan *plan, fsi_events *events, IDispatch *object, IStream **out)
 {
     fsistream *s = calloc(1, sizeof(*s));
+    *out = NULL;
     if (!s) return E_OUTOFMEMORY;
-    fsi_plan_ref(plan);
     if (!(s->cursor = fsi_cursor_new(plan))) {
-        fsi_plan_unref(plan);
         free(s);
         return E_OUTOFMEMORY;
     }
     s->IStream_iface.lpVtbl = &stream_vtbl;
+    fsi_error_support_init(&s->sei, (IUnknown *)&s->IStream_iface, stream_error_iids);
     s->refs = 1;
     InitializeCriticalSection(&s->cs);
     s->plan = plan;
+    fsi_plan_ref(plan);
     s->size = (uint64_t)fsi_plan_total_blocks(plan) * FSI_BLOCK_SIZE;
+    if ((s->events = events)) fsi_events_ref(events);
+    if ((s->object = object)) IDispatch_AddRef(object);
+    fsi_cursor_set_progress(s->cursor, on_progress, s);
     fsi_lock_module();
     *out = &s->IStream_iface;
     return S_OK;
@@ -225,7 +318,9 @@ typedef struct fsiresult {
     fsi_error_support sei;
     LONG refs;
     fsi_plan *plan;
-    IStream *stream;            /* the one ImageStream returns: the same object every time */
+    uint32_t session_start;
+    IStream *stream;                    /* the one ImageStream returns: the same object every time */
+    fsi_progress_table *progress;       /* made on first use */
 } fsiresult;
 
 static const IID *const result_error_iids[] = {
@@ -265,6 +360,7 @@ static ULONG WINAPI result_Release(IFileSystemImageResult2 *iface)
     ULONG refs = InterlockedDecrement(&r->refs);
     if (!refs) {
         IStream_Release(r->stream);
+        fsi_progress_table_unref(r->progress);
         fsi_plan_unref(r->plan);
         free(r);
         fsi_unlock_module();
@@ -285,9 +381,20 @@ static HRESULT WINAPI result_get_ImageStream(IFileSystemImageResult2 *iface, ISt
 
 static HRESULT WINAPI result_get_ProgressItems(IFileSystemImageResult2 *iface, IProgressItems **items)
 {
+    fsiresult *r = impl_from_IFileSystemImageResult2(iface);
+    fsi_progress_table *t = r->progress, *prev;
+    HRESULT hr;
     if (!items) return E_POINTER;
     *items = NULL;
-    return E_NOTIMPL;   /* issue 6 */
+    if (!t) {
+        if (FAILED(hr = fsi_progress_table_create(r->plan, r->session_start, &t))) return hr;
+        prev = InterlockedCompareExchangePointer((void **)&r->progress, t, NULL);
+        if (prev) {
+            fsi_progress_table_unref(t);
+            t = prev;
+        }
+    }
+    return fsi_progress_items_create(t, items);
 }
 
 static HRESULT WINAPI result_get_TotalBlocks(IFileSystemImageResult2 *iface, LONG *blocks)
@@ -304,18 +411,70 @@ static HRESULT WINAPI result_get_BlockSize(IFileSystemImageResult2 *iface, LONG 
     return S_OK;
 }
 
-static HRESULT WINAPI result_get_DiscId(IFileSystemImageResult2 *iface, BSTR *id)
+static uint32_t le32(const unsigned char *p) { return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24; }
+
+/* The volume identifier the layout wrote: the ISO 9660 Primary Volume Descriptor's (block 16 of
+ * the session), or for an image without one, the UDF Primary Volume Descriptor's. */
+static HRESULT volume_identifier(fsiresult *r, WCHAR *out, size_t cap)
 {
-    if (!id) return E_POINTER;
-    *id = NULL;
-    return E_NOTIMPL;   /* issue 8 */
+    unsigned char b[FSI_BLOCK_SIZE];
+    uint64_t size = (uint64_t)fsi_plan_total_blocks(r->plan) * FSI_BLOCK_SIZE;
+    fsi_cursor *c = fsi_cursor_new(r->plan);
+    size_t n = 0;
+    fsi_err err;
+
+    out[0] = 0;
+    if (!c) return E_OUTOFMEMORY;
+#define READ_BLOCK(blk) ((uint64_t)((blk) + 1) * FSI_BLOCK_SIZE <= size && \
+                         fsi_cursor_read(c, (uint64_t)(blk) * FSI_BLOCK_SIZE, b, FSI_BLOCK_SIZE, &err) == FSI_OK)
+    if (READ_BLOCK(16) && b[0] == 1 && !memcmp(b + 1, "CD001", 5)) {
+        for (size_t i = 0; i < 32 && n + 1 < cap; i++) out[n++] = b[40 + i];
+        while (n && out[n - 1] == ' ') n--;
+    } else if (READ_BLOCK(256) && (b[0] | b[1] << 8) == 2) {
+        /* UDF: the Anchor Volume Descriptor Pointer leads to the Main Volume Descriptor Sequence;
+         * its Primary Volume Descriptor (tag 1) holds the volume identifier (a dstring). */
+        uint32_t len = le32(b + 16), loc = le32(b + 20);
+        for (uint32_t i = 0; i < len / FSI_BLOCK_SIZE && i < 64 && loc >= r->session_start; i++) {
+            if (!READ_BLOCK(loc - r->session_start + i)) break;
+            unsigned tag = b[0] | b[1] << 8;
+            if (tag == 8) break;                                /* terminating descriptor */
+            if (tag != 1) continue;
+            const unsigned char *d = b + 24;                    /* dstring[32] */
+            unsigned used = d[31] < 32 ? d[31] : 31;
+            if (d[0] == 8)
+                for (unsigned k = 1; k < used && n + 1 < cap; k++) out[n++] = d[k];
+            else if (d[0] == 16)
+                for (unsigned k = 1; k + 1 < used && n + 1 < cap; k += 2) out[n++] = (WCHAR)(d[k] << 8 | d[k + 1]);
+            break;
+        }
+    }
+#undef READ_BLOCK
+    out[n] = 0;
+    fsi_cursor_free(c);
+    return S_OK;
 }
 
+static HRESULT WINAPI result_get_DiscId(IFileSystemImageResult2 *iface, BSTR *id)
+{
+    WCHAR name[64];
+    HRESULT hr;
+    if (!id) return E_POINTER;
+    *id = NULL;
+    if (FAILED(hr = volume_identifier(impl_from_IFileSystemImageResult2(iface), name, ARRAY_SIZE(name)))) return hr;
+    *id = SysAllocString(name);
+    return *id ? S_OK : E_OUTOFMEMORY;
+}
+
+/* A new image is recorded whole: one range, from the session's first block to its last. */
 static HRESULT WINAPI result_get_ModifiedBlocks(IFileSystemImageResult2 *iface, IBlockRangeList **list)
 {
+    fsiresult *r = impl_from_IFileSystemImageResult2(iface);
+    LONG range[1][2];
     if (!list) return E_POINTER;
     *list = NULL;
-    return E_NOTIMPL;   /* documented: the whole image must be recorded */
+    range[0][0] = (LONG)r->session_start;
+    range[0][1] = (LONG)(r->session_start + fsi_plan_total_blocks(r->plan) - 1);
+    return fsi_blockrange_list_create((const LONG (*)[2])range, 1, list);
 }
 
 static const IFileSystemImageResult2Vtbl result_vtbl = {
@@ -334,12 +493,14 @@ static const IFileSystemImageResult2Vtbl result_vtbl = {
     result_get_ModifiedBlocks,
 };
 
-HRESULT fsiresult_create(fsi_plan *plan, IFileSystemImageResult **out)
+HRESULT fsiresult_create(fsi_plan *plan, uint32_t session_start, fsi_events *events, IDispatch *object,
+                         IFileSystemImageResult **out)
 {
     fsiresult *r = calloc(1, sizeof(*r));
     HRESULT hr;
+    *out = NULL;
     if (!r) return E_OUTOFMEMORY;
-    if (FAILED(hr = fsistream_create(plan, &r->stream))) {
+    if (FAILED(hr = fsistream_create(plan, events, object, &r->stream))) {
         free(r);
         return hr;
     }
@@ -348,6 +509,7 @@ HRESULT fsiresult_create(fsi_plan *plan, IFileSystemImageResult **out)
     r->refs = 1;
     r->plan = plan;
     fsi_plan_ref(plan);
+    r->session_start = session_start;
     fsi_lock_module();
     *out = (IFileSystemImageResult *)&r->IFileSystemImageResult2_iface;
     return S_OK;

@@ -1,0 +1,557 @@
+/*
+ * Progress items of a result: ProgressItems (IProgressItems), ProgressItem (IProgressItem) and
+ * EnumProgressItems (IEnumProgressItems, also IEnumVARIANT for _NewEnum).
+ *
+ * One item per file with data (Description = its full path in the image) and one per range of
+ * file system metadata, as the layout plan lists them; every block of the image is in exactly one
+ * item (a range the plan does not list is reported as metadata). The table is built once per
+ * result from the plan, is immutable and shared by every object here.
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "private.h"
+#include <stdlib.h>
+
+typedef struct pentry {
+    uint32_t first, count;          /* absolute blocks (session start included); count >= 1 */
+    const WCHAR *desc;              /* in the plan's memory, not NUL-terminated */
+    size_t len;
+} pentry;
+
+struct fsi_progress_table {
+    LONG refs;
+    fsi_plan *plan;                 /* keeps the descriptions alive */
+    size_t count;
+    pentry *e;                      /* sorted by first block, no overlap */
+    const pentry **by_name;         /* sorted by description ignoring case; built on first use */
+};
+
+static const WCHAR metadata_desc[] = L"File system metadata";
+
+static int add_entry(pentry **e, size_t *count, size_t *cap, uint32_t first, uint32_t n,
+                     const WCHAR *desc, size_t len)
+{
+    if (*count == *cap) {
+        size_t c = *cap ? *cap * 2 : 16;
+        pentry *ne = realloc(*e, c * sizeof(*ne));
+        if (!ne) return 0;
+        *e = ne;
+        *cap = c;
+    }
+    (*e)[(*count)++] = (pentry){ first, n, desc, len };
+    return 1;
+}
+
+HRESULT fsi_progress_table_create(fsi_plan *plan, uint32_t session_start, fsi_progress_table **out)
+{
+    fsi_progress_table *t = calloc(1, sizeof(*t));
+    size_t n = fsi_plan_extent_count(plan), count = 0, cap = 0;
+    uint64_t next = session_start, end = (uint64_t)session_start + fsi_plan_total_blocks(plan);
+    const size_t mlen = ARRAY_SIZE(metadata_desc) - 1;
+    pentry *e = NULL;
+    int ok = t != NULL;
+
+    *out = NULL;
+    for (size_t i = 0; ok && i < n; i++) {
+        const fsi_extent_info *x = fsi_plan_extent(plan, i);
+        if (!x->block_count || x->first_block < next) continue;     /* empty (or not in order) */
+        if (x->first_block > next)
+            ok = add_entry(&e, &count, &cap, (uint32_t)next, (uint32_t)(x->first_block - next), metadata_desc, mlen);
+        if (ok) ok = add_entry(&e, &count, &cap, x->first_block, x->block_count, (const WCHAR *)x->path, x->path_len);
+        next = (uint64_t)x->first_block + x->block_count;
+    }
+    if (ok && next < end)
+        ok = add_entry(&e, &count, &cap, (uint32_t)next, (uint32_t)(end - next), metadata_desc, mlen);
+    if (!ok) {
+        free(e);
+        free(t);
+        return E_OUTOFMEMORY;
+    }
+    t->refs = 1;
+    t->plan = plan;
+    fsi_plan_ref(plan);
+    t->count = count;
+    t->e = e;
+    *out = t;
+    return S_OK;
+}
+
+static void table_ref(fsi_progress_table *t) { InterlockedIncrement(&t->refs); }
+
+void fsi_progress_table_unref(fsi_progress_table *t)
+{
+    if (!t || InterlockedDecrement(&t->refs)) return;
+    fsi_plan_unref(t->plan);
+    free(t->e);
+    free((void *)t->by_name);
+    free(t);
+}
+
+/* Index of the item holding block, or -1. O(log n). */
+static ptrdiff_t find_block(const fsi_progress_table *t, ULONG block)
+{
+    size_t lo = 0, hi = t->count;
+    while (lo < hi) {                       /* first item with first > block */
+        size_t mid = lo + (hi - lo) / 2;
+        if (t->e[mid].first <= block) lo = mid + 1;
+        else hi = mid;
+    }
+    if (!lo) return -1;
+    lo--;
+    return (uint64_t)block < (uint64_t)t->e[lo].first + t->e[lo].count ? (ptrdiff_t)lo : -1;
+}
+
+static int compare_desc(const WCHAR *a, size_t la, const WCHAR *b, size_t lb, BOOL ignore_case)
+{
+    return CompareStringOrdinal(a, (int)la, b, (int)lb, ignore_case) - CSTR_EQUAL;
+}
+
+static int cmp_entries(const void *pa, const void *pb)
+{
+    const pentry *a = *(const pentry *const *)pa, *b = *(const pentry *const *)pb;
+    int c = compare_desc(a->desc, a->len, b->desc, b->len, TRUE);
+    if (c) return c;
+    return a < b ? -1 : a > b;              /* stable: the first in block order comes first */
+}
+
+static const pentry **name_index(fsi_progress_table *t)
+{
+    const pentry **idx = t->by_name, **prev;
+    if (idx) return idx;
+    if (!(idx = malloc((t->count ? t->count : 1) * sizeof(*idx)))) return NULL;
+    for (size_t i = 0; i < t->count; i++) idx[i] = &t->e[i];
+    qsort(idx, t->count, sizeof(*idx), cmp_entries);
+    prev = InterlockedCompareExchangePointer((void **)&t->by_name, (void *)idx, NULL);
+    if (prev) {
+        free((void *)idx);
+        idx = prev;
+    }
+    return idx;
+}
+
+/* Item whose description is desc: an exact match first, else one that differs only in case. */
+static ptrdiff_t find_desc(fsi_progress_table *t, const WCHAR *desc, size_t len)
+{
+    const pentry **idx = name_index(t);
+    size_t lo = 0, hi = t->count;
+    if (!idx) return -1;
+    while (lo < hi) {                       /* first entry not less than desc, ignoring case */
+        size_t mid = lo + (hi - lo) / 2;
+        if (compare_desc(idx[mid]->desc, idx[mid]->len, desc, len, TRUE) < 0) lo = mid + 1;
+        else hi = mid;
+    }
+    for (size_t i = lo; i < t->count && !compare_desc(idx[i]->desc, idx[i]->len, desc, len, TRUE); i++)
+        if (!compare_desc(idx[i]->desc, idx[i]->len, desc, len, FALSE)) return idx[i] - t->e;
+    if (lo < t->count && !compare_desc(idx[lo]->desc, idx[lo]->len, desc, len, TRUE)) return idx[lo] - t->e;
+    return -1;
+}
+
+/* ---- ProgressItem ---------------------------------------------------------------------------- */
+
+typedef struct progress_item {
+    IProgressItem IProgressItem_iface;
+    LONG refs;
+    fsi_progress_table *t;
+    const pentry *e;
+} progress_item;
+
+static inline progress_item *impl_from_IProgressItem(IProgressItem *iface)
+{
+    return impl_from(iface, progress_item, IProgressItem_iface);
+}
+
+static HRESULT WINAPI item_QueryInterface(IProgressItem *iface, REFIID riid, void **ppv)
+{
+    if (!ppv) return E_POINTER;
+    if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IDispatch) || IsEqualIID(riid, &IID_IProgressItem)) {
+        *ppv = iface;
+        IProgressItem_AddRef(iface);
+        return S_OK;
+    }
+    *ppv = NULL;
+    return E_NOINTERFACE;
+}
+
+static ULONG WINAPI item_AddRef(IProgressItem *iface)
+{
+    return InterlockedIncrement(&impl_from_IProgressItem(iface)->refs);
+}
+
+static ULONG WINAPI item_Release(IProgressItem *iface)
+{
+    progress_item *it = impl_from_IProgressItem(iface);
+    ULONG refs = InterlockedDecrement(&it->refs);
+    if (!refs) {
+        fsi_progress_table_unref(it->t);
+        free(it);
+        fsi_unlock_module();
+    }
+    return refs;
+}
+
+FSI_IMPLEMENT_DISPATCH(item, IProgressItem, IID_IProgressItem)
+
+static HRESULT WINAPI item_get_Description(IProgressItem *iface, BSTR *desc)
+{
+    const pentry *e = impl_from_IProgressItem(iface)->e;
+    if (!desc) return E_POINTER;
+    *desc = SysAllocStringLen(e->desc, (UINT)e->len);
+    return *desc ? S_OK : E_OUTOFMEMORY;
+}
+
+static HRESULT WINAPI item_get_FirstBlock(IProgressItem *iface, ULONG *block)
+{
+    if (!block) return E_POINTER;
+    *block = impl_from_IProgressItem(iface)->e->first;
+    return S_OK;
+}
+
+static HRESULT WINAPI item_get_LastBlock(IProgressItem *iface, ULONG *block)
+{
+    const pentry *e = impl_from_IProgressItem(iface)->e;
+    if (!block) return E_POINTER;
+    *block = e->first + e->count - 1;
+    return S_OK;
+}
+
+static HRESULT WINAPI item_get_BlockCount(IProgressItem *iface, ULONG *blocks)
+{
+    if (!blocks) return E_POINTER;
+    *blocks = impl_from_IProgressItem(iface)->e->count;
+    return S_OK;
+}
+
+static const IProgressItemVtbl item_vtbl = {
+    item_QueryInterface, item_AddRef, item_Release,
+    item_GetTypeInfoCount, item_GetTypeInfo, item_GetIDsOfNames, item_Invoke,
+    item_get_Description, item_get_FirstBlock, item_get_LastBlock, item_get_BlockCount,
+};
+
+static HRESULT item_create(fsi_progress_table *t, size_t index, IProgressItem **out)
+{
+    progress_item *it = calloc(1, sizeof(*it));
+    *out = NULL;
+    if (!it) return E_OUTOFMEMORY;
+    it->IProgressItem_iface.lpVtbl = &item_vtbl;
+    it->refs = 1;
+    it->t = t;
+    table_ref(t);
+    it->e = &t->e[index];
+    fsi_lock_module();
+    *out = &it->IProgressItem_iface;
+    return S_OK;
+}
+
+/* ---- EnumProgressItems (IEnumProgressItems and IEnumVARIANT) ------------------------------- */
+
+typedef struct progress_enum {
+    IEnumProgressItems IEnumProgressItems_iface;
+    IEnumVARIANT IEnumVARIANT_iface;
+    LONG refs;
+    LONG pos;                       /* atomic: Next/Skip may race on one enumerator */
+    fsi_progress_table *t;
+} progress_enum;
+
+static HRESULT enum_create(fsi_progress_table *t, ULONG pos, progress_enum **out);
+
+static inline progress_enum *impl_from_IEnumProgressItems(IEnumProgressItems *iface)
+{
+    return impl_from(iface, progress_enum, IEnumProgressItems_iface);
+}
+
+static inline progress_enum *impl_from_IEnumVARIANT(IEnumVARIANT *iface)
+{
+    return impl_from(iface, progress_enum, IEnumVARIANT_iface);
+}
+
+static HRESULT enum_qi(progress_enum *e, REFIID riid, void **ppv)
+{
+    if (!ppv) return E_POINTER;
+    if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IEnumProgressItems))
+        *ppv = &e->IEnumProgressItems_iface;
+    else if (IsEqualIID(riid, &IID_IEnumVARIANT))
+        *ppv = &e->IEnumVARIANT_iface;
+    else {
+        *ppv = NULL;
+        return E_NOINTERFACE;
+    }
+    InterlockedIncrement(&e->refs);
+    return S_OK;
+}
+
+static ULONG enum_release(progress_enum *e)
+{
+    ULONG refs = InterlockedDecrement(&e->refs);
+    if (!refs) {
+        fsi_progress_table_unref(e->t);
+        free(e);
+        fsi_unlock_module();
+    }
+    return refs;
+}
+
+/* Take up to celt positions; returns the first taken and how many. */
+static size_t enum_take(progress_enum *e, ULONG celt, size_t *first)
+{
+    LONG pos, next;
+    size_t n;
+    do {
+        pos = e->pos;
+        n = (size_t)pos < e->t->count ? e->t->count - (size_t)pos : 0;
+        if (n > celt) n = celt;
+        next = pos + (LONG)n;
+    } while (InterlockedCompareExchange(&e->pos, next, pos) != pos);
+    *first = (size_t)pos;
+    return n;
+}
+
+static HRESULT WINAPI epi_QueryInterface(IEnumProgressItems *iface, REFIID riid, void **ppv)
+{ return enum_qi(impl_from_IEnumProgressItems(iface), riid, ppv); }
+static ULONG WINAPI epi_AddRef(IEnumProgressItems *iface)
+{ return InterlockedIncrement(&impl_from_IEnumProgressItems(iface)->refs); }
+static ULONG WINAPI epi_Release(IEnumProgressItems *iface)
+{ return enum_release(impl_from_IEnumProgressItems(iface)); }
+
+static HRESULT WINAPI epi_Next(IEnumProgressItems *iface, ULONG celt, IProgressItem **items, ULONG *fetched)
+{
+    progress_enum *e = impl_from_IEnumProgressItems(iface);
+    size_t first, n;
+    HRESULT hr = S_OK;
+
+    if (fetched) *fetched = 0;
+    if (!items || (celt > 1 && !fetched)) return E_POINTER;
+    n = enum_take(e, celt, &first);
+    for (size_t i = 0; i < n; i++)
+        if (FAILED(hr = item_create(e->t, first + i, &items[i]))) {
+            while (i--) { IProgressItem_Release(items[i]); items[i] = NULL; }
+            return hr;
+        }
+    if (fetched) *fetched = (ULONG)n;
+    return n == celt ? S_OK : S_FALSE;
+}
+
+static HRESULT WINAPI epi_Skip(IEnumProgressItems *iface, ULONG celt)
+{
+    size_t first;
+    return enum_take(impl_from_IEnumProgressItems(iface), celt, &first) == celt ? S_OK : S_FALSE;
+}
+
+static HRESULT WINAPI epi_Reset(IEnumProgressItems *iface)
+{
+    InterlockedExchange(&impl_from_IEnumProgressItems(iface)->pos, 0);
+    return S_OK;
+}
+
+static HRESULT WINAPI epi_Clone(IEnumProgressItems *iface, IEnumProgressItems **out)
+{
+    progress_enum *e = impl_from_IEnumProgressItems(iface), *c;
+    HRESULT hr;
+    if (!out) return E_POINTER;
+    *out = NULL;
+    if (FAILED(hr = enum_create(e->t, (ULONG)e->pos, &c))) return hr;
+    *out = &c->IEnumProgressItems_iface;
+    return S_OK;
+}
+
+static const IEnumProgressItemsVtbl epi_vtbl = {
+    epi_QueryInterface, epi_AddRef, epi_Release, epi_Next, epi_Skip, epi_Reset, epi_Clone,
+};
+
+static HRESULT WINAPI ev_QueryInterface(IEnumVARIANT *iface, REFIID riid, void **ppv)
+{ return enum_qi(impl_from_IEnumVARIANT(iface), riid, ppv); }
+static ULONG WINAPI ev_AddRef(IEnumVARIANT *iface)
+{ return InterlockedIncrement(&impl_from_IEnumVARIANT(iface)->refs); }
+static ULONG WINAPI ev_Release(IEnumVARIANT *iface)
+{ return enum_release(impl_from_IEnumVARIANT(iface)); }
+
+static HRESULT WINAPI ev_Next(IEnumVARIANT *iface, ULONG celt, VARIANT *vars, ULONG *fetched)
+{
+    progress_enum *e = impl_from_IEnumVARIANT(iface);
+    size_t first, n;
+    HRESULT hr;
+
+    if (fetched) *fetched = 0;
+    if (!vars || (celt > 1 && !fetched)) return E_POINTER;
+    n = enum_take(e, celt, &first);
+    for (size_t i = 0; i < n; i++) {
+        IProgressItem *it;
+        if (FAILED(hr = item_create(e->t, first + i, &it))) {
+            while (i--) VariantClear(&vars[i]);
+            return hr;
+        }
+        V_VT(&vars[i]) = VT_DISPATCH;
+        V_DISPATCH(&vars[i]) = (IDispatch *)it;
+    }
+    if (fetched) *fetched = (ULONG)n;
+    return n == celt ? S_OK : S_FALSE;
+}
+
+static HRESULT WINAPI ev_Skip(IEnumVARIANT *iface, ULONG celt)
+{ return epi_Skip(&impl_from_IEnumVARIANT(iface)->IEnumProgressItems_iface, celt); }
+static HRESULT WINAPI ev_Reset(IEnumVARIANT *iface)
+{ return epi_Reset(&impl_from_IEnumVARIANT(iface)->IEnumProgressItems_iface); }
+
+static HRESULT WINAPI ev_Clone(IEnumVARIANT *iface, IEnumVARIANT **out)
+{
+    progress_enum *e = impl_from_IEnumVARIANT(iface), *c;
+    HRESULT hr;
+    if (!out) return E_POINTER;
+    *out = NULL;
+    if (FAILED(hr = enum_create(e->t, (ULONG)e->pos, &c))) return hr;
+    *out = &c->IEnumVARIANT_iface;
+    return S_OK;
+}
+
+static const IEnumVARIANTVtbl ev_vtbl = {
+    ev_QueryInterface, ev_AddRef, ev_Release, ev_Next, ev_Skip, ev_Reset, ev_Clone,
+};
+
+static HRESULT enum_create(fsi_progress_table *t, ULONG pos, progress_enum **out)
+{
+    progress_enum *e = calloc(1, sizeof(*e));
+    *out = NULL;
+    if (!e) return E_OUTOFMEMORY;
+    e->IEnumProgressItems_iface.lpVtbl = &epi_vtbl;
+    e->IEnumVARIANT_iface.lpVtbl = &ev_vtbl;
+    e->refs = 1;
+    e->pos = (LONG)pos;
+    e->t = t;
+    table_ref(t);
+    fsi_lock_module();
+    *out = e;
+    return S_OK;
+}
+
+/* ---- ProgressItems --------------------------------------------------------------------------- */
+
+typedef struct progress_items {
+    IProgressItems IProgressItems_iface;
+    fsi_error_support sei;
+    LONG refs;
+    fsi_progress_table *t;
+} progress_items;
+
+static const IID *const items_error_iids[] = { &IID_IProgressItems, NULL };
+
+static inline progress_items *impl_from_IProgressItems(IProgressItems *iface)
+{
+    return impl_from(iface, progress_items, IProgressItems_iface);
+}
+
+static HRESULT WINAPI items_QueryInterface(IProgressItems *iface, REFIID riid, void **ppv)
+{
+    progress_items *p = impl_from_IProgressItems(iface);
+    if (!ppv) return E_POINTER;
+    if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IDispatch) || IsEqualIID(riid, &IID_IProgressItems))
+        *ppv = &p->IProgressItems_iface;
+    else if (IsEqualIID(riid, &IID_ISupportErrorInfo))
+        *ppv = &p->sei.ISupportErrorInfo_iface;
+    else {
+        *ppv = NULL;
+        return E_NOINTERFACE;
+    }
+    IUnknown_AddRef((IUnknown *)*ppv);
+    return S_OK;
+}
+
+static ULONG WINAPI items_AddRef(IProgressItems *iface)
+{
+    return InterlockedIncrement(&impl_from_IProgressItems(iface)->refs);
+}
+
+static ULONG WINAPI items_Release(IProgressItems *iface)
+{
+    progress_items *p = impl_from_IProgressItems(iface);
+    ULONG refs = InterlockedDecrement(&p->refs);
+    if (!refs) {
+        fsi_progress_table_unref(p->t);
+        free(p);
+        fsi_unlock_module();
+    }
+    return refs;
+}
+
+FSI_IMPLEMENT_DISPATCH(items, IProgressItems, IID_IProgressItems)
+
+static HRESULT WINAPI items_get__NewEnum(IProgressItems *iface, IEnumVARIANT **out)
+{
+    progress_enum *e;
+    HRESULT hr;
+    if (!out) return E_POINTER;
+    *out = NULL;
+    if (FAILED(hr = enum_create(impl_from_IProgressItems(iface)->t, 0, &e))) return hr;
+    *out = &e->IEnumVARIANT_iface;
+    return S_OK;
+}
+
+static HRESULT WINAPI items_get_Item(IProgressItems *iface, LONG index, IProgressItem **item)
+{
+    progress_items *p = impl_from_IProgressItems(iface);
+    if (!item) return E_POINTER;
+    *item = NULL;
+    if (index < 0 || (size_t)index >= p->t->count)
+        return fsi_error(IMAPI_E_INVALID_PARAM, &IID_IProgressItems, L"Index", NULL);
+    return item_create(p->t, (size_t)index, item);
+}
+
+static HRESULT WINAPI items_get_Count(IProgressItems *iface, LONG *count)
+{
+    if (!count) return E_POINTER;
+    *count = (LONG)impl_from_IProgressItems(iface)->t->count;
+    return S_OK;
+}
+
+static HRESULT WINAPI items_ProgressItemFromBlock(IProgressItems *iface, ULONG block, IProgressItem **item)
+{
+    progress_items *p = impl_from_IProgressItems(iface);
+    ptrdiff_t i;
+    if (!item) return E_POINTER;
+    *item = NULL;
+    if ((i = find_block(p->t, block)) < 0)
+        return fsi_error(IMAPI_E_INVALID_PARAM, &IID_IProgressItems, L"block", NULL);
+    return item_create(p->t, (size_t)i, item);
+}
+
+static HRESULT WINAPI items_ProgressItemFromDescription(IProgressItems *iface, BSTR desc, IProgressItem **item)
+{
+    progress_items *p = impl_from_IProgressItems(iface);
+    ptrdiff_t i;
+    if (!item) return E_POINTER;
+    *item = NULL;
+    if (!desc) return E_FAIL;                   /* documented: description is NULL */
+    if ((i = find_desc(p->t, desc, SysStringLen(desc))) < 0)
+        return fsi_error(IMAPI_E_INVALID_PARAM, &IID_IProgressItems, L"description", NULL);
+    return item_create(p->t, (size_t)i, item);
+}
+
+static HRESULT WINAPI items_get_EnumProgressItems(IProgressItems *iface, IEnumProgressItems **out)
+{
+    progress_enum *e;
+    HRESULT hr;
+    if (!out) return E_POINTER;
+    *out = NULL;
+    if (FAILED(hr = enum_create(impl_from_IProgressItems(iface)->t, 0, &e))) return hr;
+    *out = &e->IEnumProgressItems_iface;
+    return S_OK;
+}
+
+static const IProgressItemsVtbl items_vtbl = {
+    items_QueryInterface, items_AddRef, items_Release,
+    items_GetTypeInfoCount, items_GetTypeInfo, items_GetIDsOfNames, items_Invoke,
+    items_get__NewEnum, items_get_Item, items_get_Count, items_ProgressItemFromBlock,
+    items_ProgressItemFromDescription, items_get_EnumProgressItems,
+};
+
+HRESULT fsi_progress_items_create(fsi_progress_table *t, IProgressItems **out)
+{
+    progress_items *p = calloc(1, sizeof(*p));
+    *out = NULL;
+    if (!p) return E_OUTOFMEMORY;
+    p->IProgressItems_iface.lpVtbl = &items_vtbl;
+    fsi_error_support_init(&p->sei, (IUnknown *)&p->IProgressItems_iface, items_error_iids);
+    p->refs = 1;
+    p->t = t;
+    table_ref(t);
+    fsi_lock_module();
+    *out = &p->IProgressItems_iface;
+    return S_OK;
+}
