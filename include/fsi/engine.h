@@ -42,6 +42,8 @@ enum {
     FSI_FS_UDF     = 4,
 };
 
+#define FSI_FS_UNKNOWN 0x40000000u   /* FsiFileSystemUnknown: a volume, but none of the above */
+
 /* Engine status codes. The COM layer maps each one to an IMAPI2FS HRESULT. */
 typedef enum fsi_status {
     FSI_OK = 0,
@@ -242,6 +244,18 @@ void fsi_cursor_set_progress(fsi_cursor *c, fsi_progress_fn fn, void *ctx);
  * Fails with FSI_E_RANGE if off + len exceeds the image, FSI_E_READ / FSI_E_INCONSISTENT (with
  * err filled in) if a source fails. Large requests read file data straight into buf. */
 fsi_status fsi_cursor_read(fsi_cursor *c, uint64_t off, void *buf, size_t len, fsi_err *err);
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Reading existing volumes                                                                         */
+
+/* Read count 2048-byte blocks at lba into buf; return 0 on success. */
+typedef int (*fsi_read_blocks_fn)(void *ctx, uint64_t lba, uint32_t count, void *buf);
+
+/* The file systems a volume of total_blocks blocks holds (IdentifyFileSystemsOnDisc): FSI_FS_ISO9660
+ * (a PVD), FSI_FS_JOLIET (an SVD with a UCS-2 escape sequence), FSI_FS_UDF (NSR02/NSR03 and an
+ * AVDP at 256, N-1 or N-257); FSI_FS_UNKNOWN for a recognition area with none of them; 0 for no
+ * volume descriptor at all. Source: ECMA-119 8, ECMA-167 2/9 and 3/10.2. */
+unsigned fsi_identify(fsi_read_blocks_fn read, void *ctx, uint64_t total_blocks);
 
 /* ---------------------------------------------------------------------------------------------- */
 /* UTF helpers (for front ends and tests).                                                          */

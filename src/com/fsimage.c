@@ -39,7 +39,6 @@ struct fsimage {
     FsiFileSystems fs;
     LONG udf_revision;
     LONG iso_level;
-    fsi_events *events;             /* IConnectionPointContainer (events.c) */
 };
 
 static const IID *const fsimage_error_iids[] = {
@@ -332,8 +331,6 @@ static HRESULT WINAPI fsimage_QueryInterface(IFileSystemImage3 *iface, REFIID ri
         *ppv = &img->IFileSystemImage3_iface;
     else if (IsEqualIID(riid, &IID_ISupportErrorInfo))
         *ppv = &img->sei.ISupportErrorInfo_iface;
-    else if (IsEqualIID(riid, &IID_IConnectionPointContainer))
-        *ppv = fsi_events_container(img->events);
     else {
         *ppv = NULL;
         return E_NOINTERFACE;
@@ -352,8 +349,6 @@ static ULONG WINAPI fsimage_Release(IFileSystemImage3 *iface)
     fsimage *img = impl_from_IFileSystemImage3(iface);
     ULONG refs = InterlockedDecrement(&img->refs);
     if (!refs) {
-        fsi_events_detach(img->events);
-        fsi_events_unref(img->events);
         fsi_stash_unref(img->stash);
         for (size_t i = 0; i < img->npoints; i++) free_point(&img->points[i]);
         free(img->points);
@@ -480,8 +475,9 @@ static HRESULT WINAPI fsimage_put_VolumeName(IFileSystemImage3 *iface, BSTR valu
 static HRESULT WINAPI fsimage_get_ImportedVolumeName(IFileSystemImage3 *iface, BSTR *value)
 {
     if (!value) return E_POINTER;
-    *value = NULL;
-    return E_NOTIMPL;   /* issue 8 */
+    /* Nothing imported (import lands with issue 8): an empty name. */
+    *value = SysAllocString(L"");
+    return *value ? S_OK : E_OUTOFMEMORY;
 }
 
 static HRESULT WINAPI fsimage_get_BootImageOptions(IFileSystemImage3 *iface, IBootOptions **value)
@@ -738,7 +734,7 @@ static HRESULT WINAPI fsimage_CreateResultImage(IFileSystemImage3 *iface, IFileS
     if (st == FSI_OK && !img->volume_name) img->volume_name = SysAllocString(defname);
     LeaveCriticalSection(&img->cs);
     if (st != FSI_OK) return fsi_error_from_engine(&err, &IID_IFileSystemImage);
-    hr = fsiresult_create(plan, o.session_start, img->events, (IDispatch *)&img->IFileSystemImage3_iface, result);
+    hr = fsiresult_create(plan, result);
     fsi_plan_unref(plan);
     return hr;
 }
@@ -767,8 +763,15 @@ static HRESULT WINAPI fsimage_CalculateDiscIdentifier(IFileSystemImage3 *iface, 
 
 static HRESULT WINAPI fsimage_IdentifyFileSystemsOnDisc(IFileSystemImage3 *iface, IDiscRecorder2 *recorder, FsiFileSystems *fs)
 {
+    fsi_disc *disc;
+    HRESULT hr;
     if (!recorder || !fs) return E_POINTER;
-    return E_NOTIMPL;   /* issue 8 */
+    *fs = FsiFileSystemNone;
+    if (FAILED(hr = fsi_disc_open(recorder, &disc))) return fsi_error(hr, &IID_IFileSystemImage, NULL, NULL);
+    if (!fsi_disc_blocks(disc)) hr = fsi_error(IMAPI_E_EMPTY_DISC, &IID_IFileSystemImage, NULL, NULL);
+    else *fs = (FsiFileSystems)fsi_identify(fsi_disc_read, disc, fsi_disc_blocks(disc));
+    fsi_disc_close(disc);
+    return hr;
 }
 
 static HRESULT WINAPI fsimage_GetDefaultFileSystemForImport(IFileSystemImage3 *iface, FsiFileSystems fs, FsiFileSystems *def)
@@ -1046,9 +1049,7 @@ HRESULT fsimage_create(IUnknown *outer, REFIID riid, void **ppv)
     HRESULT hr;
 
     if (!img) return E_OUTOFMEMORY;
-    if (!(img->tree = fsi_image_new()) ||
-        FAILED(fsi_events_create((IUnknown *)&img->IFileSystemImage3_iface, &img->events))) {
-        fsi_image_free(img->tree);
+    if (!(img->tree = fsi_image_new())) {
         free(img);
         return E_OUTOFMEMORY;
     }

@@ -25,10 +25,17 @@ static BSTR B(const WCHAR *s) { return SysAllocString(s); }
 /* ---- a disc recorder of the caller's: only CurrentProfiles answers -------------------------- */
 static LONG recorder_profile;
 
+static IStream *recorder_medium;      /* when set, the recorder answers for IStream with it */
+
 static HRESULT WINAPI rec_QI(IDiscRecorder2 *r, REFIID riid, void **ppv)
 {
     if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IDispatch) || IsEqualIID(riid, &IID_IDiscRecorder2)) {
         *ppv = r;
+        return S_OK;
+    }
+    if (recorder_medium && IsEqualIID(riid, &IID_IStream)) {
+        IStream_AddRef(recorder_medium);
+        *ppv = recorder_medium;
         return S_OK;
     }
     *ppv = NULL;
@@ -215,12 +222,64 @@ static void media_defaults(void)
     IFileSystemImage_Release(image);
 }
 
+/* IdentifyFileSystemsOnDisc on a "disc" that is an image we made: a recorder answering IStream. */
+static void identify(void)
+{
+    static const FsiFileSystems sets[] = {
+        FsiFileSystemISO9660, FsiFileSystemISO9660 | FsiFileSystemJoliet, FsiFileSystemUDF,
+        FsiFileSystemISO9660 | FsiFileSystemJoliet | FsiFileSystemUDF,
+    };
+    for (size_t i = 0; i < ARRAYSIZE(sets); i++) {
+        IFsiDirectoryItem *root;
+        IFileSystemImage *image = new_image(&root);
+        IFileSystemImageResult *result = NULL;
+        FsiFileSystems found = 0;
+        add_file(root, L"a.txt");
+        IFileSystemImage_put_FileSystemsToCreate(image, sets[i]);
+        CHECK_HR(IFileSystemImage_CreateResultImage(image, &result), S_OK);
+        if (!result) continue;
+        IFileSystemImageResult_get_ImageStream(result, &recorder_medium);
+        CHECK_HR(IFileSystemImage_IdentifyFileSystemsOnDisc(image, &recorder, &found), S_OK);
+        CHECK(found == sets[i], "IdentifyFileSystemsOnDisc: %d, want %d", found, sets[i]);
+        IStream_Release(recorder_medium);
+        recorder_medium = NULL;
+        IFileSystemImageResult_Release(result);
+        IFsiDirectoryItem_Release(root);
+        IFileSystemImage_Release(image);
+    }
+    {
+        /* A medium of zeros holds no file system; an empty one is an empty disc. */
+        IFsiDirectoryItem *root;
+        IFileSystemImage *image = new_image(&root);
+        FsiFileSystems found = 1;
+        static BYTE zeros[40 * 2048];
+        recorder_medium = SHCreateMemStream(zeros, sizeof(zeros));
+        CHECK_HR(IFileSystemImage_IdentifyFileSystemsOnDisc(image, &recorder, &found), S_OK);
+        CHECK(found == FsiFileSystemNone, "zeros: %d", found);
+        IStream_Release(recorder_medium);
+        recorder_medium = SHCreateMemStream(NULL, 0);
+        CHECK_HR(IFileSystemImage_IdentifyFileSystemsOnDisc(image, &recorder, &found), IMAPI_E_EMPTY_DISC);
+        IStream_Release(recorder_medium);
+        recorder_medium = NULL;
+        CHECK_HR(IFileSystemImage_IdentifyFileSystemsOnDisc(image, NULL, &found), E_POINTER);
+        {
+            BSTR name = NULL;
+            CHECK_HR(IFileSystemImage_get_ImportedVolumeName(image, &name), S_OK);
+            CHECK(name && !*name, "nothing imported: empty ImportedVolumeName");
+            SysFreeString(name);
+        }
+        IFsiDirectoryItem_Release(root);
+        IFileSystemImage_Release(image);
+    }
+}
+
 int wmain(void)
 {
     CoInitializeEx(NULL, COINIT_MULTITHREADED);
     init_recorder();
     change_points();
     media_defaults();
+    identify();
     CoUninitialize();
     printf("%d passed, %d failed\n", checks - failures, failures);
     return failures != 0;

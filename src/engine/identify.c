@@ -1,0 +1,60 @@
+/*
+ * Which file systems a volume holds, from its first blocks: the ECMA-119 volume descriptor set
+ * (PVD: ISO 9660; SVD with a UCS-2 escape sequence: Joliet) and the ECMA-167 volume recognition
+ * sequence (NSR02/NSR03) confirmed by an anchor volume descriptor pointer at 256, N-1 or N-257.
+ * Every block read is bounds-checked against the volume size; nothing is trusted.
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "fsi_internal.h"
+#include <string.h>
+
+/* ECMA-167 3/7.2: descriptor tag with identifier 2 (AVDP), checksum of bytes 0-3 and 5-15. */
+static int is_avdp(const uint8_t *b, uint64_t lba)
+{
+    uint8_t sum = 0;
+    for (int i = 0; i < 16; i++)
+        if (i != 4)
+            sum = (uint8_t)(sum + b[i]);
+    return b[0] == 2 && b[1] == 0 && sum == b[4] &&
+           (uint32_t)(b[12] | b[13] << 8 | b[14] << 16 | (uint32_t)b[15] << 24) == (uint32_t)lba;
+}
+
+unsigned fsi_identify(fsi_read_blocks_fn read, void *ctx, uint64_t total_blocks)
+{
+    uint8_t b[FSI_BLOCK_SIZE];
+    unsigned fs = 0;
+    int nsr = 0, any = 0;
+
+    /* The volume recognition area: the descriptor set, then the extended area (BEA01 .. TEA01). */
+    for (uint64_t lba = 16; lba < 16 + 64 && lba < total_blocks; lba++) {
+        if (read(ctx, lba, 1, b))
+            break;
+        if (!memcmp(b + 1, "CD001", 5)) {
+            any = 1;
+            if (b[0] == 1)
+                fs |= FSI_FS_ISO9660;
+            else if (b[0] == 2 && b[88] == '%' && b[89] == '/' && (b[90] == '@' || b[90] == 'C' || b[90] == 'E'))
+                fs |= FSI_FS_JOLIET;
+        } else if (!memcmp(b + 1, "BEA01", 5) || !memcmp(b + 1, "TEA01", 5) || !memcmp(b + 1, "BOOT2", 5) ||
+                   !memcmp(b + 1, "CDW02", 5)) {
+            any = 1;
+        } else if (!memcmp(b + 1, "NSR02", 5) || !memcmp(b + 1, "NSR03", 5)) {
+            any = nsr = 1;
+        } else
+            break;                          /* the recognition sequence ends at the first other block */
+    }
+    if (nsr) {
+        const uint64_t anchors[3] = { 256, total_blocks - 1, total_blocks - 257 };
+        for (int i = 0; i < 3; i++) {
+            if (anchors[i] < 256 || anchors[i] >= total_blocks || (i && total_blocks <= 257))
+                continue;
+            if (!read(ctx, anchors[i], 1, b) && is_avdp(b, anchors[i])) {
+                fs |= FSI_FS_UDF;
+                break;
+            }
+        }
+    }
+    if (!fs && any)
+        return FSI_FS_UNKNOWN;
+    return fs;
+}
