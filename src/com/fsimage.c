@@ -39,6 +39,7 @@ struct fsimage {
     FsiFileSystems fs;
     LONG udf_revision;
     LONG iso_level;
+    fsi_events *events;             /* IConnectionPointContainer (events.c) */
 };
 
 static const IID *const fsimage_error_iids[] = {
@@ -331,6 +332,8 @@ static HRESULT WINAPI fsimage_QueryInterface(IFileSystemImage3 *iface, REFIID ri
         *ppv = &img->IFileSystemImage3_iface;
     else if (IsEqualIID(riid, &IID_ISupportErrorInfo))
         *ppv = &img->sei.ISupportErrorInfo_iface;
+    else if (IsEqualIID(riid, &IID_IConnectionPointContainer))
+        *ppv = fsi_events_container(img->events);
     else {
         *ppv = NULL;
         return E_NOINTERFACE;
@@ -349,6 +352,8 @@ static ULONG WINAPI fsimage_Release(IFileSystemImage3 *iface)
     fsimage *img = impl_from_IFileSystemImage3(iface);
     ULONG refs = InterlockedDecrement(&img->refs);
     if (!refs) {
+        fsi_events_detach(img->events);
+        fsi_events_unref(img->events);
         fsi_stash_unref(img->stash);
         for (size_t i = 0; i < img->npoints; i++) free_point(&img->points[i]);
         free(img->points);
@@ -734,7 +739,7 @@ static HRESULT WINAPI fsimage_CreateResultImage(IFileSystemImage3 *iface, IFileS
     if (st == FSI_OK && !img->volume_name) img->volume_name = SysAllocString(defname);
     LeaveCriticalSection(&img->cs);
     if (st != FSI_OK) return fsi_error_from_engine(&err, &IID_IFileSystemImage);
-    hr = fsiresult_create(plan, result);
+    hr = fsiresult_create(plan, o.session_start, img->events, (IDispatch *)&img->IFileSystemImage3_iface, result);
     fsi_plan_unref(plan);
     return hr;
 }
@@ -1049,7 +1054,9 @@ HRESULT fsimage_create(IUnknown *outer, REFIID riid, void **ppv)
     HRESULT hr;
 
     if (!img) return E_OUTOFMEMORY;
-    if (!(img->tree = fsi_image_new())) {
+    if (!(img->tree = fsi_image_new()) ||
+        FAILED(fsi_events_create((IUnknown *)&img->IFileSystemImage3_iface, &img->events))) {
+        fsi_image_free(img->tree);
         free(img);
         return E_OUTOFMEMORY;
     }

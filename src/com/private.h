@@ -144,9 +144,33 @@ void fsimage_changed(fsimage *img);                 /* a tree change: bumps Chan
 unsigned fsimage_fs(fsimage *img);
 int fsimage_iso_level(fsimage *img);
 
-/* Result (result.c): takes a reference on plan. */
-HRESULT fsiresult_create(fsi_plan *plan, IFileSystemImageResult **out);
-HRESULT fsistream_create(fsi_plan *plan, IStream **out);
+/* Connection points of an image (events.c): DFileSystemImageEvents, DFileSystemImageImportEvents.
+ * The container is a part of the image object (outer): its AddRef/Release/QueryInterface are the
+ * image's. The image calls fsi_events_detach then fsi_events_unref when it is destroyed. */
+typedef struct fsi_events fsi_events;
+HRESULT fsi_events_create(IUnknown *outer, fsi_events **out);
+IConnectionPointContainer *fsi_events_container(fsi_events *ev);
+void fsi_events_ref(fsi_events *ev);
+void fsi_events_unref(fsi_events *ev);
+void fsi_events_detach(fsi_events *ev);             /* drop the sinks and the outer object */
+int fsi_events_have_sinks(fsi_events *ev, int import);
+/* Fire to every sink through IDispatch::Invoke, no lock held; sink failures are ignored. */
+void fsi_events_fire_update(fsi_events *ev, IDispatch *object, const WCHAR *file, size_t file_len,
+                            LONG copied, LONG total);
+void fsi_events_fire_import(fsi_events *ev, IDispatch *object, FsiFileSystems fs, const WCHAR *item,
+                            LONG dirs_done, LONG dirs_total, LONG files_done, LONG files_total);
+
+/* Result (result.c): takes a reference on plan, on events and on object (the image, passed to the
+ * events as their first argument); events and object may be NULL. */
+HRESULT fsiresult_create(fsi_plan *plan, uint32_t session_start, fsi_events *events, IDispatch *object,
+                         IFileSystemImageResult **out);
+HRESULT fsistream_create(fsi_plan *plan, fsi_events *events, IDispatch *object, IStream **out);
+
+/* Progress items of a result (progress.c): an immutable table made from the plan. */
+typedef struct fsi_progress_table fsi_progress_table;
+HRESULT fsi_progress_table_create(fsi_plan *plan, uint32_t session_start, fsi_progress_table **out);
+void fsi_progress_table_unref(fsi_progress_table *t);
+HRESULT fsi_progress_items_create(fsi_progress_table *t, IProgressItems **out);
 
 /* ModifiedBlocks (blockrange.c): a BlockRangeList of count inclusive [start, end] ranges. */
 HRESULT fsi_blockrange_list_create(const LONG (*ranges)[2], size_t count, IBlockRangeList **out);
