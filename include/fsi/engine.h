@@ -185,7 +185,9 @@ void fsi_node_set_hidden(fsi_node *n, int hidden);
 /* Layout                                                                                           */
 
 typedef struct fsi_plan_opts {
-    unsigned fs;                    /* FSI_FS_ISO9660 | FSI_FS_JOLIET | FSI_FS_UDF, any mix */
+    unsigned fs;                    /* FSI_FS_ISO9660 | FSI_FS_JOLIET | FSI_FS_UDF, any mix. With UDF,
+                                       a file of 4 GiB or more at ISO level 1/2 is in UDF only
+                                       (without UDF: FSI_E_DATA_TOO_BIG) */
     int iso_level;                  /* ISO 9660 interchange level 1, 2 or 3 */
     int udf_revision;               /* 0x102, 0x150, 0x200, 0x201, 0x250 or 0x260 (UDF only) */
     int udf_redundant_metadata;     /* 2.50+: write the metadata mirror file (default 1) */
@@ -218,8 +220,9 @@ typedef struct fsi_extent_info {
 size_t fsi_plan_extent_count(const fsi_plan *p);
 const fsi_extent_info *fsi_plan_extent(const fsi_plan *p, size_t i);
 
-/* The name an item gets in one file system (ISO 9660 with ";1" stripped, Joliet), after mapping and
- * uniqueness within its directory. Returns the length; writes up to cap units. 0 if not mapped. */
+/* The name an item gets in one file system (ISO 9660 with ";1" stripped, Joliet, UDF), after mapping
+ * and uniqueness within its directory. Returns the length; writes up to cap units. 0 if not mapped.
+ * UDF keeps names as they are unless one in the directory exceeds 255 OSTA CS0 bytes. */
 size_t fsi_map_name(const fsi_image *img, const fsi_node *n, unsigned fs, int iso_level,
                     uint16_t *buf, size_t cap);
 
