@@ -458,6 +458,64 @@ static void test_caller_streams(void)
     free(ref);
 }
 
+/* StageFiles: the data is copied at AddFile time, so the failures happen there. */
+static void test_staged_streams(void)
+{
+    static fault_stream fsx;
+    IFileSystemImage *image = new_image();
+    IFsiDirectoryItem *root = NULL;
+    IFileSystemImageResult *res = NULL;
+    LONG files = -1, blocks = 0;
+    BSTR p;
+
+    CHECK_HR(IFileSystemImage_put_StageFiles(image, VARIANT_TRUE), S_OK);
+    IFileSystemImage_get_Root(image, &root);
+    fs_init(&fsx);
+    fsx.read_hr = E_FAIL;
+    fsx.fail_at = 50000;
+    CHECK_HR(IFsiDirectoryItem_AddFile(root, p = B(L"failing.bin"), &fsx.IStream_iface), IMAPI_E_DATA_STREAM_READ_FAILURE);
+    SysFreeString(p);
+    check_error_text(L"'failing.bin'", "StageFiles: AddFile of a stream whose Read fails");
+    IFileSystemImage_get_FileCount(image, &files);
+    CHECK(files == 0, "StageFiles: a failed AddFile adds nothing (%ld files)", files);
+    fs_init(&fsx);
+    fsx.data_size = 60000;          /* Stat says 100000 */
+    CHECK_HR(IFsiDirectoryItem_AddFile(root, p = B(L"short.bin"), &fsx.IStream_iface), S_OK);
+    SysFreeString(p);
+    fs_init(&fsx);
+    fsx.data_size = STREAM_SIZE + 1000;
+    CHECK_HR(IFsiDirectoryItem_AddFile(root, p = B(L"long.bin"), &fsx.IStream_iface), S_OK);
+    SysFreeString(p);
+    {
+        IFsiItem *item = NULL;
+        IFsiFileItem *file = NULL;
+        LONGLONG size = 0;
+        CHECK_HR(IFsiDirectoryItem_get_Item(root, p = B(L"short.bin"), &item), S_OK);
+        SysFreeString(p);
+        if (item) {
+            IFsiItem_QueryInterface(item, &IID_IFsiFileItem, (void **)&file);
+            if (file) IFsiFileItem_get_DataSize(file, &size);
+            CHECK(size == 60000, "StageFiles: a stream that ends early is added with what it gave (%ld)", (long)size);
+            if (file) IFsiFileItem_Release(file);
+            IFsiItem_Release(item);
+        }
+    }
+    CHECK_HR(IFileSystemImage_CreateResultImage(image, &res), S_OK);
+    if (res) {
+        IStream *s = NULL;
+        char *b;
+        IFileSystemImageResult_get_TotalBlocks(res, &blocks);
+        IFileSystemImageResult_get_ImageStream(res, &s);
+        b = copy_by_blocks(s, blocks);      /* checks every Read */
+        free(b);
+        IStream_Release(s);
+        IFileSystemImageResult_Release(res);
+    }
+    IFsiDirectoryItem_Release(root);
+    IFileSystemImage_Release(image);
+    CHECK(fsx.refs == 1, "StageFiles: no reference kept on a staged stream (%ld)", fsx.refs);
+}
+
 /* ---- CopyTo into a destination that fails ----------------------------------------------------------- */
 
 typedef struct bad_dest {
@@ -548,6 +606,7 @@ int wmain(int argc, WCHAR **argv)
     CoInitializeEx(NULL, COINIT_MULTITHREADED);
     test_source_files();
     test_caller_streams();
+    test_staged_streams();
     test_failing_destination();
     CoUninitialize();
     return report();
