@@ -405,12 +405,13 @@ fsi_status fsi_udf_size(fsi_builder *b)
                 size += fid_len(fsi_udf_cs0_len(nm, nl));
                 subdirs += k->node->is_dir;
             }
-            if (size > UINT32_MAX - BS || subdirs >= 0xFFFF) {
+            if (size > UINT32_MAX - BS) {
                 fsi_err_set(b->err, FSI_E_IMAGE_TOO_BIG, FSI_FS_UDF, n);
                 return FSI_E_IMAGE_TOO_BIG;
             }
             c->udf_dsize = (uint32_t)size;
-            c->udf_links = (uint16_t)(1 + subdirs);
+            /* a 16-bit count: a directory with 65535 or more subdirectories records 65535 */
+            c->udf_links = (uint16_t)(subdirs >= 0xFFFF ? 0xFFFF : 1 + subdirs);
             nad = fsi_udf_extent_count(size);
             ad_long = 0;
         } else {
@@ -439,7 +440,9 @@ fsi_status fsi_udf_size(fsi_builder *b)
     }
     if (U->metadata)
         lb = (lb + FSI_UDF_AU - 1) / FSI_UDF_AU * FSI_UDF_AU;
-    if (lb > UINT32_MAX - FSI_UDF_AU) {
+    /* the metadata file's extents (whole allocation units, < 2^30 bytes each) must fit its EFE */
+    uint64_t unit_ext = FSI_UDF_MAX_EXTENT / (FSI_UDF_AU * BS) * FSI_UDF_AU;
+    if (lb > UINT32_MAX - FSI_UDF_AU || (U->metadata && (lb + unit_ext - 1) / unit_ext > (BS - EFE_HDR) / 8)) {
         fsi_err_set(b->err, FSI_E_IMAGE_TOO_BIG, FSI_FS_UDF, NULL);
         return FSI_E_IMAGE_TOO_BIG;
     }
