@@ -34,7 +34,11 @@ typedef struct fsistream {
     IDispatch *object;              /* the image, the events' first argument (may be NULL) */
     int noting;                     /* sinks were connected when this read began */
     event_queue queue;
+    const fsi_extent_info *prog_file;   /* the file the last event was about */
+    uint32_t prog_last;                 /* its sectors copied then */
 } fsistream;
+
+#define PROGRESS_SECTORS 512u           /* an Update event every megabyte */
 
 static const IID *const stream_error_iids[] = { &IID_ISequentialStream, &IID_IStream, NULL };
 
@@ -82,12 +86,9 @@ static ULONG WINAPI stream_Release(IStream *iface)
     return refs;
 }
 
-/* The cursor's progress callback (lock held): note the event for after the lock is left. */
-static void on_progress(void *ctx, const fsi_extent_info *file, uint32_t copied, uint32_t total)
+static void note_event(fsistream *s, const fsi_extent_info *file, uint32_t copied, uint32_t total)
 {
-    fsistream *s = ctx;
     event_queue *q = &s->queue;
-    if (!s->noting) return;
     if (q->n == q->cap) {
         size_t cap = q->cap ? q->cap * 2 : 16;
         event_rec *r = realloc(q->r, cap * sizeof(*r));
@@ -96,6 +97,26 @@ static void on_progress(void *ctx, const fsi_extent_info *file, uint32_t copied,
         q->cap = cap;
     }
     q->r[q->n++] = (event_rec){ file, (LONG)copied, (LONG)total };
+}
+
+/* The cursor's progress callback (lock held): the cursor reports a file at 0, when a read crosses
+ * a megabyte and at its end, with the sectors copied so far. The events say 0, then each megabyte
+ * (512 sectors) reached, then the total: the same sequence whatever sizes the client reads in. */
+static void on_progress(void *ctx, const fsi_extent_info *file, uint32_t copied, uint32_t total)
+{
+    fsistream *s = ctx;
+    uint32_t from;
+    if (!s->noting) return;
+    if (file != s->prog_file || copied < s->prog_last || !copied) {    /* a file (re)started */
+        s->prog_file = file;
+        s->prog_last = 0;
+        note_event(s, file, 0, total);
+    }
+    from = s->prog_last;
+    for (uint32_t mb = (from / PROGRESS_SECTORS + 1) * PROGRESS_SECTORS; mb <= copied && mb < total; mb += PROGRESS_SECTORS)
+        note_event(s, file, mb, total);
+    if (copied == total && from != total && total) note_event(s, file, total, total);
+    s->prog_last = copied;
 }
 
 /* Before a read (lock held): note events only if a sink is connected. */

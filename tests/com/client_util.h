@@ -27,7 +27,7 @@ static LONG failures, checks;
     InterlockedIncrement(&failures); printf("not ok - %s: 0x%08lx, want 0x%08lx (line %d)\n", #expr, \
     (unsigned long)hr_, (unsigned long)(want), __LINE__); fflush(stdout); } } while (0)
 
-static int report(void)
+static inline int report(void)
 {
     printf("%ld passed, %ld failed\n", checks - failures, failures);
     return failures != 0;
@@ -74,7 +74,7 @@ static void write_file(const WCHAR *path, const char *data, size_t len)
 }
 
 /* Make the folder (a fresh temp directory, its path in dir) with tree_files in it. */
-static void make_tree(WCHAR dir[MAX_PATH], const WCHAR *tag)
+static inline void make_tree(WCHAR dir[MAX_PATH], const WCHAR *tag)
 {
     WCHAR tmp[MAX_PATH], path[MAX_PATH];
     GetTempPathW(MAX_PATH, tmp);
@@ -96,7 +96,7 @@ static void make_tree(WCHAR dir[MAX_PATH], const WCHAR *tag)
     }
 }
 
-static void remove_tree(const WCHAR *dir)
+static inline void remove_tree(const WCHAR *dir)
 {
     WCHAR from[MAX_PATH + 2] = { 0 };
     SHFILEOPSTRUCTW op = { 0 };
@@ -107,7 +107,7 @@ static void remove_tree(const WCHAR *dir)
     SHFileOperationW(&op);
 }
 
-static IFileSystemImage *new_image(void)
+static inline IFileSystemImage *new_image(void)
 {
     IFileSystemImage *image = NULL;
     CHECK_HR(CoCreateInstance(&CLSID_MsftFileSystemImage, NULL, CLSCTX_INPROC_SERVER, &IID_IFileSystemImage,
@@ -118,7 +118,7 @@ static IFileSystemImage *new_image(void)
 }
 
 /* An image of the folder (AddTree without the base folder). */
-static IFileSystemImage *image_of_tree(const WCHAR *dir)
+static inline IFileSystemImage *image_of_tree(const WCHAR *dir)
 {
     IFileSystemImage *image = new_image();
     IFsiDirectoryItem *root;
@@ -144,7 +144,7 @@ static inline void check_error_text(const WCHAR *needle, const char *what)
 
 /* ---- the ways clients copy the image ---------------------------------------------------------- */
 
-static void seek_to(IStream *s, LONGLONG pos)
+static inline void seek_to(IStream *s, LONGLONG pos)
 {
     LARGE_INTEGER li;
     li.QuadPart = pos;
@@ -152,7 +152,7 @@ static void seek_to(IStream *s, LONGLONG pos)
 }
 
 /* Read(buf, 2048) exactly TotalBlocks times, never retrying (New-IsoFile). */
-static char *copy_by_blocks(IStream *s, LONG blocks)
+static inline char *copy_by_blocks(IStream *s, LONG blocks)
 {
     char *buf = malloc((size_t)blocks * 2048 + 1);
     seek_to(s, 0);
@@ -170,7 +170,7 @@ static char *copy_by_blocks(IStream *s, LONG blocks)
 }
 
 /* Everything a memory stream received. */
-static char *memstream_bytes(IStream *m, size_t *len)
+static inline char *memstream_bytes(IStream *m, size_t *len)
 {
     STATSTG st;
     ULONG n = 0;
@@ -184,7 +184,7 @@ static char *memstream_bytes(IStream *m, size_t *len)
 }
 
 /* Stat(STATFLAG_NONAME) then one CopyTo of cbSize (pyimapi, Dir2Iso, AutoIt). */
-static char *copy_whole(IStream *s, size_t *len)
+static inline char *copy_whole(IStream *s, size_t *len)
 {
     STATSTG st;
     IStream *dst = SHCreateMemStream(NULL, 0);
@@ -202,7 +202,7 @@ static char *copy_whole(IStream *s, size_t *len)
 }
 
 /* CopyTo in 2 MiB chunks with NULL out-pointers, then Commit (MakeISO). */
-static char *copy_chunks(IStream *s, LONG blocks, size_t *len)
+static inline char *copy_chunks(IStream *s, LONG blocks, size_t *len)
 {
     IStream *dst = SHCreateMemStream(NULL, 0);
     ULONGLONG total = (ULONGLONG)blocks * 2048, done = 0;
