@@ -4,7 +4,9 @@
  *   fsimage [options] SOURCE OUT.iso
  *
  * Uses only what a Windows client of imapi2fs.dll would: CoCreateInstance(MsftFileSystemImage),
- * IFsiDirectoryItem::AddTree, IFileSystemImage::CreateResultImage and the result's IStream.
+ * IFsiDirectoryItem::AddTree, IFileSystemImage::CreateResultImage, the result's IStream and
+ * ProgressItems, and a DFileSystemImageEvents sink (IConnectionPointContainer::Advise) whose
+ * Update events drive the progress bar.
  * On failure: exit status 1 and "fsimage: <step>: 0xHRESULT <message>" on stderr.
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -32,6 +34,8 @@ static void usage(FILE *f)
         L"  -b, --base            put SOURCE itself in the image (AddTree includeBaseDirectory)\n"
         L"  -m, --media-blocks N  FreeMediaBlocks: capacity in 2048-byte blocks (default 0: no limit)\n"
         L"  -s, --strict          StrictFileSystemCompliance\n"
+        L"      --map             print the progress items on stdout, one line each:\n"
+        L"                        first block, last block, block count, description\n"
         L"  -q, --quiet           no progress on stderr\n"
         L"  -h, --help            this text\n");
 }
@@ -66,14 +70,139 @@ static int parse_fs(const wchar_t *list, FsiFileSystems *out)
     return fs != 0;
 }
 
-static void progress(ULONGLONG done, ULONGLONG total)
+/* ---- the progress bar: a DFileSystemImageEvents sink ------------------------------------------ */
+
+/* IMAPI2FS calls Update(object, currentFile, copiedSectors, totalSectors) through IDispatch::Invoke
+ * while file data is copied: at 0, every megabyte and at the end of each file. The file's progress
+ * item gives where its blocks start, hence how far into the image the copy is. */
+typedef struct progress_sink {
+    IDispatch IDispatch_iface;
+    LONG refs;
+    IProgressItems *items;
+    ULONG total;                    /* blocks in the image */
+    BSTR file;                      /* the file of the last event and where its blocks start */
+    ULONG file_first;
+    ULONGLONG last_draw;
+    int last_pct;
+    int live;                       /* stderr is a terminal: redraw one line */
+} progress_sink;
+
+static ULONG session_start;
+
+static void draw(progress_sink *p, ULONG done, const wchar_t *file, int force)
 {
-    static int last = -1;
-    int pct = total ? (int)(done * 100 / total) : 100;
-    if (quiet || pct == last) return;
-    last = pct;
-    fwprintf(stderr, L"\rwriting image: %3d%% (%I64u of %I64u blocks)", pct, done / 2048, total / 2048);
-    if (done == total) fwprintf(stderr, L"\n");
+    wchar_t line[160], bar[21];
+    int pct = p->total ? (int)((ULONGLONG)done * 100 / p->total) : 100, n;
+    ULONGLONG now = GetTickCount64();
+    if (!p->live || (!force && pct == p->last_pct && now - p->last_draw < 200)) return;
+    p->last_pct = pct;
+    p->last_draw = now;
+    for (int i = 0; i < 20; i++) bar[i] = i < pct / 5 ? '#' : '-';
+    bar[20] = 0;
+    n = swprintf(line, 160, L"writing image: [%ls] %3d%% (%lu of %lu blocks) ", bar, pct, done, p->total);
+    if (n > 0 && file) {
+        size_t len = wcslen(file), room = n < 79 ? 79 - n : 0;   /* the end of long paths */
+        swprintf(line + n, 160 - n, L"%ls%ls", len > room && room > 3 ? L"..." : L"",
+                 len > room ? file + len - (room > 3 ? room - 3 : room) : file);
+    }
+    fwprintf(stderr, L"\r%-79.79ls", line);
+}
+
+static progress_sink *impl_from_IDispatch(IDispatch *iface) { return CONTAINING_RECORD(iface, progress_sink, IDispatch_iface); }
+
+static HRESULT WINAPI sink_QueryInterface(IDispatch *iface, REFIID riid, void **ppv)
+{
+    if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IDispatch) ||
+        IsEqualIID(riid, &IID_DFileSystemImageEvents)) {
+        *ppv = iface;
+        IDispatch_AddRef(iface);
+        return S_OK;
+    }
+    *ppv = NULL;
+    return E_NOINTERFACE;
+}
+
+static ULONG WINAPI sink_AddRef(IDispatch *iface) { return InterlockedIncrement(&impl_from_IDispatch(iface)->refs); }
+static ULONG WINAPI sink_Release(IDispatch *iface) { return InterlockedDecrement(&impl_from_IDispatch(iface)->refs); }
+static HRESULT WINAPI sink_GetTypeInfoCount(IDispatch *iface, UINT *n) { *n = 0; return S_OK; }
+static HRESULT WINAPI sink_GetTypeInfo(IDispatch *iface, UINT i, LCID lcid, ITypeInfo **ti) { *ti = NULL; return E_NOTIMPL; }
+static HRESULT WINAPI sink_GetIDsOfNames(IDispatch *iface, REFIID riid, LPOLESTR *names, UINT n, LCID lcid, DISPID *ids)
+{ return E_NOTIMPL; }
+
+static HRESULT WINAPI sink_Invoke(IDispatch *iface, DISPID id, REFIID riid, LCID lcid, WORD flags, DISPPARAMS *params,
+                                  VARIANT *result, EXCEPINFO *excep, UINT *argerr)
+{
+    progress_sink *p = impl_from_IDispatch(iface);
+    BSTR file;
+    if (id != DISPID_DFILESYSTEMIMAGEEVENTS_UPDATE) return DISP_E_MEMBERNOTFOUND;
+    /* Update(object, currentFile, copiedSectors, totalSectors): arguments in reverse order. */
+    if (!params || params->cArgs != 4 || V_VT(&params->rgvarg[2]) != VT_BSTR || V_VT(&params->rgvarg[1]) != VT_I4)
+        return DISP_E_BADPARAMCOUNT;
+    file = V_BSTR(&params->rgvarg[2]);
+    if (!p->file || !file || wcscmp(p->file, file)) {
+        IProgressItem *item = NULL;
+        SysFreeString(p->file);
+        p->file = SysAllocString(file);
+        p->file_first = session_start;
+        if (p->items && SUCCEEDED(IProgressItems_ProgressItemFromDescription(p->items, file, &item))) {
+            IProgressItem_get_FirstBlock(item, &p->file_first);
+            IProgressItem_Release(item);
+        }
+    }
+    draw(p, p->file_first - session_start + (ULONG)V_I4(&params->rgvarg[1]), file, 0);
+    return S_OK;
+}
+
+static const IDispatchVtbl sink_vtbl = {
+    sink_QueryInterface, sink_AddRef, sink_Release, sink_GetTypeInfoCount, sink_GetTypeInfo,
+    sink_GetIDsOfNames, sink_Invoke,
+};
+
+/* ---- --map: the progress items ------------------------------------------------------------------ */
+
+/* A line of text on stdout: UTF-16 to a console, UTF-8 to a file or pipe. */
+static void out_line(const wchar_t *text)
+{
+    HANDLE h = GetStdHandle(STD_OUTPUT_HANDLE);
+    DWORD mode, n;
+    if (GetConsoleMode(h, &mode)) {
+        WriteConsoleW(h, text, (DWORD)wcslen(text), &n, NULL);
+        WriteConsoleW(h, L"\r\n", 2, &n, NULL);
+    } else {
+        int len = WideCharToMultiByte(CP_UTF8, 0, text, -1, NULL, 0, NULL, NULL);
+        char *u = malloc(len + 1);
+        if (!u) return;
+        WideCharToMultiByte(CP_UTF8, 0, text, -1, u, len, NULL, NULL);
+        u[len - 1] = '\n';
+        WriteFile(h, u, len, &n, NULL);
+        free(u);
+    }
+}
+
+static void print_map(IProgressItems *items)
+{
+    IEnumProgressItems *e;
+    IProgressItem *item;
+    HRESULT hr;
+    fflush(stdout);
+    if (FAILED(hr = IProgressItems_get_EnumProgressItems(items, &e))) fail(L"EnumProgressItems", hr);
+    while (IEnumProgressItems_Next(e, 1, &item, NULL) == S_OK) {
+        ULONG first = 0, last = 0, count = 0;
+        BSTR desc = NULL;
+        wchar_t *line;
+        IProgressItem_get_FirstBlock(item, &first);
+        IProgressItem_get_LastBlock(item, &last);
+        IProgressItem_get_BlockCount(item, &count);
+        IProgressItem_get_Description(item, &desc);
+        if ((line = malloc((SysStringLen(desc) + 64) * sizeof(*line)))) {
+            swprintf(line, SysStringLen(desc) + 64, L"%10lu %10lu %10lu %ls", first, last, count, desc ? desc : L"");
+            out_line(line);
+            free(line);
+        }
+        SysFreeString(desc);
+        IProgressItem_Release(item);
+    }
+    IEnumProgressItems_Release(e);
 }
 
 int wmain(int argc, wchar_t **argv)
@@ -81,8 +210,11 @@ int wmain(int argc, wchar_t **argv)
     FsiFileSystems fs = FsiFileSystemISO9660 | FsiFileSystemJoliet;
     const wchar_t *volume = NULL, *source = NULL, *output = NULL;
     LONG level = 2, media_blocks = 0, total_blocks = 0, files = 0, dirs = 0, udf = 0;
-    int no_mirror = 0;
+    int no_mirror = 0, map = 0;
     int base = 0, strict = 0;
+    progress_sink sink = { { (IDispatchVtbl *)&sink_vtbl }, 1, NULL, 0, NULL, 0, 0, -1, 0 };
+    IConnectionPoint *point = NULL;
+    DWORD cookie = 0;
     IFileSystemImage *image;
     IFsiDirectoryItem *root;
     IFileSystemImageResult *result;
@@ -107,6 +239,7 @@ int wmain(int argc, wchar_t **argv)
             i++;
         }
         else if (!wcscmp(a, L"--no-mirror")) no_mirror = 1;
+        else if (!wcscmp(a, L"--map")) map = 1;
         else if ((!wcscmp(a, L"-V") || !wcscmp(a, L"--volume")) && next) { volume = next; i++; }
         else if ((!wcscmp(a, L"-m") || !wcscmp(a, L"--media-blocks")) && next) { media_blocks = _wtoi(next); i++; }
         else if (!wcscmp(a, L"-b") || !wcscmp(a, L"--base")) base = 1;
@@ -151,6 +284,23 @@ int wmain(int argc, wchar_t **argv)
     if (FAILED(hr = IFileSystemImageResult_get_TotalBlocks(result, &total_blocks))) fail(L"TotalBlocks", hr);
     if (FAILED(hr = IFileSystemImageResult_get_ImageStream(result, &stream))) fail(L"ImageStream", hr);
     if (!quiet) fwprintf(stderr, L"%ld files, %ld directories, %ld blocks\n", files, dirs, total_blocks);
+    IFileSystemImage_get_SessionStartBlock(image, (LONG *)&session_start);
+    if ((map || !quiet) && FAILED(hr = IFileSystemImageResult_get_ProgressItems(result, &sink.items)))
+        fail(L"ProgressItems", hr);
+    if (map) print_map(sink.items);
+    if (!quiet) {
+        /* The progress bar: Update events while the stream is read. A live line on a terminal. */
+        IConnectionPointContainer *cpc;
+        sink.total = (ULONG)total_blocks;
+        sink.live = GetFileType(GetStdHandle(STD_ERROR_HANDLE)) == FILE_TYPE_CHAR;
+        if (FAILED(hr = IFileSystemImage_QueryInterface(image, &IID_IConnectionPointContainer, (void **)&cpc)))
+            fail(L"IConnectionPointContainer", hr);
+        if (FAILED(hr = IConnectionPointContainer_FindConnectionPoint(cpc, &IID_DFileSystemImageEvents, &point)))
+            fail(L"FindConnectionPoint(DFileSystemImageEvents)", hr);
+        IConnectionPointContainer_Release(cpc);
+        if (FAILED(hr = IConnectionPoint_Advise(point, (IUnknown *)&sink.IDispatch_iface, &cookie))) fail(L"Advise", hr);
+        draw(&sink, 0, NULL, 1);
+    }
 
     out = CreateFileW(output, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
     if (out == INVALID_HANDLE_VALUE) fail(L"create output", HRESULT_FROM_WIN32(GetLastError()));
@@ -159,13 +309,24 @@ int wmain(int argc, wchar_t **argv)
     while (done < total) {
         ULONG want = total - done < (4u << 20) ? (ULONG)(total - done) : (4u << 20), got = 0;
         DWORD written = 0;
-        if (FAILED(hr = IStream_Read(stream, buf, want, &got))) fail(L"reading the image stream", hr);
+        if (FAILED(hr = IStream_Read(stream, buf, want, &got))) {
+            if (sink.live) fwprintf(stderr, L"\n");
+            fail(L"reading the image stream", hr);
+        }
         if (got != want) fail(L"reading the image stream (short read)", E_FAIL);
         if (!WriteFile(out, buf, got, &written, NULL) || written != got)
             fail(L"writing the output", HRESULT_FROM_WIN32(GetLastError()));
         done += got;
-        progress(done, total);
     }
+    if (point) {
+        IConnectionPoint_Unadvise(point, cookie);
+        IConnectionPoint_Release(point);
+    }
+    if (!quiet)
+        fwprintf(stderr, L"%lswriting image: 100%% (%ld of %ld blocks)\n", sink.live ? L"\r                                        "
+                 L"                                       \r" : L"", total_blocks, total_blocks);
+    if (sink.items) IProgressItems_Release(sink.items);
+    SysFreeString(sink.file);
     free(buf);
     CloseHandle(out);
     IStream_Release(stream);
