@@ -184,6 +184,48 @@ void fsi_node_set_hidden(fsi_node *n, int hidden);
 /* ---------------------------------------------------------------------------------------------- */
 /* Layout                                                                                           */
 
+/* El Torito (1.0) boot entries: the boot record volume descriptor at block 17 points at a boot
+ * catalog listing them. Entry 0 is the initial/default entry; the others follow in sections, one per
+ * run of consecutive entries with the same platform and ID string (the last header 0x91). */
+#define FSI_BOOT_MAX 32u                    /* IMAPI2FS_BOOT_ENTRY_COUNT_MAX */
+
+enum {                                      /* platform ids (IMAPI2FS PlatformId) */
+    FSI_BOOT_X86     = 0x00,
+    FSI_BOOT_POWERPC = 0x01,
+    FSI_BOOT_MAC     = 0x02,
+    FSI_BOOT_EFI     = 0xEF,
+};
+
+enum {                                      /* boot media types (IMAPI2FS EmulationType) */
+    FSI_EMUL_NONE      = 0,
+    FSI_EMUL_FLOPPY12  = 1,                 /* 1,228,800 bytes */
+    FSI_EMUL_FLOPPY144 = 2,                 /* 1,474,560 bytes */
+    FSI_EMUL_FLOPPY288 = 3,                 /* 2,949,120 bytes */
+    FSI_EMUL_HARD_DISK = 4,
+};
+
+typedef struct fsi_boot_entry {
+    unsigned platform;              /* FSI_BOOT_* */
+    unsigned emulation;             /* FSI_EMUL_*; a floppy type needs an image of exactly that size */
+    uint16_t load_segment;          /* real-mode segment the image is loaded at; 0: the default 0x7C0 */
+    uint8_t system_type;            /* hard disk emulation: the partition type of the image's MBR
+                                     * (fsi_boot_system_type); 0 otherwise */
+    int32_t sector_count;           /* 512-byte sectors loaded; -1: fsi_boot_sector_count() */
+    fsi_source *src;                /* the image's bytes; the plan takes its own reference */
+    uint64_t size;                  /* bytes, > 0 */
+    const char *id;                 /* ID string (manufacturer), up to 24 bytes; NULL: none. Read
+                                     * while the plan is built only. */
+} fsi_boot_entry;
+
+/* The load size the engine writes when sector_count is -1 (see docs/behaviour.md): floppy and hard
+ * disk emulation 1 (the boot sector); EFI the whole image in 512-byte sectors, 0 when that does not
+ * fit in 16 bits; x86/PowerPC/Mac without emulation the whole image rounded up to a 2048-byte block
+ * when it is at most 64 KiB, else 4 (one CD block: self-loading images need no more). */
+uint16_t fsi_boot_sector_count(unsigned platform, unsigned emulation, uint64_t size);
+/* The system type of a hard disk image: the type byte of the first used partition of the MBR in
+ * its first 512 bytes (El Torito 2.0 5.3), 0 if there is no MBR signature or no partition. */
+uint8_t fsi_boot_system_type(const void *mbr, size_t len);
+
 typedef struct fsi_plan_opts {
     unsigned fs;                    /* FSI_FS_ISO9660 | FSI_FS_JOLIET | FSI_FS_UDF, any mix. With UDF,
                                        a file of 4 GiB or more at ISO level 1/2 is in UDF only
@@ -196,6 +238,12 @@ typedef struct fsi_plan_opts {
     fsi_time creation_time;         /* volume creation/modification dates */
     uint32_t session_start;         /* first block of the session (0 for a new image) */
     int strict;                     /* StrictFileSystemCompliance */
+    /* El Torito: boot_count entries (0: not bootable; at most FSI_BOOT_MAX). The boot record is
+     * block 17 (so a Joliet SVD moves to 18); without ISO 9660 and Joliet a minimal PVD (an empty
+     * root) comes with it. Boot images are placed first in the file data, in entry order, each from
+     * a block boundary; they are in no directory tree. */
+    const fsi_boot_entry *boot;
+    size_t boot_count;
 } fsi_plan_opts;
 
 typedef struct fsi_plan fsi_plan;

@@ -260,6 +260,15 @@ typedef struct fsi_udf_layout {
     uint64_t next_unique;
 } fsi_udf_layout;
 
+/* El Torito layout (relative blocks; see eltorito.c). */
+typedef struct fsi_boot_layout {
+    size_t n;                       /* entries (0: not bootable); their images are files[0 .. n-1] */
+    uint32_t brvd;                  /* boot record volume descriptor: 17 */
+    uint32_t catalog;               /* boot catalog: after the volume recognition sequence */
+    int mini;                       /* no ISO 9660 / Joliet: a minimal PVD with an empty root */
+    uint32_t mini_pl, mini_pm, mini_root;  /* its path tables (L, M) and root directory */
+} fsi_boot_layout;
+
 typedef struct fsi_builder {
     const fsi_plan_opts *o;
     int iso_sel, jol_sel, udf_sel;
@@ -274,6 +283,7 @@ typedef struct fsi_builder {
     fsi_u16pool ipool, jpool, upool;
     size_t nfiles;                  /* files with data */
     fsi_udf_layout udf;
+    fsi_boot_layout boot;
     /* per-directory scratch */
     fsi_node **k, **k2;
     fsi_mapped *mi, *mj, *mu;
@@ -323,6 +333,19 @@ int fsi_udf_render_area(fsi_builder *b, const fsi_plan *p, fsi_meta_store *ms); 
 int fsi_udf_render_tail(fsi_builder *b, fsi_plan *p, fsi_meta_store *ms);        /* last AVDP */
 /* Does name fit a UDF file identifier (CS0, 255 bytes)? */
 int fsi_udf_name_fits(const uint16_t *s, size_t n);
+
+/* ---------------------------------------------------------------------------------------------- */
+/* El Torito (eltorito.c)                                                                           */
+
+/* Check opts->boot (count, platform, emulation and size, sector count, ID length). */
+fsi_status fsi_boot_check(const fsi_plan_opts *o);
+/* The boot record volume descriptor (ECMA-119 8.2, El Torito 2.0) into block. */
+void fsi_boot_write_brvd(const fsi_builder *b, uint8_t *block);
+/* The minimal PVD's tree (UDF alone): path tables and root directory fields of vi. */
+void fsi_boot_mini_vd(const fsi_builder *b, fsi_vd_info *vi);
+/* The boot catalog block (and the minimal tree's path tables and root after it). The boot images
+ * must be placed (p->files[0 .. n-1]). 0 on out of memory. */
+int fsi_boot_render_catalog(const fsi_builder *b, const fsi_plan *p, fsi_meta_store *ms);
 
 void fsi_err_clear(fsi_err *err);
 void fsi_err_set(fsi_err *err, fsi_status code, unsigned fs, const fsi_node *n);

@@ -32,6 +32,9 @@ typedef fsi_builder builder;
 static const uint16_t META_DESC[] = { 'F', 'i', 'l', 'e', ' ', 's', 'y', 's', 't', 'e', 'm', ' ',
                                       'm', 'e', 't', 'a', 'd', 'a', 't', 'a' };
 
+static const uint16_t BOOT_DESC[] = { 'E', 'l', ' ', 'T', 'o', 'r', 'i', 't', 'o', ' ', 'b', 'o', 'o', 't', ' ',
+                                      'i', 'm', 'a', 'g', 'e' };
+
 static unsigned main_fs(const builder *b)
 {
     return b->iso_sel ? FSI_FS_ISO9660 : b->jol_sel ? FSI_FS_JOLIET : FSI_FS_UDF;
@@ -385,11 +388,23 @@ static uint32_t round_au(uint32_t part, uint64_t blk)
 static fsi_status place_meta(builder *b, layout *L)
 {
     fsi_udf_layout *U = &b->udf;
+    fsi_boot_layout *B = &b->boot;
     uint64_t blk = 16;
-    if (isoj(b)) {
+    if (isoj(b) || B->n) {
         L->pvd = (uint32_t)blk++;
+        if (B->n)
+            B->brvd = (uint32_t)blk++;          /* El Torito: block 17 */
         L->svd = b->jol_sel ? (uint32_t)blk++ : 0;
         L->term = (uint32_t)blk++;
+    }
+    if (B->n) {                                 /* after the whole recognition sequence */
+        B->catalog = (uint32_t)(blk + (b->udf_sel ? 3 : 0));
+        B->mini = !isoj(b);
+        B->mini_pl = B->catalog + 1;
+        B->mini_pm = B->catalog + 2;
+        B->mini_root = B->catalog + 3;
+        if (!b->udf_sel)
+            blk = B->catalog + 1;
     }
     if (b->udf_sel) {
         U->vrs = (uint32_t)blk;
@@ -465,12 +480,25 @@ static fsi_status place_files(builder *b, layout *L, fsi_plan *p)
     size_t *poff = NULL;
     uint64_t blk = L->data_start;
 
+    size_t nboot = b->boot.n, nall = b->nfiles + nboot;
     p->nfiles = 0;
-    p->files = calloc(b->nfiles ? b->nfiles : 1, sizeof *p->files);
-    poff = malloc((b->nfiles ? b->nfiles : 1) * sizeof *poff);
+    p->files = calloc(nall ? nall : 1, sizeof *p->files);
+    poff = malloc((nall ? nall : 1) * sizeof *poff);
     st = malloc(stcap * sizeof *st);
     if (!p->files || !poff || !st)
         goto out;
+    /* El Torito boot images first, in entry order (eltorito.c) */
+    for (size_t i = 0; i < nboot; i++) {
+        const fsi_boot_entry *be = &b->o->boot[i];
+        fsi_plan_file *pf = &p->files[p->nfiles];
+        pf->src = be->src;
+        fsi_source_ref(pf->src);
+        pf->size = be->size;
+        pf->first_block = (uint32_t)blk;
+        pf->blocks = (uint32_t)blocks_of(be->size);
+        poff[p->nfiles++] = 0;
+        blk += pf->blocks;
+    }
     st[sp++] = (frame){ 0, 0, 0 };
     while (sp) {
         frame *f = &st[sp - 1];
@@ -542,9 +570,14 @@ static fsi_status place_files(builder *b, layout *L, fsi_plan *p)
     e->is_file = 0;
     for (size_t i = 0; i < p->nfiles; i++) {
         e = &p->ext[1 + i];
-        size_t end = i + 1 < p->nfiles ? poff[i + 1] : paths.len;
-        e->path = p->paths + poff[i];
-        e->path_len = end - poff[i];
+        if (i < nboot) {
+            e->path = BOOT_DESC;
+            e->path_len = sizeof BOOT_DESC / sizeof BOOT_DESC[0];
+        } else {
+            size_t end = i + 1 < p->nfiles ? poff[i + 1] : paths.len;
+            e->path = p->paths + poff[i];
+            e->path_len = end - poff[i];
+        }
         e->first_block = b->o->session_start + p->files[i].first_block;
         e->block_count = p->files[i].blocks;
         e->size = p->files[i].size;
@@ -710,7 +743,7 @@ static fsi_status render(builder *b, const layout *L, fsi_plan *p)
 
     uint32_t ss = b->o->session_start;
     const pitem *root = &b->it[0];
-    if (isoj(b)) {
+    if (isoj(b) || b->boot.n) {
         uint8_t vid[32];
         fsi_vd_info vi = { 0 };
         vi.volume_space = ss + L->total;
@@ -720,14 +753,23 @@ static fsi_status render(builder *b, const layout *L, fsi_plan *p)
         fsi_volume_id_iso(b->o->volume_name, b->o->volume_name_len, vid);
         vi.joliet = 0;
         vi.volume_id = vid;
-        vi.path_table_size = L->ipt_size;
-        vi.path_l = ss + L->ipl;
-        vi.path_m = ss + L->ipm;
-        vi.root_lba = ss + root->iso_lba;
-        vi.root_size = root->iso_size;
+        if (isoj(b)) {
+            vi.path_table_size = L->ipt_size;
+            vi.path_l = ss + L->ipl;
+            vi.path_m = ss + L->ipm;
+            vi.root_lba = ss + root->iso_lba;
+            vi.root_size = root->iso_size;
+        } else {
+            fsi_boot_mini_vd(b, &vi);           /* UDF alone, bootable: a stub ISO 9660 tree */
+        }
         fsi_write_vd(buf, &vi);
         if (!fsi_store_blocks(&ms, buf, 1))
             goto out;
+        if (b->boot.n) {
+            fsi_boot_write_brvd(b, buf);
+            if (!fsi_store_blocks(&ms, buf, 1))
+                goto out;
+        }
         if (b->jol_sel) {
             fsi_volume_id_joliet(b->o->volume_name, b->o->volume_name_len, vid);
             vi.joliet = 1;
@@ -744,6 +786,8 @@ static fsi_status render(builder *b, const layout *L, fsi_plan *p)
         if (!fsi_store_blocks(&ms, buf, 1))
             goto out;
     }
+    if (b->boot.n && !b->udf_sel && !fsi_boot_render_catalog(b, p, &ms))
+        goto out;                               /* with UDF: after the VRS (udf.c) */
     if (b->udf_sel && (!fsi_udf_render_front(b, p, &ms) || !fsi_udf_render_area(b, p, &ms)))
         goto out;
 
@@ -861,8 +905,14 @@ fsi_status fsi_plan_build(const fsi_image *img, const fsi_plan_opts *opts, fsi_p
         fsi_err_set(err, FSI_E_INVALID_PARAM, FSI_FS_UDF, NULL);
         return FSI_E_INVALID_PARAM;
     }
+    fsi_status bst = fsi_boot_check(opts);
+    if (bst) {
+        fsi_err_set(err, bst, 0, NULL);
+        return bst;
+    }
     builder b = { 0 };
     b.o = opts;
+    b.boot.n = opts->boot_count;
     b.iso_sel = (opts->fs & FSI_FS_ISO9660) != 0;
     b.jol_sel = (opts->fs & FSI_FS_JOLIET) != 0;
     b.udf_sel = (opts->fs & FSI_FS_UDF) != 0;

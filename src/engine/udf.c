@@ -6,7 +6,8 @@
  * block numbers inside a partition are relative to its start):
  *
  *   0..15      system area (zeros)
- *   16..       ISO 9660 PVD, Joliet SVD, set terminator (only when ISO 9660 or Joliet is selected)
+ *   16..       ISO 9660 PVD, Joliet SVD, set terminator (only when ISO 9660 or Joliet is selected;
+ *              bootable: PVD, El Torito boot record, ..., and the boot catalog after TEA01: eltorito.c)
  *   next 3     Volume Recognition Sequence: BEA01, NSR02 (1.02, 1.50) or NSR03 (2.00+), TEA01
  *              (block 16..18 for UDF alone)
  *   32..47     Main Volume Descriptor Sequence: PVD, IUVD, PD, LVD, USD, TD, then zeros
@@ -692,6 +693,8 @@ int fsi_udf_render_front(fsi_builder *b, const fsi_plan *p, fsi_meta_store *ms)
         if (!store1(ms, blk))
             return 0;
     }
+    if (b->boot.n && !fsi_boot_render_catalog(b, p, ms))   /* El Torito: after TEA01 */
+        return 0;
     zeros_to(ms, U->mvds);
     if (!write_vds(b, ms, blk, U->mvds))
         return 0;

@@ -2,7 +2,7 @@
  * fsi_mkiso: build an image of a directory with the engine (native test tool).
  *
  *   fsi_mkiso [-l LEVEL] [-i | -j] [--fs LIST] [--udf REV] [--no-mirror] [-s] [-V VOLUME]
- *             [-S SESSION_START] [-n] [-o OUT] DIR [OUT]
+ *             [-S SESSION_START] [-n] [--boot FILE[,...]]... [-o OUT] DIR [OUT]
  *
  *   -l   ISO 9660 interchange level (1, 2, 3; default 2)
  *   -i   ISO 9660 only; -j Joliet only (default both)
@@ -12,6 +12,10 @@
  *   --no-mirror   2.50+: no redundant metadata copy (the mirror file shares the metadata's extents)
  *   -s   strict file system compliance
  *   -n   do not write: read the whole image and discard it (timing)
+ *   --boot FILE[,platform=x86|ppc|mac|efi|N][,emulation=none|1.2|1.44|2.88|hd][,id=NAME]
+ *          [,sectors=N][,segment=N]
+ *        an El Torito entry (repeatable, in catalog order); sectors default: fsi_boot_sector_count;
+ *        hard disk emulation reads the system type from the image's MBR
  *
  * Symbolic links are followed (to files and directories); dangling links are skipped with a
  * warning, as are loops (a directory already on the current path, by device and inode).
@@ -167,7 +171,72 @@ static void print_err(const char *what, fsi_status s, const fsi_err *e)
 }
 
 static const char USAGE[] = "usage: %s [-l LEVEL] [-i|-j] [--fs iso,joliet,udf] [--udf REV] [--no-mirror] [-s] "
-                            "[-V VOL] [-S START] [-n] [-o OUT] DIR [OUT]\n";
+                            "[-V VOL] [-S START] [-n] [--boot FILE[,platform=x86|ppc|mac|efi|N]"
+                            "[,emulation=none|1.2|1.44|2.88|hd][,id=NAME][,sectors=N][,segment=N]]... "
+                            "[-o OUT] DIR [OUT]\n";
+
+/* --boot FILE[,key=value]...: one El Torito entry (repeatable, in order). */
+static fsi_boot_entry g_boot[FSI_BOOT_MAX];
+static char g_boot_id[FSI_BOOT_MAX][25];
+static size_t g_nboot;
+
+static int parse_boot(char *arg)
+{
+    if (g_nboot == FSI_BOOT_MAX)
+        return 0;
+    fsi_boot_entry *e = &g_boot[g_nboot];
+    memset(e, 0, sizeof *e);
+    e->sector_count = -1;
+    char *save = NULL, *tok = strtok_r(arg, ",", &save);
+    if (!tok)
+        return 0;
+    struct stat st;
+    if (stat(tok, &st) != 0 || !S_ISREG(st.st_mode)) {
+        fprintf(stderr, "error: boot image %s not found\n", tok);
+        return 0;
+    }
+    e->size = (uint64_t)st.st_size;
+    if (!(e->src = fsi_source_new_path(tok)))
+        return 0;
+    int hd = 0;
+    const char *path = tok;
+    while ((tok = strtok_r(NULL, ",", &save))) {
+        char *v = strchr(tok, '=');
+        if (!v)
+            return 0;
+        *v++ = 0;
+        if (!strcmp(tok, "platform"))
+            e->platform = !strcmp(v, "x86") ? FSI_BOOT_X86 : !strcmp(v, "ppc") ? FSI_BOOT_POWERPC
+                        : !strcmp(v, "mac") ? FSI_BOOT_MAC : !strcmp(v, "efi") ? FSI_BOOT_EFI
+                        : (unsigned)strtoul(v, NULL, 0);
+        else if (!strcmp(tok, "emulation")) {
+            if (!strcmp(v, "none")) e->emulation = FSI_EMUL_NONE;
+            else if (!strcmp(v, "1.2")) e->emulation = FSI_EMUL_FLOPPY12;
+            else if (!strcmp(v, "1.44")) e->emulation = FSI_EMUL_FLOPPY144;
+            else if (!strcmp(v, "2.88")) e->emulation = FSI_EMUL_FLOPPY288;
+            else if (!strcmp(v, "hd")) e->emulation = FSI_EMUL_HARD_DISK, hd = 1;
+            else return 0;
+        } else if (!strcmp(tok, "id")) {
+            snprintf(g_boot_id[g_nboot], sizeof g_boot_id[g_nboot], "%s", v);
+            e->id = g_boot_id[g_nboot];
+        } else if (!strcmp(tok, "sectors"))
+            e->sector_count = (int32_t)strtol(v, NULL, 0);
+        else if (!strcmp(tok, "segment"))
+            e->load_segment = (uint16_t)strtoul(v, NULL, 0);
+        else
+            return 0;
+    }
+    if (hd) {                               /* the system type from the image's MBR */
+        uint8_t mbr[512] = { 0 };
+        FILE *f = fopen(path, "rb");
+        size_t got = f ? fread(mbr, 1, sizeof mbr, f) : 0;
+        if (f)
+            fclose(f);
+        e->system_type = fsi_boot_system_type(mbr, got);
+    }
+    g_nboot++;
+    return 1;
+}
 
 static int parse_fs(const char *s, unsigned *fs)
 {
@@ -209,6 +278,7 @@ int main(int argc, char **argv)
         { "fs", required_argument, NULL, 'F' },
         { "udf", required_argument, NULL, 'U' },
         { "no-mirror", no_argument, NULL, 'M' },
+        { "boot", required_argument, NULL, 'B' },
         { NULL, 0, NULL, 0 },
     };
     while ((opt = getopt_long(argc, argv, "l:ijsV:S:no:", longopts, NULL)) != -1) {
@@ -225,6 +295,12 @@ int main(int argc, char **argv)
             break;
         case 'U': udf_rev = parse_rev(optarg); break;
         case 'M': mirror = 0; break;
+        case 'B':
+            if (!parse_boot(optarg)) {
+                fprintf(stderr, "error: bad --boot %s\n", optarg);
+                return 2;
+            }
+            break;
         case 's': strict = 1; break;
         case 'V': vol = optarg; break;
         case 'S': session = (uint32_t)strtoul(optarg, NULL, 0); break;
@@ -281,6 +357,8 @@ int main(int argc, char **argv)
     o.creation_time = fsi_time_from_unix((int64_t)time(NULL), 0);
     o.session_start = session;
     o.strict = strict;
+    o.boot = g_boot;
+    o.boot_count = g_nboot;
     fsi_plan *plan = NULL;
     fsi_err err;
     fsi_status s = fsi_plan_build(img, &o, &plan, &err);

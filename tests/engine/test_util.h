@@ -172,7 +172,10 @@ static inline void iso_rec_name(const iso_rec *r, int joliet, char *out)
 /* Root directory record of the PVD (joliet = 0) or the Joliet SVD. */
 static inline void iso_root(const iso_img *im, int joliet, uint32_t *lba, uint32_t *size)
 {
-    const uint8_t *vd = im->b + (16 + (joliet ? 1 : 0)) * FSI_BLOCK_SIZE;
+    /* the first descriptor of that type in the set (an El Torito boot record may come first) */
+    const uint8_t *vd = im->b + 16 * FSI_BLOCK_SIZE;
+    while (vd[0] != (joliet ? 2 : 1) && vd[0] != 255)
+        vd += FSI_BLOCK_SIZE;
     assert_int_equal(vd[0], joliet ? 2 : 1);
     *lba = rd_both32(vd + 156 + 2);
     *size = rd_both32(vd + 156 + 10);
