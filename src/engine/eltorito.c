@@ -119,7 +119,8 @@ void fsi_boot_mini_vd(const fsi_builder *b, fsi_vd_info *vi)
 static void put_id(uint8_t *p, size_t field, const char *id)
 {
     size_t n = id_len(id);
-    memcpy(p, id, n < field ? n : field);           /* zero padded (the block is zeroed) */
+    if (n)                                          /* id may be NULL (memcpy wants a pointer) */
+        memcpy(p, id, n < field ? n : field);       /* zero padded (the block is zeroed) */
 }
 
 static int same_section(const fsi_boot_entry *a, const fsi_boot_entry *b)
