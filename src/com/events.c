@@ -1,8 +1,9 @@
 /*
  * Connection points of MsftFileSystemImage: IConnectionPointContainer with one point for
- * DFileSystemImageEvents and one for DFileSystemImageImportEvents, and the firing of their events.
+ * DFileSystemImageEvents and one for DFileSystemImageImportEvents, IProvideClassInfo2 (the coclass
+ * and its default source interface, for script hosts), and the firing of the events.
  *
- * The container and its points are parts of the image object: their AddRef/Release are the
+ * The container, the class info and the points are parts of the image object: their AddRef/Release are the
  * image's (as ATL's IConnectionPointContainerImpl does). The sink lists live in an fsi_events,
  * reference counted on its own so that whoever fires (a result stream) can keep it.
  *
@@ -33,6 +34,7 @@ typedef struct cpoint {
 
 struct fsi_events {
     IConnectionPointContainer IConnectionPointContainer_iface;
+    IProvideClassInfo2 IProvideClassInfo2_iface;
     LONG refs;
     CRITICAL_SECTION cs;
     IUnknown *outer;                /* the image; NULL once detached */
@@ -42,6 +44,11 @@ struct fsi_events {
 static inline fsi_events *impl_from_IConnectionPointContainer(IConnectionPointContainer *iface)
 {
     return impl_from(iface, fsi_events, IConnectionPointContainer_iface);
+}
+
+static inline fsi_events *impl_from_IProvideClassInfo2(IProvideClassInfo2 *iface)
+{
+    return impl_from(iface, fsi_events, IProvideClassInfo2_iface);
 }
 
 static inline cpoint *impl_from_IConnectionPoint(IConnectionPoint *iface)
@@ -424,6 +431,47 @@ static const IConnectionPointContainerVtbl cpc_vtbl = {
     cpc_QueryInterface, cpc_AddRef, cpc_Release, cpc_EnumConnectionPoints, cpc_FindConnectionPoint,
 };
 
+/* ---- IProvideClassInfo2 (a part of the image object) -------------------------------------------- */
+
+/* Hosts that connect script handlers to an object's events (WScript.ConnectObject, pywin32's
+ * DispatchWithEvents, PowerShell's Register-ObjectEvent) find the default source interface here. */
+static HRESULT WINAPI pci_QueryInterface(IProvideClassInfo2 *iface, REFIID riid, void **ppv)
+{
+    return cpc_QueryInterface(&impl_from_IProvideClassInfo2(iface)->IConnectionPointContainer_iface, riid, ppv);
+}
+
+static ULONG WINAPI pci_AddRef(IProvideClassInfo2 *iface)
+{
+    return cpc_AddRef(&impl_from_IProvideClassInfo2(iface)->IConnectionPointContainer_iface);
+}
+
+static ULONG WINAPI pci_Release(IProvideClassInfo2 *iface)
+{
+    return cpc_Release(&impl_from_IProvideClassInfo2(iface)->IConnectionPointContainer_iface);
+}
+
+static HRESULT WINAPI pci_GetClassInfo(IProvideClassInfo2 *iface, ITypeInfo **ti)
+{
+    if (!ti) return E_POINTER;
+    *ti = NULL;
+    return fsi_get_typeinfo(&CLSID_MsftFileSystemImage, ti);
+}
+
+static HRESULT WINAPI pci_GetGUID(IProvideClassInfo2 *iface, DWORD kind, GUID *guid)
+{
+    if (!guid) return E_POINTER;
+    if (kind != GUIDKIND_DEFAULT_SOURCE_DISP_IID) {
+        memset(guid, 0, sizeof(*guid));
+        return E_INVALIDARG;
+    }
+    *guid = IID_DFileSystemImageEvents;
+    return S_OK;
+}
+
+static const IProvideClassInfo2Vtbl pci_vtbl = {
+    pci_QueryInterface, pci_AddRef, pci_Release, pci_GetClassInfo, pci_GetGUID,
+};
+
 /* ---- the object's side ----------------------------------------------------------------------- */
 
 HRESULT fsi_events_create(IUnknown *outer, fsi_events **out)
@@ -433,6 +481,7 @@ HRESULT fsi_events_create(IUnknown *outer, fsi_events **out)
     *out = NULL;
     if (!ev) return E_OUTOFMEMORY;
     ev->IConnectionPointContainer_iface.lpVtbl = &cpc_vtbl;
+    ev->IProvideClassInfo2_iface.lpVtbl = &pci_vtbl;
     ev->refs = 1;
     ev->outer = outer;
     InitializeCriticalSection(&ev->cs);
@@ -448,6 +497,11 @@ HRESULT fsi_events_create(IUnknown *outer, fsi_events **out)
 IConnectionPointContainer *fsi_events_container(fsi_events *ev)
 {
     return &ev->IConnectionPointContainer_iface;
+}
+
+IProvideClassInfo2 *fsi_events_classinfo(fsi_events *ev)
+{
+    return &ev->IProvideClassInfo2_iface;
 }
 
 void fsi_events_ref(fsi_events *ev)

@@ -334,6 +334,8 @@ static HRESULT WINAPI fsimage_QueryInterface(IFileSystemImage3 *iface, REFIID ri
         *ppv = &img->sei.ISupportErrorInfo_iface;
     else if (IsEqualIID(riid, &IID_IConnectionPointContainer))
         *ppv = fsi_events_container(img->events);
+    else if (IsEqualIID(riid, &IID_IProvideClassInfo) || IsEqualIID(riid, &IID_IProvideClassInfo2))
+        *ppv = fsi_events_classinfo(img->events);
     else {
         *ppv = NULL;
         return E_NOINTERFACE;

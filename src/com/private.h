@@ -150,6 +150,7 @@ int fsimage_iso_level(fsimage *img);
 typedef struct fsi_events fsi_events;
 HRESULT fsi_events_create(IUnknown *outer, fsi_events **out);
 IConnectionPointContainer *fsi_events_container(fsi_events *ev);
+IProvideClassInfo2 *fsi_events_classinfo(fsi_events *ev);  /* also a part of the image */
 void fsi_events_ref(fsi_events *ev);
 void fsi_events_unref(fsi_events *ev);
 void fsi_events_detach(fsi_events *ev);             /* drop the sinks and the outer object */

@@ -274,6 +274,36 @@ static void test_container(IFileSystemImage *image)
     if (cp) IConnectionPoint_Release(cp);
     if (cp2) IConnectionPoint_Release(cp2);
     IConnectionPointContainer_Release(cpc);
+
+    /* IProvideClassInfo2: how script hosts find the default source interface. */
+    {
+        IProvideClassInfo2 *pci = NULL;
+        IProvideClassInfo *pci1 = NULL;
+        ITypeInfo *ti = NULL;
+        TYPEATTR *ta;
+        GUID g;
+        CHECK_HR(IFileSystemImage_QueryInterface(image, &IID_IProvideClassInfo2, (void **)&pci), S_OK);
+        CHECK_HR(IFileSystemImage_QueryInterface(image, &IID_IProvideClassInfo, (void **)&pci1), S_OK);
+        if (pci1) IProvideClassInfo_Release(pci1);
+        if (pci) {
+            CHECK_HR(IProvideClassInfo2_GetGUID(pci, GUIDKIND_DEFAULT_SOURCE_DISP_IID, &g), S_OK);
+            CHECK(IsEqualIID(&g, &IID_DFileSystemImageEvents), "the default source interface is DFileSystemImageEvents");
+            CHECK_HR(IProvideClassInfo2_GetGUID(pci, 0, &g), E_INVALIDARG);
+            CHECK_HR(IProvideClassInfo2_GetClassInfo(pci, &ti), S_OK);
+            if (ti && SUCCEEDED(ITypeInfo_GetTypeAttr(ti, &ta))) {
+                CHECK(ta->typekind == TKIND_COCLASS && IsEqualCLSID(&ta->guid, &CLSID_MsftFileSystemImage),
+                      "GetClassInfo gives the MsftFileSystemImage coclass");
+                ITypeInfo_ReleaseTypeAttr(ti, ta);
+            }
+            if (ti) ITypeInfo_Release(ti);
+            IProvideClassInfo2_QueryInterface(pci, &IID_IUnknown, (void **)&u2);
+            IFileSystemImage_QueryInterface(image, &IID_IUnknown, (void **)&u1);
+            CHECK(u1 && u1 == u2, "IProvideClassInfo2 is a part of the image");
+            if (u1) IUnknown_Release(u1);
+            if (u2) IUnknown_Release(u2);
+            IProvideClassInfo2_Release(pci);
+        }
+    }
 }
 
 static IConnectionPoint *update_point(IFileSystemImage *image)
