@@ -181,6 +181,36 @@ void fsi_node_set_times(fsi_node *n, const fsi_times *t);
 int  fsi_node_hidden(const fsi_node *n);
 void fsi_node_set_hidden(fsi_node *n, int hidden);
 
+/* Named streams of a file (IFsiFileItem2::AddStream). They are written in UDF 2.00 and later only
+ * (a stream directory per file, one EFE per stream, the data once in the partition like file data);
+ * below 2.00 and in ISO 9660 / Joliet they are left out. At most FSI_STREAMS_MAX streams are written
+ * per image: the first ones in plan order (files breadth-first in the order of the UDF directories,
+ * each file's streams in the order they were added); the others are left out.
+ * A stream name is 1..FSI_NAME_MAX UTF-16 units that fit a UDF file identifier (255 OSTA CS0 bytes),
+ * without NUL, '\', '/' or ':', and does not start with "*UDF" (reserved for UDF's own streams):
+ * otherwise FSI_E_INVALID_NAME (FSI_E_INVALID_PARAM for an empty one). Names are case-sensitive. */
+#define FSI_STREAMS_MAX 1000u
+
+/* Add a stream to file n (attached or not); takes its own reference on src (NULL for size 0).
+ * FSI_E_DUP_NAME if n has a stream of that name (it is not replaced); FSI_E_INVALID_PARAM for a
+ * directory. */
+fsi_status fsi_node_add_stream(fsi_node *n, const uint16_t *name, size_t name_len, uint64_t size,
+                               fsi_source *src);
+/* Remove the stream of that name; FSI_E_NOT_FOUND if there is none. */
+fsi_status fsi_node_remove_stream(fsi_node *n, const uint16_t *name, size_t name_len);
+size_t fsi_node_stream_count(const fsi_node *n);            /* 0 for directories */
+/* Stream i (0 .. count-1) in insertion order: its name (borrowed, valid until the stream is
+ * removed), and optionally its size and source (borrowed). NULL when i is out of range. */
+const uint16_t *fsi_node_stream(const fsi_node *n, size_t i, size_t *name_len, uint64_t *size,
+                                fsi_source **src);
+/* Index of the stream of that name, or (size_t)-1. */
+size_t fsi_node_find_stream(const fsi_node *n, const uint16_t *name, size_t name_len);
+
+/* Real-time file (IFsiFileItem2::IsRealTime): UDF 2.01 and later record file type 249 in the file's
+ * (E)FE; otherwise nothing is written. Ignored for directories. */
+int  fsi_node_realtime(const fsi_node *n);
+void fsi_node_set_realtime(fsi_node *n, int realtime);
+
 /* ---------------------------------------------------------------------------------------------- */
 /* Layout                                                                                           */
 

@@ -1,6 +1,7 @@
 /*
- * Deep copy of a tree (change points: IFileSystemImage::RollbackToChangePoint). Nodes are copied;
- * data sources are shared (reference counted), so a copy costs memory for names and nodes only.
+ * Deep copy of a tree (change points: IFileSystemImage::RollbackToChangePoint). Nodes (with their
+ * named streams and real-time flags) are copied; data sources are shared (reference counted), so a
+ * copy costs memory for names and nodes only.
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "fsi_internal.h"
@@ -25,7 +26,15 @@ static fsi_status copy_into(fsi_node *dst, const fsi_node *src)
         fsi_node_get_times(c, &t);
         fsi_node_set_times(copy, &t);
         fsi_node_set_hidden(copy, fsi_node_hidden(c));
-        st = fsi_dir_attach(NULL, dst, copy, 0);
+        if (!c->is_dir) {
+            copy->realtime = c->realtime;
+            for (uint32_t k = 0; k < c->u.f.nstreams && st == FSI_OK; k++) {
+                const fsi_stream *s = &c->u.f.streams[k];
+                st = fsi_node_add_stream(copy, s->name, s->name_len, s->size, s->src);
+            }
+        }
+        if (st == FSI_OK)
+            st = fsi_dir_attach(NULL, dst, copy, 0);
         if (st == FSI_OK && c->is_dir)
             st = copy_into(copy, c);
         fsi_node_unref(copy);

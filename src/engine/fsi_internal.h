@@ -17,9 +17,18 @@
 /* ---------------------------------------------------------------------------------------------- */
 /* Tree                                                                                             */
 
+/* A named stream of a file (UDF 2.00+; streams.c). */
+typedef struct fsi_stream {
+    fsi_source *src;                /* owned reference or NULL (empty stream) */
+    uint64_t size;
+    uint16_t name_len;
+    uint16_t *name;                 /* owned */
+} fsi_stream;
+
 struct fsi_node {
     int32_t refs;                   /* atomic */
     uint8_t is_dir, hidden, is_root;
+    uint8_t realtime;               /* files: UDF 2.01+ real-time file (file type 249) */
     uint16_t name_len;
     uint32_t hash;                  /* fsi_name_hash(name) */
     fsi_node *parent;               /* not owning; NULL when detached / root */
@@ -29,6 +38,8 @@ struct fsi_node {
         struct {
             uint64_t size;
             fsi_source *src;        /* owned reference or NULL */
+            fsi_stream *streams;    /* named streams in insertion order (NULL: none) */
+            uint32_t nstreams, scap;
         } f;
         struct {
             fsi_node **kids;        /* insertion order; NULL entries are holes left by detach */
@@ -46,6 +57,8 @@ struct fsi_node {
 struct fsi_image {
     fsi_node *root;
 };
+
+void fsi_node_free_streams(fsi_node *n);   /* a file's streams (streams.c) */
 
 uint32_t fsi_name_hash(const uint16_t *s, size_t n);
 
@@ -242,6 +255,21 @@ typedef struct fsi_pitem {
     uint32_t udf_dsize;             /* dirs: bytes of FIDs */
 } fsi_pitem;
 
+/* A file's stream directory (UDF 2.00+) and its streams ps[first .. first + n). */
+typedef struct fsi_psdir {
+    uint32_t item;                  /* the file: index in it[] */
+    uint32_t first, n;
+    uint32_t fe;                    /* logical block of the stream directory EFE in the area */
+    uint32_t dir;                   /* logical block of its FID stream */
+    uint32_t dsize;                 /* bytes of FIDs */
+} fsi_psdir;
+
+typedef struct fsi_pstream {
+    uint32_t index;                 /* stream index in the node */
+    uint32_t fe, aeds;              /* its EFE (+ allocation extent descriptors) in the area */
+    uint32_t file;                  /* index in files[] (FSI_NONE: empty stream) */
+} fsi_pstream;
+
 /* UDF layout (relative blocks unless said otherwise). See the top of udf.c. */
 typedef struct fsi_udf_layout {
     int rev;                        /* 0x102 ... 0x260 */
@@ -289,6 +317,12 @@ typedef struct fsi_builder {
     fsi_mapped *mi, *mj, *mu;
     uint32_t *idx;
     size_t kcap;
+    /* UDF named streams (2.00+): one stream directory per file that has streams written, in item
+     * order, and their streams (udf.c) */
+    struct fsi_psdir *sd;
+    size_t nsd;
+    struct fsi_pstream *ps;
+    size_t nps;
 } fsi_builder;
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -333,6 +367,11 @@ int fsi_udf_render_area(fsi_builder *b, const fsi_plan *p, fsi_meta_store *ms); 
 int fsi_udf_render_tail(fsi_builder *b, fsi_plan *p, fsi_meta_store *ms);        /* last AVDP */
 /* Does name fit a UDF file identifier (CS0, 255 bytes)? */
 int fsi_udf_name_fits(const uint16_t *s, size_t n);
+/* After collect, UDF 2.00+: the stream directories and streams that are written (b->sd, b->ps;
+ * FSI_STREAMS_MAX at most); streams with data are counted in b->nfiles. */
+fsi_status fsi_udf_streams(fsi_builder *b);
+/* The stream directory of item i, or NULL (binary search). */
+const fsi_psdir *fsi_udf_sdir(const fsi_builder *b, uint32_t item);
 
 /* ---------------------------------------------------------------------------------------------- */
 /* El Torito (eltorito.c)                                                                           */

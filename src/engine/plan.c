@@ -527,26 +527,56 @@ static fsi_status place_files(builder *b, layout *L, fsi_plan *p)
             st[sp++] = (frame){ ci, 0, plen };
             continue;
         }
-        if (n->u.f.size == 0)
+        const fsi_psdir *sd = b->nsd ? fsi_udf_sdir(b, ci) : NULL;
+        if (n->u.f.size == 0 && !sd)
             continue;
-        uint64_t nb = blocks_of(n->u.f.size);
-        if (blk + nb + b->o->session_start > UINT32_MAX) {
-            ret = fail(b, FSI_E_IMAGE_TOO_BIG, 0, n);
-            goto out;
+        if (n->u.f.size) {
+            uint64_t nb = blocks_of(n->u.f.size);
+            if (blk + nb + b->o->session_start > UINT32_MAX) {
+                ret = fail(b, FSI_E_IMAGE_TOO_BIG, 0, n);
+                goto out;
+            }
+            if (!fsi_pool_reserve(&paths, plen))
+                goto out;
+            fsi_plan_file *pf = &p->files[p->nfiles];
+            pf->src = n->u.f.src;
+            fsi_source_ref(pf->src);
+            pf->size = n->u.f.size;
+            pf->first_block = (uint32_t)blk;
+            pf->blocks = (uint32_t)nb;
+            poff[p->nfiles] = paths.len;
+            memcpy(paths.p + paths.len, path.p, plen * sizeof(uint16_t));
+            paths.len += plen;
+            c->file = (uint32_t)p->nfiles++;
+            blk += nb;
         }
-        if (!fsi_pool_reserve(&paths, plen))
-            goto out;
-        fsi_plan_file *pf = &p->files[p->nfiles];
-        pf->src = n->u.f.src;
-        fsi_source_ref(pf->src);
-        pf->size = n->u.f.size;
-        pf->first_block = (uint32_t)blk;
-        pf->blocks = (uint32_t)nb;
-        poff[p->nfiles] = paths.len;
-        memcpy(paths.p + paths.len, path.p, plen * sizeof(uint16_t));
-        paths.len += plen;
-        c->file = (uint32_t)p->nfiles++;
-        blk += nb;
+        /* UDF named streams: each one's data right after the file's, "\dir\file:name" */
+        for (uint32_t j = 0; sd && j < sd->n; j++) {
+            fsi_pstream *x = &b->ps[sd->first + j];
+            const fsi_stream *sm = &n->u.f.streams[x->index];
+            if (!sm->size)
+                continue;
+            uint64_t nb = blocks_of(sm->size);
+            if (blk + nb + b->o->session_start > UINT32_MAX) {
+                ret = fail(b, FSI_E_IMAGE_TOO_BIG, 0, n);
+                goto out;
+            }
+            if (!fsi_pool_reserve(&paths, plen + 1 + sm->name_len))
+                goto out;
+            fsi_plan_file *pf = &p->files[p->nfiles];
+            pf->src = sm->src;
+            fsi_source_ref(pf->src);
+            pf->size = sm->size;
+            pf->first_block = (uint32_t)blk;
+            pf->blocks = (uint32_t)nb;
+            poff[p->nfiles] = paths.len;
+            memcpy(paths.p + paths.len, path.p, plen * sizeof(uint16_t));
+            paths.p[paths.len + plen] = ':';
+            memcpy(paths.p + paths.len + plen + 1, sm->name, sm->name_len * sizeof(uint16_t));
+            paths.len += plen + 1 + sm->name_len;
+            x->file = (uint32_t)p->nfiles++;
+            blk += nb;
+        }
     }
     L->data_end = (uint32_t)blk;
 
@@ -866,6 +896,8 @@ static void builder_free(builder *b)
     free(b->mj);
     free(b->mu);
     free(b->idx);
+    free(b->sd);
+    free(b->ps);
 }
 
 static void plan_free(fsi_plan *p)
@@ -926,6 +958,8 @@ fsi_status fsi_plan_build(const fsi_image *img, const fsi_plan_opts *opts, fsi_p
     fsi_status st = p ? FSI_OK : FSI_E_NOMEM;
     if (!st)
         st = collect(&b, img->root);
+    if (!st)
+        st = fsi_udf_streams(&b);
     if (!st && trees)
         st = number_dirs(&b);
     if (!st && trees)

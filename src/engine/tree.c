@@ -117,6 +117,7 @@ static void node_destroy(fsi_node *n)
             free(x->u.d.tab);
         } else {
             fsi_source_unref(x->u.f.src);
+            fsi_node_free_streams(x);
         }
         free(x);
     }

@@ -21,8 +21,10 @@
  *   area       the UDF metadata: the FSD and a TD (the file set descriptor sequence; 1.02 - 2.01:
  *              at partition blocks 0 and 1, where mkisofs puts them and pycdlib looks for them),
  *              then every item's (E)FE in plan order, each followed by
- *              its allocation extent descriptors (only files of more than ~110 extents have any),
- *              then the FID streams of all directories in plan order. 2.50+: the area is the
+ *              its allocation extent descriptors (only files of more than ~110 extents have any)
+ *              and, for a file with named streams (2.00+), its stream directory's EFE and each
+ *              stream's EFE; then the FID streams of all directories in plan order, then those of
+ *              the stream directories. 2.50+: the area is the
  *              metadata file's data (metadata partition block 0 is the FSD); it starts on a 32-block
  *              boundary of the partition and is padded to a multiple of 32 blocks (Allocation and
  *              Alignment Unit Size 32).
@@ -46,7 +48,16 @@
  *    recorded twice; every (E)FE stays one block with short_ad (long_ad for file data in 2.50+,
  *    whose FEs live in the metadata partition while the data is in the physical partition).
  *    Directories are not embedded either.
- *  - FE for 1.02 and 1.50, EFE from 2.00 (object size = information length, no streams).
+ *  - FE for 1.02 and 1.50, EFE from 2.00 (object size = information length, plus the streams').
+ *  - Named streams (2.00+, ECMA-167 4/9.2, UDF 2.50 3.3.5; at most FSI_STREAMS_MAX per image): the
+ *    file's EFE points at a stream directory (EFE of file type 13, link count 0) whose FIDs are
+ *    the parent FID (characteristics 0x08: the file, not a directory) and one FID per stream
+ *    (characteristics 0); each stream is an EFE of file type 5 with the ICB tag's Stream flag
+ *    (0x2000), link count 1, and its data in the partition like file data (after the file's own).
+ *    The stream directory and the streams carry their file's unique ID and times. The file's link
+ *    count is 2 (its FID and the stream directory's parent FID), as NetBSD's fsck_udf counts it;
+ *    the LVID counts no streams. Below 2.00 streams are left out.
+ *  - Real-time files: file type 249 from 2.01; 5 below.
  *  - Extents are at most 2^30 - 2048 bytes (FSI_UDF_MAX_EXTENT); a larger file gets several,
  *    contiguous on the medium.
  *  - Unique IDs: root 0, the other items 16, 17, ... in plan order (UDF 3.2.1.1); the lower 32 bits
@@ -265,6 +276,11 @@ typedef struct icb {
     uint32_t data_lb;
     uint16_t data_part;             /* long_ad only */
     uint32_t max_ext;               /* largest extent (bytes) */
+    uint16_t flags;                 /* ICB tag flags besides the descriptor type (0x2000: a stream) */
+    uint64_t obj_size;              /* EFE object size when it differs from info_len (streams), else 0 */
+    int sdir;                       /* EFE: a stream directory at sdir_lb of partition sdir_part */
+    uint32_t sdir_lb;
+    uint16_t sdir_part;
 } icb;
 
 static size_t ad_size(int ad_long) { return ad_long ? 16 : 8; }
@@ -300,20 +316,22 @@ static void render_icb(uint8_t *buf, const icb *c, int rev)
     fsi_put_le16(fe + 16 + 4, 4);               /* strategy type 4 */
     fsi_put_le16(fe + 16 + 8, 1);               /* maximum number of entries */
     fe[16 + 11] = c->file_type;
-    fsi_put_le16(fe + 16 + 18, (uint16_t)(c->ad_long ? 1 : 0));
+    fsi_put_le16(fe + 16 + 18, (uint16_t)(c->flags | (c->ad_long ? 1 : 0)));
     fsi_put_le32(fe + 36, NO_ID);
     fsi_put_le32(fe + 40, NO_ID);
     fsi_put_le32(fe + 44, c->perms);
     fsi_put_le16(fe + 48, c->links);
     put_le64(fe + 56, c->info_len);
     if (c->efe) {
-        put_le64(fe + 64, c->info_len);         /* object size */
+        put_le64(fe + 64, c->obj_size ? c->obj_size : c->info_len);   /* object size: data + streams */
         put_le64(fe + 72, c->blocks);
         fsi_udf_timestamp(fe + 80, c->access);
         fsi_udf_timestamp(fe + 92, c->mod);
         fsi_udf_timestamp(fe + 104, c->create);
         fsi_udf_timestamp(fe + 116, c->mod);    /* attribute time */
         fsi_put_le32(fe + 128, 1);              /* checkpoint */
+        if (c->sdir)
+            long_ad(fe + 152, BS, c->sdir_lb, c->sdir_part, 0);   /* stream directory ICB */
         impl_id(fe + 168);
         put_le64(fe + 200, c->unique);
     } else {
@@ -383,11 +401,74 @@ static uint64_t unique_of(size_t i) { return i ? 15 + (uint64_t)i : 0; }
 
 static uint64_t blocks_of(uint64_t bytes) { return (bytes + BS - 1) / BS; }
 
+/* ---- named streams (2.00+) ---------------------------------------------------------------------- */
+
+fsi_status fsi_udf_streams(fsi_builder *b)
+{
+    size_t nsd = 0, nps = 0;
+    b->nsd = b->nps = 0;
+    if (!b->udf_sel || b->udf.rev < 0x200)
+        return FSI_OK;                          /* streams need UDF 2.00: left out */
+    for (size_t i = 0; i < b->n && nps < FSI_STREAMS_MAX; i++) {
+        const fsi_node *n = b->it[i].node;
+        if (n->is_dir || !n->u.f.nstreams)
+            continue;
+        nsd++;
+        nps += n->u.f.nstreams;
+    }
+    if (!nsd)
+        return FSI_OK;
+    if (nps > FSI_STREAMS_MAX)
+        nps = FSI_STREAMS_MAX;
+    b->sd = malloc(nsd * sizeof *b->sd);
+    b->ps = malloc(nps * sizeof *b->ps);
+    if (!b->sd || !b->ps)
+        return FSI_E_NOMEM;
+    for (size_t i = 0; i < b->n && b->nps < nps; i++) {
+        const fsi_node *n = b->it[i].node;
+        if (n->is_dir || !n->u.f.nstreams)
+            continue;
+        fsi_psdir *d = &b->sd[b->nsd++];
+        memset(d, 0, sizeof *d);
+        d->item = (uint32_t)i;
+        d->first = (uint32_t)b->nps;
+        for (uint32_t k = 0; k < n->u.f.nstreams && b->nps < nps; k++) {
+            fsi_pstream *x = &b->ps[b->nps++];
+            x->index = k;
+            x->fe = x->aeds = 0;
+            x->file = FSI_NONE;
+            if (n->u.f.streams[k].size)
+                b->nfiles++;
+            d->n++;
+        }
+    }
+    return FSI_OK;
+}
+
+const fsi_psdir *fsi_udf_sdir(const fsi_builder *b, uint32_t item)
+{
+    size_t lo = 0, hi = b->nsd;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (b->sd[mid].item < item)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < b->nsd && b->sd[lo].item == item ? &b->sd[lo] : NULL;
+}
+
+static const fsi_stream *stream_of(const fsi_builder *b, const fsi_psdir *d, uint32_t j)
+{
+    return &b->it[d->item].node->u.f.streams[b->ps[d->first + j].index];
+}
+
 fsi_status fsi_udf_size(fsi_builder *b)
 {
     fsi_udf_layout *U = &b->udf;
     int efe = U->rev >= 0x200;
     uint64_t lb = 2;                            /* 0: the FSD, 1: its terminating descriptor */
+    size_t sdi = 0;                             /* next stream directory (item order) */
     U->files = U->dirs = 0;
     for (size_t i = 0; i < b->n; i++) {
         fsi_pitem *c = &b->it[i];
@@ -423,6 +504,23 @@ fsi_status fsi_udf_size(fsi_builder *b)
         }
         c->udf_aeds = (uint32_t)icb_aeds(nad, efe, ad_long);
         lb += 1 + (uint64_t)c->udf_aeds;
+        if (sdi < b->nsd && b->sd[sdi].item == i) {
+            /* the stream directory EFE, then each stream's EFE; the stream directory's parent FID
+             * is a second link to the file (ECMA-167 4/14.9.6, as NetBSD's fsck_udf counts it) */
+            fsi_psdir *d = &b->sd[sdi++];
+            c->udf_links = 2;
+            d->fe = (uint32_t)lb++;
+            uint64_t size = 40;                 /* parent FID */
+            for (uint32_t j = 0; j < d->n; j++) {
+                const fsi_stream *st = stream_of(b, d, j);
+                fsi_pstream *x = &b->ps[d->first + j];
+                x->fe = (uint32_t)lb;
+                x->aeds = (uint32_t)icb_aeds(fsi_udf_extent_count(st->size), 1, U->metadata);
+                lb += 1 + (uint64_t)x->aeds;
+                size += fid_len(fsi_udf_cs0_len(st->name, st->name_len));
+            }
+            d->dsize = (uint32_t)size;          /* at most 1000 FIDs of at most 296 bytes */
+        }
         if (lb > UINT32_MAX) {
             fsi_err_set(b->err, FSI_E_IMAGE_TOO_BIG, FSI_FS_UDF, n);
             return FSI_E_IMAGE_TOO_BIG;
@@ -438,6 +536,14 @@ fsi_status fsi_udf_size(fsi_builder *b)
             fsi_err_set(b->err, FSI_E_IMAGE_TOO_BIG, FSI_FS_UDF, c->node);
             return FSI_E_IMAGE_TOO_BIG;
         }
+    }
+    for (size_t k = 0; k < b->nsd; k++) {       /* the stream directories' FIDs */
+        b->sd[k].dir = (uint32_t)lb;
+        lb += blocks_of(b->sd[k].dsize);
+    }
+    if (lb > UINT32_MAX) {
+        fsi_err_set(b->err, FSI_E_IMAGE_TOO_BIG, FSI_FS_UDF, NULL);
+        return FSI_E_IMAGE_TOO_BIG;
     }
     if (U->metadata)
         lb = (lb + FSI_UDF_AU - 1) / FSI_UDF_AU * FSI_UDF_AU;
@@ -797,6 +903,62 @@ static void render_dir(const fsi_builder *b, uint8_t *buf, size_t di)
     }
 }
 
+/* A stream directory's FIDs: the parent FID (the file, not a directory), then one per stream. */
+static void render_sdir(const fsi_builder *b, uint8_t *buf, const fsi_psdir *d)
+{
+    const fsi_udf_layout *U = &b->udf;
+    uint16_t part = (uint16_t)(U->metadata ? 1 : 0);
+    uint32_t base = U->area_lb + d->dir;
+    uint64_t unique = unique_of(d->item);
+    uint8_t id[255];
+    size_t pos = write_fid(buf, U->rev, base, 0x08, id, 0, U->area_lb + b->it[d->item].udf_fe, part, unique);
+    for (uint32_t j = 0; j < d->n; j++) {
+        const fsi_stream *st = stream_of(b, d, j);
+        size_t lfi = fsi_udf_cs0(st->name, st->name_len, id);
+        pos += write_fid(buf + pos, U->rev, base + (uint32_t)(pos / BS), 0, id, lfi,
+                         U->area_lb + b->ps[d->first + j].fe, part, unique);
+    }
+}
+
+/* The stream directory EFE of d and its streams' EFEs (with their AEDs) into zeroed buf. */
+static void render_streams(const fsi_builder *b, const fsi_plan *p, uint8_t *buf, const fsi_psdir *d)
+{
+    const fsi_udf_layout *U = &b->udf;
+    const fsi_node *n = b->it[d->item].node;
+    icb x = { 0 };
+    x.efe = 1;
+    x.perms = PERMS;
+    x.access = n->times.access;
+    x.mod = n->times.modification;
+    x.create = n->times.creation;
+    x.unique = unique_of(d->item);              /* streams share their file's unique ID */
+    x.own_part = (uint16_t)(U->metadata ? 1 : 0);
+    x.max_ext = FSI_UDF_MAX_EXTENT;
+    x.file_type = 13;                           /* stream directory (ECMA-167 4/14.6.6) */
+    x.links = 0;                                /* no FID names it (ECMA-167 4/14.9.6) */
+    x.info_len = d->dsize;
+    x.blocks = blocks_of(d->dsize);
+    x.lb = U->area_lb + d->fe;
+    x.data_lb = U->area_lb + d->dir;
+    render_icb(buf, &x, U->rev);
+    size_t off = BS;
+    for (uint32_t j = 0; j < d->n; j++) {
+        const fsi_pstream *ps = &b->ps[d->first + j];
+        const fsi_stream *st = stream_of(b, d, j);
+        x.file_type = 5;
+        x.flags = 0x2000;                       /* ICB tag flag: a stream (ECMA-167 4/14.6.8) */
+        x.links = 1;
+        x.info_len = st->size;
+        x.blocks = blocks_of(st->size);
+        x.lb = U->area_lb + ps->fe;
+        x.ad_long = U->metadata;
+        x.data_part = 0;
+        x.data_lb = ps->file != FSI_NONE ? p->files[ps->file].first_block - U->part : 0;
+        render_icb(buf + off, &x, U->rev);
+        off += (size_t)(1 + ps->aeds) * BS;
+    }
+}
+
 int fsi_udf_render_area(fsi_builder *b, const fsi_plan *p, fsi_meta_store *ms)
 {
     fsi_udf_layout *U = &b->udf;
@@ -810,12 +972,23 @@ int fsi_udf_render_area(fsi_builder *b, const fsi_plan *p, fsi_meta_store *ms)
         if (c->node->is_dir && blocks_of(c->udf_dsize) * BS > maxb)
             maxb = blocks_of(c->udf_dsize) * BS;
     }
+    for (size_t k = 0; k < b->nsd; k++) {
+        const fsi_psdir *d = &b->sd[k];
+        uint64_t s = 1;                         /* the stream directory EFE */
+        for (uint32_t j = 0; j < d->n; j++)
+            s += 1 + (uint64_t)b->ps[d->first + j].aeds;
+        if (s * BS > maxb)
+            maxb = s * BS;
+        if (blocks_of(d->dsize) * BS > maxb)
+            maxb = blocks_of(d->dsize) * BS;
+    }
     if (maxb > SIZE_MAX)
         return 0;
     uint8_t *buf = calloc(1, (size_t)maxb);
     if (!buf)
         return 0;
     int ok = 0;
+    size_t sdi = 0;                             /* next stream directory (item order) */
     zeros_to(ms, U->area);
     U->area_store = ms->nblk;
     write_fsd(b, buf);
@@ -838,22 +1011,42 @@ int fsi_udf_render_area(fsi_builder *b, const fsi_plan *p, fsi_meta_store *ms)
         x.lb = U->area_lb + c->udf_fe;
         x.own_part = (uint16_t)(U->metadata ? 1 : 0);
         x.max_ext = FSI_UDF_MAX_EXTENT;
+        const fsi_psdir *sd = NULL;
         if (n->is_dir) {
             x.file_type = 4;
             x.info_len = c->udf_dsize;
             x.data_lb = U->area_lb + c->udf_dir;
         } else {
-            x.file_type = 5;
+            /* real-time files: file type 249 from UDF 2.01 (UDF 2.01 3.3.2.1) */
+            x.file_type = (uint8_t)(n->realtime && U->rev >= 0x201 ? 249 : 5);
             x.info_len = n->u.f.size;
             x.ad_long = U->metadata;
             x.data_part = 0;
             if (c->file != FSI_NONE)
                 x.data_lb = p->files[c->file].first_block - U->part;
+            if (sdi < b->nsd && b->sd[sdi].item == i) {
+                sd = &b->sd[sdi++];
+                x.sdir = 1;
+                x.sdir_lb = U->area_lb + sd->fe;
+                x.sdir_part = x.own_part;
+                x.obj_size = n->u.f.size;       /* the data stream and every named stream */
+                for (uint32_t j = 0; j < sd->n; j++)
+                    x.obj_size += stream_of(b, sd, j)->size;
+            }
         }
         x.blocks = blocks_of(x.info_len);
         render_icb(buf, &x, U->rev);
         if (!fsi_store_blocks(ms, buf, nb))
             goto out;
+        if (sd) {
+            size_t sb = 1;
+            for (uint32_t j = 0; j < sd->n; j++)
+                sb += 1 + (size_t)b->ps[sd->first + j].aeds;
+            memset(buf, 0, sb * BS);
+            render_streams(b, p, buf, sd);
+            if (!fsi_store_blocks(ms, buf, sb))
+                goto out;
+        }
     }
     for (size_t i = 0; i < b->n; i++) {
         const fsi_pitem *c = &b->it[i];
@@ -862,6 +1055,13 @@ int fsi_udf_render_area(fsi_builder *b, const fsi_plan *p, fsi_meta_store *ms)
         size_t nb = (size_t)blocks_of(c->udf_dsize);
         memset(buf, 0, nb * BS);
         render_dir(b, buf, i);
+        if (!fsi_store_blocks(ms, buf, nb))
+            goto out;
+    }
+    for (size_t k = 0; k < b->nsd; k++) {
+        size_t nb = (size_t)blocks_of(b->sd[k].dsize);
+        memset(buf, 0, nb * BS);
+        render_sdir(b, buf, &b->sd[k]);
         if (!fsi_store_blocks(ms, buf, nb))
             goto out;
     }

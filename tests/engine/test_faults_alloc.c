@@ -111,6 +111,31 @@ static fsi_status build_tree(fsi_image *img, fsi_source *mem)
     char name[128];
     TRY(add_file(img, r, "readme.txt", 100, mem));
     TRY(add_file(img, r, "empty", 0, NULL));
+    {   /* named streams (UDF 2.00+) on a file and on an empty file; a real-time file */
+        static const char *const sn[3] = { "s1", "Zone.Identifier", "empty" };
+        fsi_node *f = fsi_dir_lookup(r, U("readme.txt", NULL), 10), *e = fsi_dir_lookup(r, U("empty", NULL), 5);
+        for (int i = 0; i < 3; i++) {
+            size_t l;
+            const uint16_t *u = U(sn[i], &l);
+            if (fsi_node_find_stream(f, u, l) != (size_t)-1)
+                continue;
+            fsi_source *s = i == 2 ? NULL : fsi_source_new_memory(g_data + i, 3000);
+            if (i != 2 && !s)
+                TRY(FSI_E_NOMEM);
+            fsi_status st = fsi_node_add_stream(f, u, l, i == 2 ? 0 : 3000, s);
+            fsi_source_unref(s);
+            TRY(st);
+        }
+        if (!fsi_node_stream_count(e)) {
+            fsi_source *s = fsi_source_new_memory(g_data, 7);
+            if (!s)
+                TRY(FSI_E_NOMEM);
+            fsi_status st = fsi_node_add_stream(e, U("only", NULL), 4, 7, s);
+            fsi_source_unref(s);
+            TRY(st);
+        }
+        fsi_node_set_realtime(e, 1);
+    }
     TRY(add_file(img, r, "A very long file name that Joliet has to cut somewhere past sixty-four units.text", 5000, mem));
     TRY(add_file(img, r, "\xc3\xbcnic\xc3\xb6" "de \xe2\x82\xac.txt", 3, mem));
     TRY(add_dir(img, r, "many", &d));

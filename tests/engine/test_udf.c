@@ -257,7 +257,11 @@ typedef struct uext { uint32_t abs; uint32_t len; } uext;
 typedef struct uicb {
     uint8_t type;
     uint16_t links;
+    uint16_t flags;                 /* ICB tag flags */
     uint64_t size, unique, blocks;
+    uint64_t obj_size;              /* EFE: object size (FE: the size) */
+    uint32_t sd_len, sd_lb;         /* EFE: stream directory ICB (length 0: none) */
+    uint16_t sd_part;
     uint32_t perms;
     uext ext[400];
     size_t next;
@@ -278,6 +282,8 @@ static void read_icb(uimg *u, uint16_t part, uint32_t lb, uicb *o)
     assert_int_equal(rd_le16(b + 16 + 8), 1);
     o->type = b[16 + 11];
     uint16_t flags = rd_le16(b + 16 + 18);
+    o->flags = flags;
+    assert_int_equal(flags & ~(0x2000 | 7), 0);             /* only the Stream flag besides the type */
     int ad_long = (flags & 7) == 1;
     assert_true((flags & 7) <= 1);                          /* short or long: never embedded */
     assert_int_equal(rd_le32(b + 36), 0xFFFFFFFF);
@@ -286,8 +292,18 @@ static void read_icb(uimg *u, uint16_t part, uint32_t lb, uicb *o)
     o->links = rd_le16(b + 48);
     o->size = rd_le32(b + 56) | (uint64_t)rd_le32(b + 60) << 32;
     size_t hdr = efe ? 216 : 176;
-    if (efe)
-        assert_int_equal(rd_le32(b + 64) | (uint64_t)rd_le32(b + 68) << 32, o->size);   /* object size */
+    o->obj_size = o->size;
+    if (efe) {
+        o->obj_size = rd_le32(b + 64) | (uint64_t)rd_le32(b + 68) << 32;
+        o->sd_len = rd_le32(b + 152);
+        o->sd_lb = rd_le32(b + 156);
+        o->sd_part = rd_le16(b + 160);
+        assert_int_equal(rd_le32(b + 136), 0);               /* no extended attribute ICB */
+        if (!o->sd_len)                                     /* object size: + the streams' */
+            assert_int_equal(o->obj_size, o->size);
+        else
+            assert_int_equal(o->sd_len, 2048);
+    }
     const uint8_t *blk = b + (efe ? 72 : 64);
     o->blocks = rd_le32(blk) | (uint64_t)rd_le32(blk + 4) << 32;
     assert_int_equal(o->blocks, (o->size + 2047) / 2048);
@@ -366,12 +382,13 @@ static void cs0_to_utf8(const uint8_t *id, size_t len, char *out)
     assert_true(k != (size_t)-1);
 }
 
-/* Read the directory whose ICB is at (part, lb); returns the FIDs after the parent FID. */
-static size_t read_dir(uimg *u, uint16_t part, uint32_t lb, uint32_t parent_lb, ufid *out, size_t max,
-                       uicb *dicb)
+/* Read the directory (type 4; type 13: a stream directory) whose ICB is at (part, lb); returns the
+ * FIDs after the parent FID, which must point at parent_lb. */
+static size_t read_fids(uimg *u, uint16_t part, uint32_t lb, uint32_t parent_lb, ufid *out, size_t max,
+                        uicb *dicb, uint8_t type)
 {
     read_icb(u, part, lb, dicb);
-    assert_int_equal(dicb->type, 4);
+    assert_int_equal(dicb->type, type);
     uint64_t size = dicb->size;
     uint8_t *data = malloc((size_t)size + 2048);
     assert_non_null(data);
@@ -412,7 +429,7 @@ static size_t read_dir(uimg *u, uint16_t part, uint32_t lb, uint32_t parent_lb, 
         for (size_t q = 38 + liu + lfi; q < len; q++)
             assert_int_equal(f[q], 0);
         if (first) {
-            assert_int_equal(f[18], 0x0A);                   /* parent, directory */
+            assert_int_equal(f[18], type == 4 ? 0x0A : 0x08);  /* parent: a directory / the file */
             assert_int_equal(lfi, 0);
             assert_int_equal(rd_le32(f + 24), parent_lb);
             first = 0;
@@ -431,9 +448,18 @@ static size_t read_dir(uimg *u, uint16_t part, uint32_t lb, uint32_t parent_lb, 
         off += len;
     }
     assert_false(first);
-    assert_int_equal(dicb->links, 1 + subdirs);
+    if (type == 4)
+        assert_int_equal(dicb->links, 1 + subdirs);
+    else
+        assert_int_equal(dicb->links, 0);                    /* stream directories: no link */
     free(data);
     return n;
+}
+
+static size_t read_dir(uimg *u, uint16_t part, uint32_t lb, uint32_t parent_lb, ufid *out, size_t max,
+                       uicb *dicb)
+{
+    return read_fids(u, part, lb, parent_lb, out, max, dicb, 4);
 }
 
 /* A descriptor sequence of 16 blocks: PVD, IUVD, PD, LVD, USD, TD. Returns the LVD copy. */
@@ -1073,6 +1099,286 @@ static void udf_alone(void **state)
     fsi_image_free(img);
 }
 
+/* ---- named streams, real-time files, hidden items ------------------------------------------------- */
+
+static void add_stream_mem(fsi_node *f, const char *name, const void *data, size_t size)
+{
+    size_t l;
+    const uint16_t *u = U(name, &l);
+    fsi_source *src = size ? fsi_source_new_memory(data, size) : NULL;
+    assert_int_equal(fsi_node_add_stream(f, u, l, size, src), FSI_OK);
+    fsi_source_unref(src);
+}
+
+/* The bytes of an ICB's extents equal want (size bytes); the slack of the last block is zero. */
+static void check_data(uimg *u, const uicb *f, const uint8_t *want, uint64_t size)
+{
+    uint64_t pos = 0;
+    assert_int_equal(f->size, size);
+    for (size_t i = 0; i < f->next; i++) {
+        uint32_t nb = (f->ext[i].len + 2047) / 2048;
+        uint8_t *b = malloc((size_t)nb * 2048);
+        rdb(u, f->ext[i].abs, b, nb);
+        assert_memory_equal(b, want + pos, f->ext[i].len);
+        for (size_t k = f->ext[i].len; k < (size_t)nb * 2048; k++)
+            assert_int_equal(b[k], 0);
+        free(b);
+        assert_true(f->ext[i].abs >= u->part && f->ext[i].abs + nb <= u->part + u->part_len);
+        pos += f->ext[i].len;
+    }
+    assert_int_equal(pos, size);
+}
+
+static uint8_t g_sdata[3][6000];
+
+static fsi_image *stream_tree(void)
+{
+    for (int k = 0; k < 3; k++)
+        for (int i = 0; i < 6000; i++)
+            g_sdata[k][i] = (uint8_t)(i * (k + 3) + 11 * k + (i >> 8));
+    fsi_image *img = fsi_image_new();
+    fsi_node *r = fsi_image_root(img);
+    fsi_node *a = mkfile_in(img, r, "a.txt", "main data", 9);
+    add_stream_mem(a, "s1", g_sdata[0], 5000);
+    add_stream_mem(a, "Zone.Identifier", "[ZoneTransfer]\r\nZoneId=3\r\n", 26);
+    add_stream_mem(a, "empty", NULL, 0);
+    add_stream_mem(a, "流", g_sdata[1], 2048);
+    fsi_node *d = mkdir_in(img, r, "dir");
+    fsi_node *e = mkfile_in(img, d, "empty.bin", NULL, 0);
+    add_stream_mem(e, "only", g_sdata[2], 7);
+    mkfile_in(img, d, "plain.bin", g_sdata[2], 3000);
+    return img;
+}
+
+typedef struct want_stream { const char *name; const uint8_t *data; size_t size; } want_stream;
+
+/* The file at path and its streams, exactly ws[0 .. n) in this order. */
+static void check_streams(uimg *u, uint16_t rpart, uint32_t rlb, const char *path, const uint8_t *data,
+                          size_t size, const want_stream *ws, size_t n)
+{
+    uicb f, sd, st;
+    ufid fid, kids[16];
+    assert_non_null(find_path(u, rpart, rlb, path, &f, &fid));
+    check_data(u, &f, data, size);
+    assert_int_equal(f.type, 5);
+    if (!n) {
+        assert_int_equal(f.sd_len, 0);
+        assert_int_equal(f.links, 1);
+        return;
+    }
+    assert_int_equal(f.links, 2);                           /* its FID and the stream directory's parent FID */
+    assert_int_equal(f.sd_part, u->meta ? 1 : 0);
+    uint64_t total = size;
+    for (size_t i = 0; i < n; i++)
+        total += ws[i].size;
+    assert_int_equal(f.obj_size, total);
+    size_t got = read_fids(u, f.sd_part, f.sd_lb, fid.lb, kids, 16, &sd, 13);
+    assert_int_equal(sd.unique, f.unique);                  /* streams share the file's unique ID */
+    assert_int_equal(sd.flags & 0x2000, 0);
+    assert_int_equal(got, n);
+    for (size_t i = 0; i < n; i++) {
+        assert_string_equal(kids[i].name, ws[i].name);
+        assert_int_equal(kids[i].chars, 0);
+        assert_int_equal(kids[i].unique, (uint32_t)f.unique);
+        read_icb(u, kids[i].part, kids[i].lb, &st);
+        assert_int_equal(st.type, 5);
+        assert_int_equal(st.flags & 0x2000, 0x2000);        /* ICB tag: a stream */
+        assert_int_equal(st.links, 1);
+        assert_int_equal(st.unique, f.unique);
+        assert_int_equal(st.sd_len, 0);
+        check_data(u, &st, ws[i].data, ws[i].size);
+    }
+}
+
+/* 2.00+: stream directories, stream EFEs and data; below: nothing of them. Every revision, alone
+ * and bridged; the extent list names each stream "\file:stream"; the ISO trees do not list them. */
+static void named_streams(void **state)
+{
+    (void)state;
+    fsi_image *img = stream_tree();
+    const want_stream a_streams[] = {
+        { "s1", g_sdata[0], 5000 },
+        { "Zone.Identifier", (const uint8_t *)"[ZoneTransfer]\r\nZoneId=3\r\n", 26 },
+        { "empty", NULL, 0 },
+        { "流", g_sdata[1], 2048 },
+    };
+    const want_stream e_streams[] = { { "only", g_sdata[2], 7 } };
+    for (size_t ri = 0; ri < sizeof REVS / sizeof REVS[0]; ri++)
+        for (int bridge = 0; bridge < 2; bridge++) {
+            int rev = REVS[ri], on = rev >= 0x200;
+            fsi_plan_opts o = uopts(FSI_FS_UDF | (bridge ? FSI_FS_ISO9660 | FSI_FS_JOLIET : 0), rev);
+            fsi_plan *p = ubuild(img, &o);
+            uimg u;
+            uint8_t lvd[2048], lvid[2048];
+            uopen(&u, p, 0, rev, lvd, lvid);
+            uint16_t rpart;
+            uint32_t rlb;
+            read_fsd(&u, lvd, &rpart, &rlb);
+            check_streams(&u, rpart, rlb, "a.txt", (const uint8_t *)"main data", 9, a_streams, on ? 4 : 0);
+            check_streams(&u, rpart, rlb, "dir/empty.bin", NULL, 0, e_streams, on ? 1 : 0);
+            check_streams(&u, rpart, rlb, "dir/plain.bin", g_sdata[2], 3000, NULL, 0);
+            /* LVID: files and directories only (streams are not counted) */
+            const uint8_t *iu = lvid + 80 + 8 * (u.meta ? 2 : 1);
+            assert_int_equal(rd_le32(iu + 32), 3);
+            assert_int_equal(rd_le32(iu + 36), 2);
+            assert_int_equal(rd_le32(lvid + 40), 16 + 4);   /* streams use no unique ID of their own */
+            /* the extent list: each stream's data right after its file's, named file:stream */
+            static const char *const want_ext[] = { "\\a.txt", "\\a.txt:s1", "\\a.txt:Zone.Identifier",
+                                                    "\\a.txt:流", "\\dir\\empty.bin:only", "\\dir\\plain.bin" };
+            size_t k = 0;
+            uint32_t prev_end = 0;
+            for (size_t i = 0; i < fsi_plan_extent_count(p); i++) {
+                const fsi_extent_info *x = fsi_plan_extent(p, i);
+                assert_true(x->first_block >= prev_end);
+                prev_end = x->first_block + x->block_count;
+                if (!x->is_file)
+                    continue;
+                while (!on && k < 6 && strchr(want_ext[k], ':'))
+                    k++;
+                assert_true(k < 6);
+                assert_true(u16_eq(x->path, x->path_len, want_ext[k]));
+                k++;
+            }
+            assert_int_equal(k, 6);
+            if (bridge) {                                   /* ISO 9660: a.txt, dir and nothing else */
+                iso_img im = { 0 };
+                iso_rec rec;
+                iso_load(p, &im);
+                assert_true(iso_find(&im, 0, "A.TXT;1", &rec));
+                assert_int_equal(rec.size, 9);
+                assert_false(iso_find(&im, 1, "a.txt:s1;1", &rec));
+                free(im.b);
+            }
+            uclose(&u);
+            fsi_plan_unref(p);
+        }
+    /* without UDF at all: the same image as without the streams */
+    fsi_plan_opts o = uopts(FSI_FS_ISO9660 | FSI_FS_JOLIET, 0x102);
+    fsi_plan *p1 = ubuild(img, &o);
+    fsi_node *a = fsi_dir_lookup(fsi_image_root(img), U("a.txt", NULL), 5);
+    while (fsi_node_stream_count(a)) {
+        size_t l;
+        const uint16_t *nm = fsi_node_stream(a, 0, &l, NULL, NULL);
+        uint16_t copy[64];
+        memcpy(copy, nm, l * 2);
+        assert_int_equal(fsi_node_remove_stream(a, copy, l), FSI_OK);
+    }
+    fsi_node *e = fsi_dir_lookup(fsi_dir_lookup(fsi_image_root(img), U("dir", NULL), 3), U("empty.bin", NULL), 9);
+    assert_int_equal(fsi_node_remove_stream(e, U("only", NULL), 4), FSI_OK);
+    fsi_plan *p2 = ubuild(img, &o);
+    iso_img x1 = { 0 }, x2 = { 0 };
+    iso_load(p1, &x1);
+    iso_load(p2, &x2);
+    assert_int_equal(x1.size, x2.size);
+    assert_memory_equal(x1.b, x2.b, x1.size);
+    free(x1.b);
+    free(x2.b);
+    fsi_plan_unref(p1);
+    fsi_plan_unref(p2);
+    fsi_image_free(img);
+}
+
+/* At most FSI_STREAMS_MAX streams per image: the first ones in plan order, the rest left out. */
+static void stream_limit(void **state)
+{
+    (void)state;
+    fsi_image *img = fsi_image_new();
+    fsi_node *r = fsi_image_root(img);
+    fsi_node *f1 = mkfile_in(img, r, "f1", "1", 1);
+    fsi_node *f2 = mkfile_in(img, r, "f2", "2", 1);
+    fsi_node *f3 = mkfile_in(img, r, "f3", "3", 1);
+    char name[32];
+    for (int i = 0; i < 600; i++) {
+        snprintf(name, sizeof name, "a%03d", i);
+        add_stream_mem(f1, name, name, i % 3);              /* some empty, some with data */
+    }
+    for (int i = 0; i < 402; i++) {
+        snprintf(name, sizeof name, "b%03d", i);
+        add_stream_mem(f2, name, name, 4);
+    }
+    add_stream_mem(f3, "late", "late", 4);
+    fsi_plan_opts o = uopts(FSI_FS_UDF, 0x250);
+    fsi_plan *p = ubuild(img, &o);
+    uimg u;
+    uint8_t lvd[2048], lvid[2048];
+    uopen(&u, p, 0, 0x250, lvd, lvid);
+    uint16_t rpart;
+    uint32_t rlb;
+    read_fsd(&u, lvd, &rpart, &rlb);
+    static ufid kids[700];
+    uicb f, sd;
+    ufid fid;
+    assert_non_null(find_path(&u, rpart, rlb, "f1", &f, &fid));
+    assert_int_equal(read_fids(&u, f.sd_part, f.sd_lb, fid.lb, kids, 700, &sd, 13), 600);
+    assert_non_null(find_path(&u, rpart, rlb, "f2", &f, &fid));
+    assert_int_equal(read_fids(&u, f.sd_part, f.sd_lb, fid.lb, kids, 700, &sd, 13), 400);
+    assert_string_equal(kids[399].name, "b399");
+    assert_int_equal(f.obj_size, 1 + 400 * 4);
+    assert_non_null(find_path(&u, rpart, rlb, "f3", &f, &fid));
+    assert_int_equal(f.sd_len, 0);                          /* past the limit: left out */
+    assert_int_equal(f.links, 1);
+    size_t data = 0;
+    for (size_t i = 0; i < fsi_plan_extent_count(p); i++)
+        data += fsi_plan_extent(p, i)->is_file;
+    assert_int_equal(data, 3 + 400 + 400);                  /* files, f1's non-empty, f2's kept */
+    uclose(&u);
+    fsi_plan_unref(p);
+    fsi_image_free(img);
+}
+
+/* Real-time files: file type 249 from 2.01, 5 below; hidden items: FID characteristic bit 0. */
+static void realtime_hidden(void **state)
+{
+    (void)state;
+    fsi_image *img = fsi_image_new();
+    fsi_node *r = fsi_image_root(img);
+    fsi_node *rt = mkfile_in(img, r, "rt.bin", "realtime", 8);
+    fsi_node_set_realtime(rt, 1);
+    assert_true(fsi_node_realtime(rt));
+    fsi_node *hd = mkdir_in(img, r, "hdir");
+    fsi_node_set_hidden(hd, 1);
+    fsi_node_set_realtime(hd, 1);                           /* ignored for directories */
+    assert_false(fsi_node_realtime(hd));
+    fsi_node *hf = mkfile_in(img, hd, "h.txt", "h", 1);
+    fsi_node_set_hidden(hf, 1);
+    fsi_node_set_realtime(hf, 1);
+    for (size_t ri = 0; ri < sizeof REVS / sizeof REVS[0]; ri++) {
+        int rev = REVS[ri];
+        fsi_plan_opts o = uopts(FSI_FS_UDF | FSI_FS_ISO9660, rev);
+        fsi_plan *p = ubuild(img, &o);
+        uimg u;
+        uint8_t lvd[2048], lvid[2048];
+        uopen(&u, p, 0, rev, lvd, lvid);
+        uint16_t rpart;
+        uint32_t rlb;
+        read_fsd(&u, lvd, &rpart, &rlb);
+        uicb f;
+        ufid fid;
+        assert_non_null(find_path(&u, rpart, rlb, "rt.bin", &f, &fid));
+        assert_int_equal(f.type, rev >= 0x201 ? 249 : 5);
+        assert_int_equal(fid.chars, 0);
+        check_data(&u, &f, (const uint8_t *)"realtime", 8);
+        assert_non_null(find_path(&u, rpart, rlb, "hdir", &f, &fid));
+        assert_int_equal(f.type, 4);
+        assert_int_equal(fid.chars, 0x03);                  /* hidden directory */
+        assert_non_null(find_path(&u, rpart, rlb, "hdir/h.txt", &f, &fid));
+        assert_int_equal(f.type, rev >= 0x201 ? 249 : 5);
+        assert_int_equal(fid.chars, 0x01);                  /* hidden file */
+        /* ISO 9660: the existence (hidden) bit */
+        iso_img im = { 0 };
+        iso_rec rec;
+        iso_load(p, &im);
+        assert_true(iso_find(&im, 0, "HDIR", &rec));
+        assert_int_equal(rec.flags & 0x01, 0x01);
+        assert_true(iso_find(&im, 0, "RT.BIN;1", &rec));
+        assert_int_equal(rec.flags & 0x01, 0);
+        free(im.b);
+        uclose(&u);
+        fsi_plan_unref(p);
+    }
+    fsi_image_free(img);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1090,6 +1396,9 @@ int main(void)
         cmocka_unit_test(allocation_extents),
         cmocka_unit_test(long_names),
         cmocka_unit_test(udf_alone),
+        cmocka_unit_test(named_streams),
+        cmocka_unit_test(stream_limit),
+        cmocka_unit_test(realtime_hidden),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
