@@ -96,7 +96,7 @@ static uint64_t read_size(input *in)
 
 static uint8_t content(size_t file, uint64_t i) { return (uint8_t)(file * 167 + i * 13 + (i >> 11)); }
 
-static void add_file(state *st, fsi_node *dir, input *in)
+static void add_file(state *st, fsi_image *img, fsi_node *dir, input *in)
 {
     uint16_t name[300];
     size_t len = read_name(in, name, 300);
@@ -117,7 +117,7 @@ static void add_file(state *st, fsi_node *dir, input *in)
         return;
     }
     if (byte(in) & 1) fsi_node_set_hidden(n, 1);
-    s = fsi_dir_attach(st->img, dir, n, 0);
+    s = fsi_dir_attach(img, dir, n, 0);
     fsi_node_unref(n);
     if (s != FSI_OK) {
         CHECK(s == FSI_E_DUP_NAME);
@@ -130,7 +130,7 @@ static void add_file(state *st, fsi_node *dir, input *in)
     st->nfiles++;
 }
 
-static fsi_node *add_dir(state *st, fsi_node *dir, input *in)
+static fsi_node *add_dir(state *st, fsi_image *img, fsi_node *dir, input *in)
 {
     uint16_t name[300];
     size_t len = read_name(in, name, 300);
@@ -141,7 +141,7 @@ static fsi_node *add_dir(state *st, fsi_node *dir, input *in)
         CHECK(s == FSI_E_INVALID_NAME || s == FSI_E_INVALID_PARAM);
         return NULL;
     }
-    s = fsi_dir_attach(st->img, dir, n, 0);
+    s = fsi_dir_attach(img, dir, n, 0);
     fsi_node_unref(n);
     if (s != FSI_OK) {
         CHECK(s == FSI_E_DUP_NAME);
@@ -159,20 +159,66 @@ static int is_below(const fsi_node *n, const fsi_node *top)
     return 0;
 }
 
+/* Forget the files at or below n (about to leave the tree). */
+static void forget_below(state *st, const fsi_node *n)
+{
+    for (size_t i = 0; i < st->nfiles;) {
+        if (is_below(st->files[i].node, n)) {
+            free(st->files[i].data);
+            st->files[i] = st->files[--st->nfiles];
+        } else
+            i++;
+    }
+}
+
 static void remove_child(state *st, fsi_node *dir, unsigned index)
 {
     size_t count = fsi_dir_child_count(dir);
     if (!count) return;
     fsi_node *c = fsi_dir_child(dir, index % count);
     if (!c) return;
-    for (size_t i = 0; i < st->nfiles;) {
-        if (is_below(st->files[i].node, c)) {
-            free(st->files[i].data);
-            st->files[i] = st->files[--st->nfiles];
-        } else
-            i++;
-    }
+    forget_below(st, c);
     fsi_node_detach(st->img, c);
+}
+
+/* Before merging src into dst: forget the files the merge replaces (an item of src wins over a
+ * same-named item of dst, unless both are directories: those merge). */
+static void forget_replaced(state *st, const fsi_node *dst, const fsi_node *src)
+{
+    for (size_t i = 0; i < fsi_dir_child_count(src); i++) {
+        const fsi_node *c = fsi_dir_child(src, i);
+        size_t l;
+        if (!c) continue;
+        const uint16_t *nm = fsi_node_name(c, &l);
+        const fsi_node *e = fsi_dir_lookup(dst, nm, l);
+        if (!e) continue;
+        if (fsi_node_is_dir(e) && fsi_node_is_dir(c))
+            forget_replaced(st, e, c);
+        else
+            forget_below(st, e);
+    }
+}
+
+/* AddTree: a detached subtree of a few items merged into dst. */
+static void merge_op(state *st, fsi_node *dst, input *in)
+{
+    static const uint16_t top_name[] = { 't' };
+    fsi_node *top = NULL, *cur;
+    CHECK(fsi_node_new_dir(top_name, 1, &top) == FSI_OK);
+    cur = top;
+    for (unsigned k = byte(in) % 6; k; k--) {
+        unsigned what = byte(in);
+        if (what & 1) {
+            fsi_node *d = add_dir(st, NULL, cur, in);
+            if (d && fsi_node_is_dir(d) && (what & 2)) cur = d;
+        } else
+            add_file(st, NULL, cur, in);
+    }
+    forget_replaced(st, dst, top);
+    CHECK(fsi_dir_merge(st->img, dst, top) == FSI_OK);
+    for (size_t i = 0; i < fsi_dir_child_count(top); i++) CHECK(!fsi_dir_child(top, i));
+    CHECK(fsi_image_file_count(st->img) == st->nfiles);     /* the incremental counts */
+    fsi_node_unref(top);
 }
 
 static file_rec *file_of(state *st, const fsi_node *n)
@@ -297,10 +343,10 @@ static void check_joliet_name(const uint16_t *name, size_t len)
  * (0: ISO 9660, 1: Joliet). */
 static void walk(state *st, int t, const fsi_node *dir, uint32_t lba, uint32_t size, uint32_t parent_lba, int depth)
 {
-    static rec recs_pool[MAX_DEPTH + 2][MAX_KIDS + 2];
-    static uint16_t names_pool[MAX_DEPTH + 2][MAX_KIDS + 2][130];
-    static size_t lens_pool[MAX_DEPTH + 2][MAX_KIDS + 2];
-    CHECK(depth <= MAX_DEPTH + 1);
+    static rec recs_pool[MAX_DEPTH + 8][MAX_KIDS + 2];
+    static uint16_t names_pool[MAX_DEPTH + 8][MAX_KIDS + 2][130];
+    static size_t lens_pool[MAX_DEPTH + 8][MAX_KIDS + 2];
+    CHECK(depth < MAX_DEPTH + 8);             /* the stack's depth plus a merged subtree */
     for (size_t i = 0; i < st->ndirs[t]; i++) CHECK(st->dir_lbas[t][i] != lba);    /* no cycle, no sharing */
     CHECK(st->ndirs[t] < 4096);
     st->dir_lbas[t][st->ndirs[t]++] = lba;
@@ -506,11 +552,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (op == 0xFF)
             break;                              /* the rest chooses the read pieces */
         switch (op & 7) {
-        case 0: case 1: case 2:
-            add_file(&st, stack[depth], &in);
+        case 0: case 1:
+            add_file(&st, st.img, stack[depth], &in);
+            break;
+        case 2:
+            merge_op(&st, stack[depth], &in);
             break;
         case 3: case 4: {
-            fsi_node *d = add_dir(&st, stack[depth], &in);
+            fsi_node *d = add_dir(&st, st.img, stack[depth], &in);
             if (d && fsi_node_is_dir(d) && depth < MAX_DEPTH) stack[++depth] = d;
             break;
         }

@@ -44,6 +44,16 @@ def f(nm, n, hidden=False):
 def d(nm):
     return bytes([3]) + name(nm)
 
+def merge(*items):
+    """AddTree: a detached subtree of ('d', name, enter) and ('f', name, size) merged here."""
+    out = bytes([2, len(items)])
+    for it in items:
+        if it[0] == 'd':
+            out += bytes([1 | (2 if it[2] else 0)]) + name(it[1])
+        else:
+            out += bytes([0]) + name(it[1]) + size(it[2]) + bytes([0])
+    return out
+
 UP = bytes([5])
 END = bytes([0xFF])
 
@@ -78,6 +88,9 @@ def writer_seeds():
         bytes([6 | (1 << 3)]) + bytes([7 | (5 << 3)]) + f('e', 8) + END
     seeds['session-start'] = opts(ISO | JOLIET, 2, g=0xC2) + f('file', 5001) + END
     seeds['no-output'] = opts(0) + f('a', 1) + END
+    seeds['merge'] = opts(ISO | JOLIET, 2) + d('dir') + f('old', 5) + f('keep', 6) + UP + f('file', 7) + \
+        merge(('d', 'dir', True), ('f', 'old', 8), ('f', 'new', 9)) + \
+        merge(('f', 'dir', 10)) + merge(('d', 'file', False)) + END
     return seeds
 
 def identify_seeds(mkiso):
