@@ -10,8 +10,9 @@
  *   17          boot record volume descriptor ("EL TORITO SPECIFICATION", catalog address): El
  *               Torito requires it at block 17, so a Joliet SVD follows at 18
  *   next        (Joliet SVD), set terminator, (UDF: BEA01, NSR02/NSR03, TEA01)
- *   next        the boot catalog, one block: it is after the whole recognition sequence, which
- *               readers scan block by block up to the first block that is not a descriptor
+ *   next        the boot catalog, one block (two for 64 records): it is after the whole
+ *               recognition sequence, which readers scan up to the first block that is not a
+ *               descriptor
  *   next 3      (minimal PVD only) its type L and M path tables and its root directory
  *   data        the boot images, in entry order, each from a block boundary, before every file;
  *               they are in no directory tree (as on Windows install media: the catalog and
@@ -25,7 +26,8 @@
  * for every run of consecutive further entries with the same platform and ID string a section
  * header (0x90, the last 0x91; platform, entry count, ID string) followed by its section entries
  * (bootable 0x88, no selection criteria). 32 entries in the worst case (every further entry a
- * section of its own) take 64 records: exactly one block.
+ * section of its own) take 64 records, a whole block: the catalog then takes a second, zero block,
+ * so that readers that look for the terminating empty record (pycdlib) find one.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -93,6 +95,21 @@ fsi_status fsi_boot_check(const fsi_plan_opts *o)
             return FSI_E_INVALID_PARAM;
     }
     return FSI_OK;
+}
+
+static int same_section(const fsi_boot_entry *a, const fsi_boot_entry *b);
+
+uint32_t fsi_boot_catalog_blocks(const fsi_plan_opts *o)
+{
+    size_t records = 2, n = o->boot_count;      /* validation and default entries */
+    for (size_t i = 1; i < n; records++) {      /* a header per section ... */
+        size_t j = i + 1;
+        while (j < n && same_section(&o->boot[i], &o->boot[j]))
+            j++;
+        records += j - i;                       /* ... and its entries */
+        i = j;
+    }
+    return (uint32_t)((records + 1 + FSI_BLOCK_SIZE / REC - 1) / (FSI_BLOCK_SIZE / REC));
 }
 
 void fsi_boot_write_brvd(const fsi_builder *b, uint8_t *blk)
@@ -177,6 +194,7 @@ int fsi_boot_render_catalog(const fsi_builder *b, const fsi_plan *p, fsi_meta_st
     }
     if (!fsi_store_blocks(ms, blk, 1))
         return 0;
+    fsi_store_zeros(ms, b->boot.catalog_blocks - 1);
     if (!b->boot.mini)
         return 1;
 

@@ -293,6 +293,7 @@ typedef struct fsi_boot_layout {
     size_t n;                       /* entries (0: not bootable); their images are files[0 .. n-1] */
     uint32_t brvd;                  /* boot record volume descriptor: 17 */
     uint32_t catalog;               /* boot catalog: after the volume recognition sequence */
+    uint32_t catalog_blocks;        /* 1, or 2 when the records fill the first block */
     int mini;                       /* no ISO 9660 / Joliet: a minimal PVD with an empty root */
     uint32_t mini_pl, mini_pm, mini_root;  /* its path tables (L, M) and root directory */
 } fsi_boot_layout;
@@ -376,6 +377,8 @@ const fsi_psdir *fsi_udf_sdir(const fsi_builder *b, uint32_t item);
 /* ---------------------------------------------------------------------------------------------- */
 /* El Torito (eltorito.c)                                                                           */
 
+/* Blocks of the boot catalog of opts->boot: its records and a terminating empty one. */
+uint32_t fsi_boot_catalog_blocks(const fsi_plan_opts *o);
 /* Check opts->boot (count, platform, emulation and size, sector count, ID length). */
 fsi_status fsi_boot_check(const fsi_plan_opts *o);
 /* The boot record volume descriptor (ECMA-119 8.2, El Torito 2.0) into block. */

@@ -399,12 +399,13 @@ static fsi_status place_meta(builder *b, layout *L)
     }
     if (B->n) {                                 /* after the whole recognition sequence */
         B->catalog = (uint32_t)(blk + (b->udf_sel ? 3 : 0));
+        B->catalog_blocks = fsi_boot_catalog_blocks(b->o);
         B->mini = !isoj(b);
-        B->mini_pl = B->catalog + 1;
-        B->mini_pm = B->catalog + 2;
-        B->mini_root = B->catalog + 3;
+        B->mini_pl = B->catalog + B->catalog_blocks;
+        B->mini_pm = B->mini_pl + 1;
+        B->mini_root = B->mini_pl + 2;
         if (!b->udf_sel)
-            blk = B->catalog + 1;
+            blk = B->catalog + B->catalog_blocks;
     }
     if (b->udf_sel) {
         U->vrs = (uint32_t)blk;

@@ -297,8 +297,13 @@ static void thirty_two(void **state)
     fsi_plan_opts o = opts(FSI_FS_ISO9660 | FSI_FS_JOLIET, e, FSI_BOOT_MAX);
     iso_img im;
     load(img, &o, &im, NULL);
-    const uint8_t *c = blk(&im, check_brvd(&im));
+    uint32_t cat = check_brvd(&im);
+    const uint8_t *c = blk(&im, cat);
     check_validation(c, FSI_BOOT_X86, "E0");
+    /* a full block of records: a second, empty block follows (the terminating record) */
+    for (size_t i = 0; i < FSI_BLOCK_SIZE; i++)
+        assert_int_equal(c[FSI_BLOCK_SIZE + i], 0);
+    assert_int_equal(rd_le32(blk(&im, 16) + 140), cat + 2);       /* then the path tables */
     uint32_t prev = rd_le32(c + 40);
     check_entry(c + 32, 0, 4, prev, 0);
     for (size_t i = 1; i < FSI_BOOT_MAX; i++) {
@@ -316,13 +321,25 @@ static void thirty_two(void **state)
     }
     free(im.b);
 
+    /* UDF alone with the two-block catalog: the stub tree after it, before the VDS at 32 */
+    fsi_plan_opts ou = opts(FSI_FS_UDF, e, FSI_BOOT_MAX);
+    load(img, &ou, &im, NULL);
+    assert_int_equal(check_brvd(&im), 22);
+    uint32_t rl, rs;
+    iso_root(&im, 0, &rl, &rs);
+    assert_int_equal(rl, 26);
+    assert_int_equal(fsi_identify(read_im, &im, im.size / FSI_BLOCK_SIZE), FSI_FS_ISO9660 | FSI_FS_UDF);
+    free(im.b);
+
     /* consecutive entries of one platform and ID share a section */
     for (size_t i = 0; i < FSI_BOOT_MAX; i++) {
         e[i].platform = i < 10 ? FSI_BOOT_X86 : FSI_BOOT_EFI;
         e[i].id = "same";
     }
     load(img, &o, &im, NULL);
-    c = blk(&im, check_brvd(&im));
+    cat = check_brvd(&im);
+    c = blk(&im, cat);
+    assert_int_equal(rd_le32(blk(&im, 16) + 140), cat + 1);       /* one block */
     assert_int_equal(c[64], 0x90);
     assert_int_equal(c[65], FSI_BOOT_X86);
     assert_int_equal(rd_le16(c + 66), 9);
