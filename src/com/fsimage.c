@@ -40,6 +40,7 @@ struct fsimage {
     LONG udf_revision;
     LONG iso_level;
     fsi_events *events;             /* IConnectionPointContainer (events.c) */
+    fsi_boot_set *boot;             /* El Torito entries (BootImageOptions(Array)); NULL: none */
 };
 
 static const IID *const fsimage_error_iids[] = {
@@ -66,9 +67,26 @@ unsigned fsimage_fs(fsimage *img) { return img->fs; }
 int fsimage_iso_level(fsimage *img) { return img->iso_level; }
 int fsimage_restricted(fsimage *img) { return img->restricted != VARIANT_FALSE; }
 int fsimage_staging(fsimage *img) { return img->stage != VARIANT_FALSE; }
+LONG fsimage_udf_revision(fsimage *img) { return img->udf_revision; }
+
+/* Update events while a file is staged (DFileSystemImageEvents: 0, every megabyte, the end). */
+typedef struct stage_events {
+    fsimage *img;
+    const WCHAR *what;
+    LONG total;
+} stage_events;
+
+static void stage_progress(void *ctx, uint64_t copied)
+{
+    stage_events *e = ctx;
+    LONG sectors = (LONG)((copied + 2047) / 2048);
+    fsi_events_fire_update(e->img->events, (IDispatch *)&e->img->IFileSystemImage3_iface, e->what,
+                           lstrlenW(e->what), sectors < e->total ? sectors : e->total, e->total);
+}
 
 HRESULT fsimage_stage(fsimage *img, fsi_source *src, uint64_t size, const WCHAR *what, fsi_source **out, uint64_t *copied)
 {
+    stage_events events = { img, what, (LONG)((size + 2047) / 2048) };
     ULARGE_INTEGER avail;
     fsi_stash *stash;
     HRESULT hr = S_OK;
@@ -88,7 +106,8 @@ HRESULT fsimage_stage(fsimage *img, fsi_source *src, uint64_t size, const WCHAR 
         fsi_stash_unref(stash);
         return fsi_error3(IMAPI_E_WORKING_DIRECTORY_SPACE, &IID_IFsiDirectoryItem, dir, have, need);
     }
-    hr = fsi_stash_add(stash, src, what, out, copied);
+    hr = fsi_stash_add(stash, src, what, out, copied,
+                       fsi_events_have_sinks(img->events, 0) ? stage_progress : NULL, &events);
     fsi_stash_unref(stash);
     return hr;
 }
@@ -143,6 +162,10 @@ static void plan_opts(fsimage *img, fsi_plan_opts *o, WCHAR defname[16])
     }
     o->session_start = img->session_start;
     o->strict = img->strict != VARIANT_FALSE;
+    if (img->boot) {
+        o->boot = img->boot->e;
+        o->boot_count = img->boot->n;
+    }
 }
 
 /* Exact size of the image the current tree would give (lock held). */
@@ -360,6 +383,7 @@ static ULONG WINAPI fsimage_Release(IFileSystemImage3 *iface)
         for (size_t i = 0; i < img->npoints; i++) free_point(&img->points[i]);
         free(img->points);
         fsi_image_free(img->tree);
+        fsi_boot_set_free(img->boot);
         SysFreeString(img->volume_name);
         SysFreeString(img->working_dir);
         DeleteCriticalSection(&img->cs);
@@ -487,16 +511,67 @@ static HRESULT WINAPI fsimage_get_ImportedVolumeName(IFileSystemImage3 *iface, B
     return *value ? S_OK : E_OUTOFMEMORY;
 }
 
+/* ---- boot entries (El Torito): the entries are read at put time (bootoptions.c) ----------------- */
+
+/* A boot object can only go into an initial disc image: IMAPI_E_BOOT_OBJECT_CONFLICT once a
+ * previous session was imported. Hook for ImportFileSystem (issue 8): nothing is imported yet. */
+static int imported_session(fsimage *img)
+{
+    return 0;
+}
+
+/* Install set (NULL or empty: not bootable) as the image's entries; the old ones go. */
+static void set_boot(fsimage *img, fsi_boot_set *set)
+{
+    fsi_boot_set *old;
+    if (set && !set->n) {
+        fsi_boot_set_free(set);
+        set = NULL;
+    }
+    EnterCriticalSection(&img->cs);
+    old = img->boot;
+    img->boot = set;
+    LeaveCriticalSection(&img->cs);
+    fsi_boot_set_free(old);                 /* may release the caller's objects: no lock held */
+}
+
+static HRESULT boot_error(HRESULT hr)
+{
+    if (hr == E_OUTOFMEMORY || hr == E_POINTER) return hr;
+    return fsi_error(hr, &IID_IFileSystemImage, L"newVal", NULL);
+}
+
 static HRESULT WINAPI fsimage_get_BootImageOptions(IFileSystemImage3 *iface, IBootOptions **value)
 {
+    fsimage *img = impl_from_IFileSystemImage3(iface);
     if (!value) return E_POINTER;
-    *value = NULL;
-    return E_NOTIMPL;   /* issue 7 */
+    EnterCriticalSection(&img->cs);
+    /* The last put of either property: its (first) entry; NULL when not bootable. */
+    *value = img->boot ? img->boot->obj[0] : NULL;
+    if (*value) IBootOptions_AddRef(*value);
+    LeaveCriticalSection(&img->cs);
+    return S_OK;
 }
 
 static HRESULT WINAPI fsimage_put_BootImageOptions(IFileSystemImage3 *iface, IBootOptions *value)
 {
-    return E_NOTIMPL;   /* issue 7 */
+    fsimage *img = impl_from_IFileSystemImage3(iface);
+    fsi_boot_set *set;
+    HRESULT hr;
+    if (imported_session(img)) return fsi_error(IMAPI_E_BOOT_OBJECT_CONFLICT, &IID_IFileSystemImage, NULL, NULL);
+    if (!value) {                           /* NULL: not bootable */
+        set_boot(img, NULL);
+        return S_OK;
+    }
+    /* A complete copy: settings and the image's bytes, read now (no lock held: the caller's
+     * stream may be slow); the getter gives a BootOptions over the copy. */
+    if (!(set = calloc(1, sizeof(*set)))) return E_OUTOFMEMORY;
+    if (FAILED(hr = fsi_boot_set_add(set, value, 1))) {
+        fsi_boot_set_free(set);
+        return boot_error(hr);
+    }
+    set_boot(img, set);
+    return S_OK;
 }
 
 static HRESULT WINAPI fsimage_get_FileCount(IFileSystemImage3 *iface, LONG *value)
@@ -951,14 +1026,95 @@ static HRESULT WINAPI fsimage_put_MultisessionInterfaces(IFileSystemImage3 *ifac
 
 static HRESULT WINAPI fsimage_get_BootImageOptionsArray(IFileSystemImage3 *iface, SAFEARRAY **value)
 {
+    fsimage *img = impl_from_IFileSystemImage3(iface);
+    SAFEARRAY *sa;
+    VARIANT *v;
+    size_t n;
     if (!value) return E_POINTER;
     *value = NULL;
-    return E_NOTIMPL;   /* issue 7 */
+    EnterCriticalSection(&img->cs);
+    n = img->boot ? img->boot->n : 0;
+    /* VARIANTs of VT_DISPATCH, in catalog order; empty when not bootable. */
+    if (!(sa = SafeArrayCreateVector(VT_VARIANT, 0, (ULONG)n))) {
+        LeaveCriticalSection(&img->cs);
+        return E_OUTOFMEMORY;
+    }
+    SafeArrayAccessData(sa, (void **)&v);
+    for (size_t i = 0; i < n; i++) {
+        V_VT(&v[i]) = VT_DISPATCH;
+        V_DISPATCH(&v[i]) = (IDispatch *)img->boot->obj[i];
+        IDispatch_AddRef(V_DISPATCH(&v[i]));
+    }
+    SafeArrayUnaccessData(sa);
+    LeaveCriticalSection(&img->cs);
+    *value = sa;
+    return S_OK;
+}
+
+/* The IBootOptions in one array element: VT_DISPATCH or VT_UNKNOWN, also by reference or inside a
+ * VT_VARIANT | VT_BYREF (script arrays). NULL if it holds none. */
+static IBootOptions *element_boot(const VARIANT *v)
+{
+    IUnknown *unk = NULL;
+    IBootOptions *bo = NULL;
+    for (int depth = 0; depth < 4 && v && V_VT(v) == (VT_VARIANT | VT_BYREF); depth++) v = V_VARIANTREF(v);
+    if (!v) return NULL;
+    switch (V_VT(v)) {
+    case VT_DISPATCH: unk = (IUnknown *)V_DISPATCH(v); break;
+    case VT_UNKNOWN: unk = V_UNKNOWN(v); break;
+    case VT_DISPATCH | VT_BYREF: unk = V_DISPATCHREF(v) ? (IUnknown *)*V_DISPATCHREF(v) : NULL; break;
+    case VT_UNKNOWN | VT_BYREF: unk = V_UNKNOWNREF(v) ? *V_UNKNOWNREF(v) : NULL; break;
+    default: return NULL;
+    }
+    if (!unk || FAILED(IUnknown_QueryInterface(unk, &IID_IBootOptions, (void **)&bo))) return NULL;
+    return bo;
 }
 
 static HRESULT WINAPI fsimage_put_BootImageOptionsArray(IFileSystemImage3 *iface, SAFEARRAY *value)
 {
-    return E_NOTIMPL;   /* issue 7 */
+    fsimage *img = impl_from_IFileSystemImage3(iface);
+    fsi_boot_set *set;
+    VARTYPE vt = VT_EMPTY;
+    LONG lb = 0, ub = -1;
+    HRESULT hr = S_OK;
+
+    if (!value) return E_POINTER;
+    if (imported_session(img)) return fsi_error(IMAPI_E_BOOT_OBJECT_CONFLICT, &IID_IFileSystemImage, NULL, NULL);
+    /* One dimension of VARIANTs (or of interface pointers, from C clients), up to 32 entries. */
+    if (SafeArrayGetDim(value) != 1 || FAILED(SafeArrayGetVartype(value, &vt)) ||
+        (vt != VT_VARIANT && vt != VT_DISPATCH && vt != VT_UNKNOWN) ||
+        FAILED(SafeArrayGetLBound(value, 1, &lb)) || FAILED(SafeArrayGetUBound(value, 1, &ub)) ||
+        (LONGLONG)ub - lb + 1 > IMAPI2FS_BOOT_ENTRY_COUNT_MAX)
+        return fsi_error(IMAPI_E_INVALID_PARAM, &IID_IFileSystemImage, L"newVal", NULL);
+    if (!(set = calloc(1, sizeof(*set)))) return E_OUTOFMEMORY;
+    /* References are kept (the getter gives the same objects); their settings and images are
+     * read now, in array order, without the image lock. */
+    for (LONG i = lb; i <= ub && SUCCEEDED(hr); i++) {
+        IBootOptions *bo = NULL;
+        if (vt == VT_VARIANT) {
+            VARIANT v;
+            VariantInit(&v);
+            if (SUCCEEDED(SafeArrayGetElement(value, &i, &v))) bo = element_boot(&v);
+            VariantClear(&v);
+        } else {
+            IUnknown *unk = NULL;
+            if (SUCCEEDED(SafeArrayGetElement(value, &i, &unk)) && unk) {
+                if (FAILED(IUnknown_QueryInterface(unk, &IID_IBootOptions, (void **)&bo))) bo = NULL;
+                IUnknown_Release(unk);
+            }
+        }
+        if (!bo) hr = IMAPI_E_INVALID_PARAM;
+        else {
+            hr = fsi_boot_set_add(set, bo, 0);
+            IBootOptions_Release(bo);
+        }
+    }
+    if (FAILED(hr)) {
+        fsi_boot_set_free(set);
+        return boot_error(hr);
+    }
+    set_boot(img, set);                     /* an empty array: not bootable */
+    return S_OK;
 }
 
 static HRESULT WINAPI fsimage_get_CreateRedundantUdfMetadataFiles(IFileSystemImage3 *iface, VARIANT_BOOL *value)

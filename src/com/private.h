@@ -102,8 +102,30 @@ HRESULT fsi_stash_create(const WCHAR *dir, fsi_stash **out);
 void fsi_stash_ref(fsi_stash *s);
 void fsi_stash_unref(fsi_stash *s);
 const WCHAR *fsi_stash_path(const fsi_stash *s);
-HRESULT fsi_stash_add(fsi_stash *s, fsi_source *src, const WCHAR *what, fsi_source **out, uint64_t *size);
+typedef void (*fsi_stash_progress)(void *ctx, uint64_t copied_bytes);
+HRESULT fsi_stash_add(fsi_stash *s, fsi_source *src, const WCHAR *what, fsi_source **out, uint64_t *size,
+                      fsi_stash_progress progress, void *ctx);
 HRESULT fsi_stash_move(fsi_stash *s, const WCHAR *dir);
+
+/* ---- El Torito boot entries (bootoptions.c) --------------------------------------------------- */
+/* The boot entries of an image, in catalog order: engine entries (each owning a source over a copy
+ * of its image's bytes) and the IBootOptions objects the getters return. */
+typedef struct fsi_boot_set {
+    size_t n;
+    fsi_boot_entry e[FSI_BOOT_MAX];
+    char id[FSI_BOOT_MAX][25];              /* e[i].id: the manufacturer, ANSI, up to 24 bytes */
+    IBootOptions *obj[FSI_BOOT_MAX];
+} fsi_boot_set;
+/* Append opts to set: its settings read through IBootOptions and its image read whole (from the
+ * start when the stream can seek). copy != 0: obj is a new BootOptions over the copy (what
+ * BootImageOptions keeps); 0: obj is opts itself (BootImageOptionsArray keeps references).
+ * IMAPI_E_BOOT_IMAGE_DATA (no image, empty, unreadable, 2 GiB or more),
+ * IMAPI_E_BOOT_EMULATION_IMAGE_SIZE_MISMATCH, IMAPI_E_INVALID_PARAM (bad values, a 33rd entry).
+ * No IErrorInfo is set. */
+HRESULT fsi_boot_set_add(fsi_boot_set *set, IBootOptions *opts, int copy);
+void fsi_boot_set_free(fsi_boot_set *set);          /* NULL is fine */
+/* Read a stream to its end (after seeking to its start when it can): a malloc'ed copy. */
+HRESULT fsi_boot_read_stream(IStream *stream, uint8_t **data, size_t *size);
 
 /* ---- Objects -------------------------------------------------------------------------------- */
 typedef struct fsimage fsimage;
@@ -117,6 +139,15 @@ HRESULT fsiitem_create(fsimage *img, fsi_node *node, REFIID riid, void **ppv);
 /* The node behind an IFsiItem of ours, or NULL if the object is not one of ours. Borrowed. */
 fsi_node *fsiitem_node(IFsiItem *item);
 fsimage *fsiitem_image(IFsiItem *item);
+/* An enumerator (IEnumFsiItems or IEnumVARIANT, by riid) over its own copy of items[0 .. count). */
+HRESULT fsiitem_enum_create(IFsiItem *const *items, ULONG count, REFIID riid, void **out);
+/* A read-only IStream over size bytes of src (src may be NULL: empty). */
+HRESULT fsi_source_istream_create(fsi_source *src, uint64_t size, IStream **out);
+
+/* Named streams (namedstreams.c): the FsiNamedStreams collection of a file item (a snapshot of its
+ * streams), and the item of one stream (IFsiFileItem2 with IsNamedStream TRUE). file: the file's
+ * item (IFsiFileItem2 of ours); node: its node. Lock held by neither caller. */
+HRESULT fsi_namedstreams_create(fsimage *img, IFsiItem *file, fsi_node *node, IFsiNamedStreams **out);
 
 /* Image internals used by the items (fsimage.c). All take the image lock themselves. */
 void fsimage_addref(fsimage *img);
@@ -143,6 +174,13 @@ HRESULT fsimage_stage(fsimage *img, fsi_source *src, uint64_t size, const WCHAR 
 void fsimage_changed(fsimage *img);                 /* a tree change: bumps ChangePoint */
 unsigned fsimage_fs(fsimage *img);
 int fsimage_iso_level(fsimage *img);
+LONG fsimage_udf_revision(fsimage *img);
+/* Named streams are written when UDF 2.00 or later is selected, real-time files from 2.01 (call
+ * with the lock held). */
+static inline int fsimage_streams_written(fsimage *img)
+{ return (fsimage_fs(img) & FsiFileSystemUDF) && fsimage_udf_revision(img) >= 0x200; }
+static inline int fsimage_realtime_written(fsimage *img)
+{ return (fsimage_fs(img) & FsiFileSystemUDF) && fsimage_udf_revision(img) >= 0x201; }
 
 /* Connection points of an image (events.c): DFileSystemImageEvents, DFileSystemImageImportEvents.
  * The container is a part of the image object (outer): its AddRef/Release/QueryInterface are the

@@ -106,8 +106,11 @@ static void staged_destroy(fsi_source *src)
 static const fsi_source_ops staged_ops = { staged_open, staged_read, staged_close, staged_destroy };
 
 /* Copy everything src yields (read through its ops, from offset 0) to the end of the stash and
- * return a source over that copy with its size. what: the item's path, for error texts. */
-HRESULT fsi_stash_add(fsi_stash *s, fsi_source *src, const WCHAR *what, fsi_source **out, uint64_t *size)
+ * return a source over that copy with its size. what: the item's path, for error texts.
+ * progress (may be NULL) is called with the bytes copied: at 0 and after each 1 MiB chunk. It is
+ * called with the stash lock held; it must not stage. */
+HRESULT fsi_stash_add(fsi_stash *s, fsi_source *src, const WCHAR *what, fsi_source **out, uint64_t *size,
+                      fsi_stash_progress progress, void *ctx)
 {
     static const size_t chunk = 1 << 20;
     staged_source *st;
@@ -133,6 +136,7 @@ HRESULT fsi_stash_add(fsi_stash *s, fsi_source *src, const WCHAR *what, fsi_sour
     pos.QuadPart = (LONGLONG)start;
     if (!SetFilePointerEx(s->file, pos, NULL, FILE_BEGIN))
         hr = fsi_error(IMAPI_E_STASHFILE_SEEK_FAILURE, &IID_IFsiDirectoryItem, s->path, NULL);
+    if (progress) progress(ctx, 0);
     while (SUCCEEDED(hr)) {
         size_t got = 0;
         DWORD written = 0;
@@ -146,6 +150,7 @@ HRESULT fsi_stash_add(fsi_stash *s, fsi_source *src, const WCHAR *what, fsi_sour
             break;
         }
         copied += got;
+        if (progress) progress(ctx, copied);
     }
     if (SUCCEEDED(hr)) s->size = start + copied;
     else {

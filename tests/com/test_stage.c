@@ -22,6 +22,36 @@ static int failures, checks;
 
 static BSTR B(const WCHAR *s) { return SysAllocString(s); }
 
+/* A DFileSystemImageEvents sink recording Update's (copiedSectors, totalSectors). */
+static LONG events[64][2];
+static int nevents;
+static HRESULT WINAPI sink_QI(IDispatch *d, REFIID riid, void **ppv)
+{
+    if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IDispatch) || IsEqualIID(riid, &IID_DFileSystemImageEvents)) {
+        *ppv = d;
+        return S_OK;
+    }
+    *ppv = NULL;
+    return E_NOINTERFACE;
+}
+static ULONG WINAPI sink_AddRef(IDispatch *d) { return 2; }
+static ULONG WINAPI sink_Release(IDispatch *d) { return 1; }
+static HRESULT WINAPI sink_Count(IDispatch *d, UINT *n) { *n = 0; return S_OK; }
+static HRESULT WINAPI sink_Info(IDispatch *d, UINT i, LCID l, ITypeInfo **t) { return E_NOTIMPL; }
+static HRESULT WINAPI sink_Ids(IDispatch *d, REFIID r, LPOLESTR *n, UINT c, LCID l, DISPID *id) { return E_NOTIMPL; }
+static HRESULT WINAPI sink_Invoke(IDispatch *d, DISPID id, REFIID r, LCID l, WORD f, DISPPARAMS *p, VARIANT *res, EXCEPINFO *e, UINT *a)
+{
+    /* Update(object, currentFile, copiedSectors, totalSectors): arguments reversed. */
+    if (id == 0x100 && p->cArgs == 4 && nevents < 64) {
+        events[nevents][0] = V_I4(&p->rgvarg[1]);
+        events[nevents][1] = V_I4(&p->rgvarg[0]);
+        nevents++;
+    }
+    return S_OK;
+}
+static const IDispatchVtbl sink_vtbl = { sink_QI, sink_AddRef, sink_Release, sink_Count, sink_Info, sink_Ids, sink_Invoke };
+static IDispatch sink = { &sink_vtbl };
+
 static void write_file(const WCHAR *path, const char *data)
 {
     HANDLE h = CreateFileW(path, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, 0, NULL);
@@ -103,6 +133,29 @@ int wmain(void)
     CHECK_HR(IFileSystemImage_put_WorkingDirectory(image, s = B(L"Z:\\no\\such\\dir")), IMAPI_E_INVALID_WORKING_DIRECTORY); SysFreeString(s);
     CHECK_HR(IFileSystemImage_put_WorkingDirectory(image, s = B(work)), S_OK); SysFreeString(s);
     CHECK_HR(IFileSystemImage_put_StageFiles(image, VARIANT_TRUE), S_OK);
+    {
+        /* Staging a 3 MiB file fires Update at 0, every megabyte and at the end. */
+        IConnectionPointContainer *cpc = NULL;
+        IConnectionPoint *cp = NULL;
+        IStream *big = SHCreateMemStream(NULL, 0);
+        ULARGE_INTEGER sz;
+        DWORD cookie = 0;
+        sz.QuadPart = 3 * 1024 * 1024 + 100;
+        IStream_SetSize(big, sz);
+        IFileSystemImage_QueryInterface(image, &IID_IConnectionPointContainer, (void **)&cpc);
+        if (cpc && SUCCEEDED(IConnectionPointContainer_FindConnectionPoint(cpc, &IID_DFileSystemImageEvents, &cp))) {
+            CHECK_HR(IConnectionPoint_Advise(cp, (IUnknown *)&sink, &cookie), S_OK);
+            CHECK_HR(IFsiDirectoryItem_AddFile(root, s = B(L"big.bin"), big), S_OK); SysFreeString(s);
+            CHECK(nevents == 5 && events[0][0] == 0 && events[1][0] == 512 && events[2][0] == 1024 &&
+                  events[3][0] == 1536 && events[4][0] == 1537 && events[4][1] == 1537,
+                  "staging events: %d (%ld/%ld first, %ld/%ld last)", nevents, events[0][0], events[0][1],
+                  events[nevents ? nevents - 1 : 0][0], events[nevents ? nevents - 1 : 0][1]);
+            IConnectionPoint_Unadvise(cp, cookie);
+            IConnectionPoint_Release(cp);
+        } else CHECK(0, "connection point for DFileSystemImageEvents");
+        if (cpc) IConnectionPointContainer_Release(cpc);
+        IStream_Release(big);
+    }
     CHECK_HR(IFsiDirectoryItem_AddTree(root, s = B(src), VARIANT_FALSE), S_OK); SysFreeString(s);
     {
         /* A caller's stream, changed after AddFile. */
