@@ -1,8 +1,11 @@
 /*
- * BootOptions (IBootOptions): an El Torito boot entry's settings and boot image stream.
+ * BootOptions (IBootOptions): an El Torito boot entry's settings and boot image stream; and the
+ * boot entries of an image (fsi_boot_set): each IBootOptions read, through its interface, into the
+ * engine's entry with a copy of its image's bytes (docs/behaviour.md, "Boot images").
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "private.h"
+#include <shlwapi.h>
 #include <stdlib.h>
 
 typedef struct bootoptions {
@@ -86,8 +89,9 @@ static HRESULT WINAPI boot_put_Manufacturer(IBootOptions *iface, BSTR value)
     bootoptions *b = impl_from_IBootOptions(iface);
     BSTR copy;
     /* The El Torito ID string: up to 24 ANSI bytes. */
-    int bytes = WideCharToMultiByte(CP_ACP, WC_NO_BEST_FIT_CHARS, value ? value : L"", -1, NULL, 0, NULL, NULL);
-    if (bytes <= 0 || bytes - 1 > 24)
+    BOOL lossy = FALSE;
+    int bytes = WideCharToMultiByte(CP_ACP, WC_NO_BEST_FIT_CHARS, value ? value : L"", -1, NULL, 0, NULL, &lossy);
+    if (bytes <= 0 || bytes - 1 > 24 || lossy)
         return fsi_error(IMAPI_E_INVALID_PARAM, &IID_IBootOptions, L"newVal", NULL);
     if (!(copy = SysAllocString(value ? value : L""))) return E_OUTOFMEMORY;
     EnterCriticalSection(&b->cs);
@@ -164,12 +168,17 @@ static HRESULT WINAPI boot_AssignBootImage(IBootOptions *iface, IStream *value)
         return fsi_error(IMAPI_E_INVALID_PARAM, &IID_IBootOptions, L"newVal", NULL);
     if (SUCCEEDED(IStream_Stat(stream, &stat, STATFLAG_NONAME))) size = stat.cbSize.QuadPart;
     else {
-        /* A stream that only reads: measure it by reading it through, then rewind if we can. */
-        char buf[65536];
-        ULONG n;
-        LARGE_INTEGER zero = {{0}};
-        while (SUCCEEDED(IStream_Read(stream, buf, sizeof(buf), &n)) && n) size += n;
-        IStream_Seek(stream, zero, STREAM_SEEK_SET, NULL);
+        /* A stream that only reads (no Stat, maybe no Seek) can be read once: keep its bytes in a
+         * memory stream, which is what BootImage then gives and what the image copies. */
+        uint8_t *data;
+        size_t len;
+        HRESULT hr = fsi_boot_read_stream(stream, &data, &len);
+        IStream_Release(stream);
+        if (FAILED(hr)) return fsi_error(hr, &IID_IBootOptions, NULL, NULL);
+        stream = SHCreateMemStream(data, (UINT)len);
+        free(data);
+        if (!stream) return E_OUTOFMEMORY;
+        size = len;
     }
     if (size > 0xffffffffu) {
         IStream_Release(stream);
@@ -220,5 +229,201 @@ HRESULT bootoptions_create(IUnknown *outer, REFIID riid, void **ppv)
     fsi_lock_module();
     hr = IBootOptions_QueryInterface(&b->IBootOptions_iface, riid, ppv);
     IBootOptions_Release(&b->IBootOptions_iface);
+    return hr;
+}
+
+/* ---- the boot entries of an image --------------------------------------------------------------- */
+
+/* An engine source owning a malloc'ed buffer (the copy of a boot image). */
+typedef struct owned_source {
+    fsi_source base;
+    uint8_t *data;
+    size_t size;
+} owned_source;
+
+static fsi_status owned_open(fsi_source *src, void **handle)
+{
+    *handle = src;
+    return FSI_OK;
+}
+
+static fsi_status owned_read(fsi_source *src, void *handle, uint64_t off, void *buf, size_t len, size_t *got)
+{
+    owned_source *o = (owned_source *)src;
+    size_t n = off >= o->size ? 0 : (size_t)(o->size - off);
+    if (n > len) n = len;
+    memcpy(buf, o->data + off, n);
+    *got = n;
+    return FSI_OK;
+}
+
+static void owned_close(fsi_source *src, void *handle)
+{
+}
+
+static void owned_destroy(fsi_source *src)
+{
+    owned_source *o = (owned_source *)src;
+    free(o->data);
+    free(o);
+}
+
+static const fsi_source_ops owned_ops = { owned_open, owned_read, owned_close, owned_destroy };
+
+/* Largest boot image taken: ImageSize is a ULONG. */
+#define BOOT_IMAGE_MAX 0xFFFFFFFFu
+
+HRESULT fsi_boot_read_stream(IStream *stream, uint8_t **data, size_t *size)
+{
+    size_t len = 0, cap = 65536;
+    uint8_t *buf = malloc(cap);
+    LARGE_INTEGER zero;
+    *data = NULL;
+    *size = 0;
+    if (!buf) return E_OUTOFMEMORY;
+    zero.QuadPart = 0;
+    IStream_Seek(stream, zero, STREAM_SEEK_SET, NULL);     /* from the start when it can seek */
+    for (;;) {
+        ULONG n = 0;
+        HRESULT hr;
+        if (len == cap) {
+            uint8_t *grown;
+            if (cap >= BOOT_IMAGE_MAX / 2 + 1 || !(grown = realloc(buf, cap * 2))) {
+                free(buf);
+                return cap >= BOOT_IMAGE_MAX / 2 + 1 ? IMAPI_E_BOOT_IMAGE_DATA : E_OUTOFMEMORY;
+            }
+            buf = grown;
+            cap *= 2;
+        }
+        hr = IStream_Read(stream, buf + len, (ULONG)(cap - len), &n);
+        if (FAILED(hr)) {
+            free(buf);
+            return IMAPI_E_BOOT_IMAGE_DATA;
+        }
+        if (!n) break;
+        len += n;
+    }
+    *data = buf;
+    *size = len;
+    return S_OK;
+}
+
+void fsi_boot_set_free(fsi_boot_set *set)
+{
+    if (!set) return;
+    for (size_t i = 0; i < set->n; i++) {
+        fsi_source_unref(set->e[i].src);
+        if (set->obj[i]) IBootOptions_Release(set->obj[i]);
+    }
+    free(set);
+}
+
+/* A BootOptions object holding the same settings over a memory stream of data (the copy that
+ * BootImageOptions keeps). */
+static HRESULT copy_object(const fsi_boot_entry *e, BSTR manufacturer, const uint8_t *data, size_t size,
+                           IBootOptions **out)
+{
+    IBootOptions *iface;
+    bootoptions *b;
+    HRESULT hr = bootoptions_create(NULL, &IID_IBootOptions, (void **)&iface);
+    if (FAILED(hr)) return hr;
+    b = impl_from_IBootOptions(iface);
+    if (!(b->image = SHCreateMemStream(data, (UINT)size)) ||
+        !(b->manufacturer = SysAllocString(manufacturer ? manufacturer : L""))) {
+        IBootOptions_Release(iface);
+        return E_OUTOFMEMORY;
+    }
+    b->image_size = (ULONG)size;
+    b->platform = (PlatformId)e->platform;
+    b->emulation = (EmulationType)e->emulation;
+    *out = iface;
+    return S_OK;
+}
+
+HRESULT fsi_boot_set_add(fsi_boot_set *set, IBootOptions *opts, int copy)
+{
+    size_t i = set->n;
+    fsi_boot_entry *e = &set->e[i];
+    PlatformId platform = PlatformX86;
+    EmulationType emulation = EmulationNone;
+    BSTR manufacturer = NULL;
+    IStream *stream = NULL;
+    uint8_t *data = NULL;
+    size_t size = 0;
+    owned_source *src;
+    HRESULT hr;
+
+    if (!opts) return E_POINTER;
+    if (i >= FSI_BOOT_MAX) return IMAPI_E_INVALID_PARAM;
+    /* Only through the interface: any implementation of IBootOptions is taken. */
+    if (FAILED(hr = IBootOptions_get_PlatformId(opts, &platform)) ||
+        FAILED(hr = IBootOptions_get_Emulation(opts, &emulation)) ||
+        FAILED(hr = IBootOptions_get_Manufacturer(opts, &manufacturer)))
+        goto out;
+    if (platform != PlatformX86 && platform != PlatformPowerPC && platform != PlatformMac &&
+        platform != PlatformEFI) {
+        hr = IMAPI_E_INVALID_PARAM;
+        goto out;
+    }
+    if ((unsigned)emulation > EmulationHardDisk) {
+        hr = IMAPI_E_INVALID_PARAM;
+        goto out;
+    }
+    if (FAILED(hr = IBootOptions_get_BootImage(opts, &stream))) goto out;
+    if (!stream) {
+        hr = IMAPI_E_BOOT_IMAGE_DATA;           /* no image assigned */
+        goto out;
+    }
+    if (FAILED(hr = fsi_boot_read_stream(stream, &data, &size))) goto out;
+    if (!size) {
+        hr = IMAPI_E_BOOT_IMAGE_DATA;
+        goto out;
+    }
+    if (floppy_size(emulation) && floppy_size(emulation) != size) {
+        hr = IMAPI_E_BOOT_EMULATION_IMAGE_SIZE_MISMATCH;
+        goto out;
+    }
+    memset(e, 0, sizeof(*e));
+    e->platform = (unsigned)platform;
+    e->emulation = (unsigned)emulation;
+    e->load_segment = 0;                        /* the default, 0x7C0 */
+    e->sector_count = -1;                       /* the engine's rule (fsi_boot_sector_count) */
+    e->system_type = emulation == EmulationHardDisk ? fsi_boot_system_type(data, size) : 0;
+    e->size = size;
+    /* The ID string: the manufacturer in the ANSI code page, cut to 24 bytes. */
+    memset(set->id[i], 0, sizeof(set->id[i]));
+    if (manufacturer && *manufacturer) {
+        char ansi[256];
+        int n = WideCharToMultiByte(CP_ACP, 0, manufacturer, -1, ansi, sizeof(ansi), NULL, NULL);
+        if (n > 0) {
+            ansi[sizeof(ansi) - 1] = 0;
+            memcpy(set->id[i], ansi, strlen(ansi) < 24 ? strlen(ansi) : 24);
+        }
+    }
+    e->id = set->id[i];
+    if (copy) {
+        if (FAILED(hr = copy_object(e, manufacturer, data, size, &set->obj[i]))) goto out;
+    } else {
+        IBootOptions_AddRef(opts);
+        set->obj[i] = opts;
+    }
+    if (!(src = malloc(sizeof(*src)))) {
+        IBootOptions_Release(set->obj[i]);
+        set->obj[i] = NULL;
+        hr = E_OUTOFMEMORY;
+        goto out;
+    }
+    src->base.ops = &owned_ops;
+    src->base.refs = 1;
+    src->data = data;
+    src->size = size;
+    data = NULL;
+    e->src = &src->base;
+    set->n++;
+    hr = S_OK;
+out:
+    free(data);
+    if (stream) IStream_Release(stream);
+    SysFreeString(manufacturer);
     return hr;
 }
