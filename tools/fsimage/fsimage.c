@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <wchar.h>
+#include <shlwapi.h>
 #include "imapi2fs.h"
 #include "imapi2fserror.h"
 
@@ -34,6 +35,11 @@ static void usage(FILE *f)
         L"  -b, --base            put SOURCE itself in the image (AddTree includeBaseDirectory)\n"
         L"  -m, --media-blocks N  FreeMediaBlocks: capacity in 2048-byte blocks (default 0: no limit)\n"
         L"  -s, --strict          StrictFileSystemCompliance\n"
+        L"      --boot SPEC       an El Torito boot entry (repeatable, in catalog order):\n"
+        L"                        FILE[,platform=0|1|2|0xEF|x86|efi][,emulation=none|1.2|1.44|2.88|hd]\n"
+        L"                        [,manufacturer=NAME]; one entry goes through BootImageOptions,\n"
+        L"                        several through BootImageOptionsArray\n"
+        L"      --boot-array      use BootImageOptionsArray for a single entry too\n"
         L"      --map             print the progress items on stdout, one line each:\n"
         L"                        first block, last block, block count, description\n"
         L"  -q, --quiet           no progress on stderr\n"
@@ -205,8 +211,93 @@ static void print_map(IProgressItems *items)
     IEnumProgressItems_Release(e);
 }
 
+/* ---- --boot: El Torito entries through IBootOptions ------------------------------------------- */
+
+static IBootOptions *make_boot(const wchar_t *spec)
+{
+    wchar_t buf[1024], *tok, *ctx, *file;
+    IBootOptions *boot;
+    IStream *stream;
+    HRESULT hr;
+    PlatformId platform = PlatformX86;
+    EmulationType emulation = EmulationNone;
+    int have_emulation = 0;
+    const wchar_t *manufacturer = NULL;
+
+    wcsncpy(buf, spec, 1023);
+    buf[1023] = 0;
+    if (!(file = wcstok_s(buf, L",", &ctx))) fail(L"--boot", E_INVALIDARG);
+    for (tok = wcstok_s(NULL, L",", &ctx); tok; tok = wcstok_s(NULL, L",", &ctx)) {
+        wchar_t *v = wcschr(tok, '=');
+        if (!v) { fwprintf(stderr, L"fsimage: bad --boot item '%ls'\n", tok); exit(2); }
+        *v++ = 0;
+        if (!_wcsicmp(tok, L"platform")) {
+            if (!_wcsicmp(v, L"x86")) platform = PlatformX86;
+            else if (!_wcsicmp(v, L"efi")) platform = PlatformEFI;
+            else if (!_wcsicmp(v, L"ppc") || !_wcsicmp(v, L"powerpc")) platform = PlatformPowerPC;
+            else if (!_wcsicmp(v, L"mac")) platform = PlatformMac;
+            else platform = (PlatformId)wcstol(v, NULL, 0);
+        } else if (!_wcsicmp(tok, L"emulation")) {
+            have_emulation = 1;
+            if (!_wcsicmp(v, L"none")) emulation = EmulationNone;
+            else if (!wcscmp(v, L"1.2")) emulation = Emulation12MFloppy;
+            else if (!wcscmp(v, L"1.44")) emulation = Emulation144MFloppy;
+            else if (!wcscmp(v, L"2.88")) emulation = Emulation288MFloppy;
+            else if (!_wcsicmp(v, L"hd")) emulation = EmulationHardDisk;
+            else { fwprintf(stderr, L"fsimage: bad emulation '%ls'\n", v); exit(2); }
+        } else if (!_wcsicmp(tok, L"manufacturer")) manufacturer = v;
+        else { fwprintf(stderr, L"fsimage: bad --boot item '%ls'\n", tok); exit(2); }
+    }
+    hr = CoCreateInstance(&CLSID_BootOptions, NULL, CLSCTX_INPROC_SERVER, &IID_IBootOptions, (void **)&boot);
+    if (FAILED(hr)) fail(L"CoCreateInstance(BootOptions)", hr);
+    hr = SHCreateStreamOnFileEx(file, STGM_READ | STGM_SHARE_DENY_NONE, FILE_ATTRIBUTE_NORMAL, FALSE, NULL, &stream);
+    if (FAILED(hr)) fail(L"opening the boot image", hr);
+    if (FAILED(hr = IBootOptions_AssignBootImage(boot, stream))) fail(L"AssignBootImage", hr);
+    IStream_Release(stream);
+    if (FAILED(hr = IBootOptions_put_PlatformId(boot, platform))) fail(L"PlatformId", hr);
+    /* AssignBootImage chose a floppy emulation for a floppy-sized image; an explicit one wins */
+    if (have_emulation && FAILED(hr = IBootOptions_put_Emulation(boot, emulation))) fail(L"Emulation", hr);
+    if (manufacturer) {
+        BSTR m = SysAllocString(manufacturer);
+        hr = IBootOptions_put_Manufacturer(boot, m);
+        SysFreeString(m);
+        if (FAILED(hr)) fail(L"Manufacturer", hr);
+    }
+    return boot;
+}
+
+static void set_boot(IFileSystemImage *image, const wchar_t *const *specs, int n, int array)
+{
+    IBootOptions *boots[IMAPI2FS_BOOT_ENTRY_COUNT_MAX];
+    HRESULT hr;
+    for (int i = 0; i < n; i++) boots[i] = make_boot(specs[i]);
+    if (n == 1 && !array) {
+        if (FAILED(hr = IFileSystemImage_put_BootImageOptions(image, boots[0]))) fail(L"BootImageOptions", hr);
+    } else {
+        SAFEARRAY *sa = SafeArrayCreateVector(VT_VARIANT, 0, (ULONG)n);
+        IFileSystemImage2 *image2;
+        VARIANT *v;
+        if (!sa) fail(L"memory", E_OUTOFMEMORY);
+        SafeArrayAccessData(sa, (void **)&v);
+        for (int i = 0; i < n; i++) {
+            V_VT(&v[i]) = VT_DISPATCH;
+            V_DISPATCH(&v[i]) = (IDispatch *)boots[i];
+            IBootOptions_AddRef(boots[i]);
+        }
+        SafeArrayUnaccessData(sa);
+        if (FAILED(hr = IFileSystemImage_QueryInterface(image, &IID_IFileSystemImage2, (void **)&image2)))
+            fail(L"IFileSystemImage2", hr);
+        if (FAILED(hr = IFileSystemImage2_put_BootImageOptionsArray(image2, sa))) fail(L"BootImageOptionsArray", hr);
+        IFileSystemImage2_Release(image2);
+        SafeArrayDestroy(sa);
+    }
+    for (int i = 0; i < n; i++) IBootOptions_Release(boots[i]);
+}
+
 int wmain(int argc, wchar_t **argv)
 {
+    const wchar_t *boot_specs[IMAPI2FS_BOOT_ENTRY_COUNT_MAX];
+    int nboot = 0, boot_array = 0;
     FsiFileSystems fs = FsiFileSystemISO9660 | FsiFileSystemJoliet;
     const wchar_t *volume = NULL, *source = NULL, *output = NULL;
     LONG level = 2, media_blocks = 0, total_blocks = 0, files = 0, dirs = 0, udf = 0;
@@ -240,6 +331,12 @@ int wmain(int argc, wchar_t **argv)
         }
         else if (!wcscmp(a, L"--no-mirror")) no_mirror = 1;
         else if (!wcscmp(a, L"--map")) map = 1;
+        else if (!wcscmp(a, L"--boot") && next) {
+            if (nboot == IMAPI2FS_BOOT_ENTRY_COUNT_MAX) { fwprintf(stderr, L"fsimage: at most 32 --boot\n"); return 2; }
+            boot_specs[nboot++] = next;
+            i++;
+        }
+        else if (!wcscmp(a, L"--boot-array")) boot_array = 1;
         else if ((!wcscmp(a, L"-V") || !wcscmp(a, L"--volume")) && next) { volume = next; i++; }
         else if ((!wcscmp(a, L"-m") || !wcscmp(a, L"--media-blocks")) && next) { media_blocks = _wtoi(next); i++; }
         else if (!wcscmp(a, L"-b") || !wcscmp(a, L"--base")) base = 1;
@@ -270,6 +367,7 @@ int wmain(int argc, wchar_t **argv)
         SysFreeString(v);
         if (FAILED(hr)) fail(L"VolumeName", hr);
     }
+    if (nboot || boot_array) set_boot(image, boot_specs, nboot, boot_array);
     if (FAILED(hr = IFileSystemImage_get_Root(image, &root))) fail(L"Root", hr);
     if (!quiet) fwprintf(stderr, L"adding %ls\n", source);
     {
