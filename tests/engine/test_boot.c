@@ -6,7 +6,7 @@
  */
 #include "test_util.h"
 
-static uint8_t g_bios[2048], g_efi[1474560], g_big[70000];
+static uint8_t g_bios[2048], g_efi[1474560], g_big[100000];   /* 32 entries: up to 97,000 bytes */
 
 static void fill(void)
 {
