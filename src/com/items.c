@@ -477,6 +477,34 @@ static HRESULT dir_enum(fsiitem *it, item_enum **out)
     return hr;
 }
 
+HRESULT fsiitem_enum_create(IFsiItem *const *items, ULONG count, REFIID riid, void **out)
+{
+    IFsiItem **copy = NULL;
+    LONG *refs = malloc(sizeof(*refs));
+    item_enum *e;
+    HRESULT hr;
+
+    *out = NULL;
+    if (!refs || (count && !(copy = malloc(count * sizeof(*copy))))) {
+        free(refs);
+        return E_OUTOFMEMORY;
+    }
+    *refs = 1;
+    for (ULONG i = 0; i < count; i++) {
+        copy[i] = items[i];
+        IFsiItem_AddRef(copy[i]);
+    }
+    if (FAILED(hr = enum_new(copy, count, refs, 0, &e))) {
+        for (ULONG i = 0; i < count; i++) IFsiItem_Release(copy[i]);
+        free(copy);
+        free(refs);
+        return hr;
+    }
+    hr = enum_qi(e, riid, out);
+    enum_release(e);
+    return hr;
+}
+
 /* ---- IFsiDirectoryItem ---------------------------------------------------------------------- */
 
 static inline fsiitem *impl_from_IFsiDirectoryItem2(IFsiDirectoryItem2 *iface)
@@ -662,6 +690,7 @@ static HRESULT WINAPI dir_AddFile(IFsiDirectoryItem2 *iface, BSTR path, IStream 
 
 typedef struct tree_walk {
     fsimage *img;                   /* for UseRestrictedCharacterSet (read without the lock) */
+    int streams;                    /* AddTreeWithNamedStreams: the files' alternate data streams too */
     uint64_t bytes, items, dirs;
     unsigned max_depth;             /* deepest directory level below the source folder */
     struct { DWORD volume, high, low; } ancestors[256];
@@ -693,6 +722,75 @@ static void set_find_times(fsi_node *node, const WIN32_FIND_DATAW *fd)
     t.access = (int64_t)fd->ftLastAccessTime.dwHighDateTime << 32 | fd->ftLastAccessTime.dwLowDateTime;
     t.modification = (int64_t)fd->ftLastWriteTime.dwHighDateTime << 32 | fd->ftLastWriteTime.dwLowDateTime;
     fsi_node_set_times(node, &t);
+}
+
+/* FindFirstStreamW / FindNextStreamW (Vista and later; Wine lists the unnamed stream only). */
+typedef HANDLE (WINAPI *find_first_stream_fn)(const WCHAR *, STREAM_INFO_LEVELS, void *, DWORD);
+typedef BOOL (WINAPI *find_next_stream_fn)(HANDLE, void *);
+
+/* AddTreeWithNamedStreams: the named $DATA streams of the file at path become named streams of
+ * node. Streams that cannot be listed or opened, and names a UDF stream cannot have, are left out.
+ * The sizes go to w->bytes. */
+static HRESULT add_streams(tree_walk *w, const WCHAR *path, fsi_node *node)
+{
+    static find_first_stream_fn first_cached;
+    static find_next_stream_fn next_cached;
+    static LONG looked;                             /* the two above are set */
+    find_first_stream_fn first;
+    find_next_stream_fn next;
+    WIN32_FIND_STREAM_DATA sd;
+    WCHAR *spath;
+    HANDLE find;
+    size_t plen = lstrlenW(path);
+    HRESULT hr = S_OK;
+
+    if (!InterlockedCompareExchange(&looked, 0, 0)) {
+        /* threads arriving together all look them up, and store the same values */
+        HMODULE k32 = GetModuleHandleW(L"kernel32.dll");
+        first = k32 ? (find_first_stream_fn)(void *)GetProcAddress(k32, "FindFirstStreamW") : NULL;
+        next = k32 ? (find_next_stream_fn)(void *)GetProcAddress(k32, "FindNextStreamW") : NULL;
+        first_cached = first;
+        next_cached = next;
+        InterlockedExchange(&looked, 1);
+    } else {
+        first = first_cached;
+        next = next_cached;
+    }
+    if (!first || !next) return S_OK;               /* no streams on this system */
+    find = first(path, FindStreamInfoStandard, &sd, 0);
+    if (find == INVALID_HANDLE_VALUE) return S_OK;  /* none, or a file system without streams */
+    if (!(spath = malloc((plen + ARRAY_SIZE(sd.cStreamName) + 1) * sizeof(WCHAR)))) {
+        FindClose(find);
+        return E_OUTOFMEMORY;
+    }
+    do {
+        /* ":name:$DATA"; the unnamed data stream is "::$DATA" */
+        const WCHAR *name = sd.cStreamName + 1, *end;
+        size_t nlen;
+        fsi_source *src;
+        uint64_t size = (uint64_t)sd.StreamSize.QuadPart;
+        if (sd.cStreamName[0] != ':' || !(end = wcschr(name, ':')) || lstrcmpiW(end, L":$DATA")) continue;
+        nlen = end - name;
+        if (!nlen || fsi_node_find_stream(node, name, nlen) != (size_t)-1) continue;
+        memcpy(spath, path, plen * sizeof(WCHAR));
+        spath[plen] = ':';
+        memcpy(spath + plen + 1, name, nlen * sizeof(WCHAR));
+        spath[plen + 1 + nlen] = 0;
+        src = NULL;
+        if (size && !(src = fsi_source_new_win32_path(spath))) { hr = E_OUTOFMEMORY; break; }
+        if (src && fsimage_staging(w->img)) {
+            fsi_source *staged;
+            hr = fsimage_stage(w->img, src, size, spath, &staged, &size);
+            fsi_source_unref(src);
+            src = staged;
+            if (FAILED(hr)) break;
+        }
+        if (fsi_node_add_stream(node, name, nlen, size, size ? src : NULL) == FSI_OK) w->bytes += size;
+        if (src) fsi_source_unref(src);
+    } while (next(find, &sd));
+    FindClose(find);
+    free(spath);
+    return hr;
 }
 
 /* Enter the folder at path unless it is unreadable (a dangling link) or one of the folders being
@@ -774,6 +872,7 @@ static HRESULT walk_dir(tree_walk *w, WCHAR *path, size_t len, fsi_node *dir)
             if (st != FSI_OK) { hr = fsi_error(fsi_hresult_from_status(st), &IID_IFsiDirectoryItem, path, NULL); break; }
             set_find_times(node, &fd);
             w->bytes += size;
+            if (w->streams) hr = add_streams(w, path, node);
         }
         path[len] = 0;
         if (SUCCEEDED(hr)) {
@@ -789,7 +888,7 @@ static HRESULT walk_dir(tree_walk *w, WCHAR *path, size_t len, fsi_node *dir)
     return hr;
 }
 
-static HRESULT add_tree(fsiitem *it, BSTR source, VARIANT_BOOL include_base)
+static HRESULT add_tree(fsiitem *it, BSTR source, VARIANT_BOOL include_base, int streams)
 {
     WCHAR *path;
     size_t len;
@@ -806,6 +905,7 @@ static HRESULT add_tree(fsiitem *it, BSTR source, VARIANT_BOOL include_base)
     if (!(path = malloc(32768 * sizeof(WCHAR)))) return E_OUTOFMEMORY;
     if (!(w = calloc(1, sizeof(*w)))) { free(path); return E_OUTOFMEMORY; }
     w->img = it->img;
+    w->streams = streams;
     len = GetFullPathNameW(source, 32768, path, NULL);
     if (!len || len >= 32768) { free(path); free(w); return fsi_error(IMAPI_E_INVALID_PATH, &IID_IFsiDirectoryItem, source, NULL); }
     while (len > 3 && (path[len - 1] == '\\' || path[len - 1] == '/')) path[--len] = 0;
@@ -860,7 +960,7 @@ static HRESULT add_tree(fsiitem *it, BSTR source, VARIANT_BOOL include_base)
 
 static HRESULT WINAPI dir_AddTree(IFsiDirectoryItem2 *iface, BSTR source, VARIANT_BOOL include_base)
 {
-    return add_tree(impl_from_IFsiDirectoryItem2(iface), source, include_base);
+    return add_tree(impl_from_IFsiDirectoryItem2(iface), source, include_base, 0);
 }
 
 /* Sizes of a detached subtree: returns its directory depth (node itself at level). */
@@ -948,9 +1048,13 @@ static HRESULT WINAPI dir_RemoveTree(IFsiDirectoryItem2 *iface, BSTR path)
 static HRESULT WINAPI dir_AddTreeWithNamedStreams(IFsiDirectoryItem2 *iface, BSTR source, VARIANT_BOOL include_base)
 {
     fsiitem *it = impl_from_IFsiDirectoryItem2(iface);
-    HRESULT hr = add_tree(it, source, include_base);
-    /* Named streams need UDF 2.00 or later: the tree is added without them. */
-    if (SUCCEEDED(hr)) hr = IMAPI_S_IMAGE_FEATURE_NOT_SUPPORTED;
+    HRESULT hr = add_tree(it, source, include_base, 1);
+    /* The streams are recorded in any case; they are written in UDF 2.00 and later only. */
+    if (SUCCEEDED(hr)) {
+        fsimage_lock(it->img);
+        if (!fsimage_streams_written(it->img)) hr = IMAPI_S_IMAGE_FEATURE_NOT_SUPPORTED;
+        fsimage_unlock(it->img);
+    }
     return hr;
 }
 
@@ -1148,6 +1252,11 @@ static const IStreamVtbl ss_vtbl = {
     ss_Commit, ss_Revert, ss_LockRegion, ss_UnlockRegion, ss_Stat, ss_Clone,
 };
 
+HRESULT fsi_source_istream_create(fsi_source *src, uint64_t size, IStream **out)
+{
+    return source_stream_create(src, size, out);
+}
+
 static HRESULT source_stream_create(fsi_source *src, uint64_t size, IStream **out)
 {
     source_stream *s = calloc(1, sizeof(*s));
@@ -1209,39 +1318,125 @@ static HRESULT WINAPI file_put_Data(IFsiFileItem2 *iface, IStream *data)
 
 static HRESULT WINAPI file_get_FsiNamedStreams(IFsiFileItem2 *iface, IFsiNamedStreams **streams)
 {
+    fsiitem *it = impl_from_IFsiFileItem2(iface);
     if (!streams) return E_POINTER;
     *streams = NULL;
-    return E_NOTIMPL;   /* issue 4: named streams need UDF */
+    return fsi_namedstreams_create(it->img, &it->IFsiItem_iface, it->node, streams);
 }
 
 static HRESULT WINAPI file_get_IsNamedStream(IFsiFileItem2 *iface, VARIANT_BOOL *value)
 {
     if (!value) return E_POINTER;
-    *value = VARIANT_FALSE;
+    *value = VARIANT_FALSE;     /* the items of named streams are FsiNamedStreams' (namedstreams.c) */
     return S_OK;
+}
+
+/* Is node in img's current tree (not removed, not created detached, not left in a tree abandoned
+ * by RollbackToChangePoint)? Lock held. */
+static int in_image(fsiitem *it)
+{
+    fsi_node *n = it->node, *up;
+    while ((up = fsi_node_parent(n))) n = up;
+    return n != it->node && n == fsi_image_root(fsimage_tree(it->img));
 }
 
 static HRESULT WINAPI file_AddStream(IFsiFileItem2 *iface, BSTR name, IStream *data)
 {
-    return E_NOTIMPL;   /* issue 4 */
+    fsiitem *it = impl_from_IFsiFileItem2(iface);
+    size_t len = SysStringLen(name);
+    fsi_source *src;
+    STATSTG stat;
+    fsi_status st;
+    HRESULT hr;
+
+    if (!name || !len) return fsi_error(IMAPI_E_INVALID_PARAM, &IID_IFsiFileItem2, L"name", NULL);
+    if (!data) return fsi_error(IMAPI_E_INVALID_PARAM, &IID_IFsiFileItem2, L"streamData", NULL);
+    if (FAILED(IStream_Stat(data, &stat, STATFLAG_NONAME)))
+        return fsi_error(IMAPI_E_DATA_STREAM_READ_FAILURE, &IID_IFsiFileItem2, name, NULL);
+    fsimage_lock(it->img);
+    /* The file must be in the image; a name of its streams is not replaced. Checked before staging
+     * copies the data. */
+    if (!in_image(it)) {
+        BSTR path = NULL;
+        fsimage_unlock(it->img);
+        item_get_Name(&it->IFsiItem_iface, &path);
+        hr = fsi_error(IMAPI_E_NOT_IN_FILE_SYSTEM, &IID_IFsiFileItem2, path ? path : L"", NULL);
+        SysFreeString(path);
+        return hr;
+    }
+    hr = fsimage_check_name(it->img, name, len, name);
+    if (SUCCEEDED(hr) && fsi_node_find_stream(it->node, name, len) != (size_t)-1)
+        hr = fsi_error(IMAPI_E_DUP_NAME, &IID_IFsiFileItem2, name, NULL);
+    fsimage_unlock(it->img);
+    if (FAILED(hr)) return hr;
+
+    if (!(src = fsi_source_new_istream(data))) return E_OUTOFMEMORY;
+    if (fsimage_staging(it->img)) {
+        /* StageFiles: the image keeps the data as it is now. */
+        fsi_source *staged;
+        uint64_t copied;
+        hr = fsimage_stage(it->img, src, stat.cbSize.QuadPart, name, &staged, &copied);
+        fsi_source_unref(src);
+        if (FAILED(hr)) return hr;
+        src = staged;
+        stat.cbSize.QuadPart = copied;
+    }
+    fsimage_lock(it->img);
+    if (!in_image(it)) hr = fsi_error(IMAPI_E_NOT_IN_FILE_SYSTEM, &IID_IFsiFileItem2, name, NULL);
+    else if (fsimage_streams_written(it->img))
+        hr = fsimage_check_add(it->img, fsi_node_parent(it->node), stat.cbSize.QuadPart, 1, 0, 0, name);
+    if (SUCCEEDED(hr)) {
+        st = fsi_node_add_stream(it->node, name, len, stat.cbSize.QuadPart, stat.cbSize.QuadPart ? src : NULL);
+        if (st != FSI_OK) hr = fsi_error(fsi_hresult_from_status(st), &IID_IFsiFileItem2,
+                                         st == FSI_E_INVALID_PARAM ? L"name" : name, NULL);
+        else {
+            fsimage_changed(it->img);
+            /* Recorded; written only in UDF 2.00 and later. */
+            hr = fsimage_streams_written(it->img) ? S_OK : IMAPI_S_IMAGE_FEATURE_NOT_SUPPORTED;
+        }
+    }
+    fsimage_unlock(it->img);
+    fsi_source_unref(src);
+    return hr;
 }
 
 static HRESULT WINAPI file_RemoveStream(IFsiFileItem2 *iface, BSTR name)
 {
-    return E_NOTIMPL;   /* issue 4 */
+    fsiitem *it = impl_from_IFsiFileItem2(iface);
+    size_t len = SysStringLen(name);
+    fsi_status st;
+    HRESULT hr = S_OK;
+
+    if (!name || !len) return fsi_error(IMAPI_E_INVALID_PARAM, &IID_IFsiFileItem2, L"name", NULL);
+    fsimage_lock(it->img);
+    st = fsi_node_remove_stream(it->node, name, len);
+    if (st != FSI_OK) hr = fsi_error(IMAPI_E_ITEM_NOT_FOUND, &IID_IFsiFileItem2, name, NULL);
+    else fsimage_changed(it->img);
+    fsimage_unlock(it->img);
+    return hr;
 }
 
 static HRESULT WINAPI file_get_IsRealTime(IFsiFileItem2 *iface, VARIANT_BOOL *value)
 {
+    fsiitem *it = impl_from_IFsiFileItem2(iface);
     if (!value) return E_POINTER;
-    *value = VARIANT_FALSE;
+    fsimage_lock(it->img);
+    *value = fsi_node_realtime(it->node) ? VARIANT_TRUE : VARIANT_FALSE;
+    fsimage_unlock(it->img);
     return S_OK;
 }
 
 static HRESULT WINAPI file_put_IsRealTime(IFsiFileItem2 *iface, VARIANT_BOOL value)
 {
-    /* Real-time files need UDF 2.01 or later. */
-    return IMAPI_S_IMAGE_FEATURE_NOT_SUPPORTED;
+    fsiitem *it = impl_from_IFsiFileItem2(iface);
+    HRESULT hr;
+    fsimage_lock(it->img);
+    fsi_node_set_realtime(it->node, value != VARIANT_FALSE);
+    fsimage_changed(it->img);
+    /* Kept in any case; written only in UDF 2.01 and later. */
+    hr = fsimage_realtime_written(it->img) ? S_OK : IMAPI_S_IMAGE_FEATURE_NOT_SUPPORTED;
+    fsimage_unlock(it->img);
+    return hr;
 }
 
 static const IFsiFileItem2Vtbl file_vtbl = {

@@ -30,7 +30,6 @@ static int notimpl_documented(const WCHAR *iface, const WCHAR *member)
 {
     static const struct { const WCHAR *member; int issue; } pending[] = {
         { L"BootImageOptions", 7 }, { L"BootImageOptionsArray", 7 },
-        { L"FsiNamedStreams", 4 }, { L"AddStream", 4 }, { L"RemoveStream", 4 },
     };
     if (!wcscmp(member, L"ModifiedBlocks") || !wcscmp(member, L"StageFiles")) return 1;
     for (size_t i = 0; i < ARRAYSIZE(pending); i++)
@@ -274,6 +273,24 @@ int wmain(void)
             IBlockRangeList_Release(list);
         }
         if (r2) IFileSystemImageResult2_Release(r2);
+    }
+    {   /* a file's named streams (the collection) and the item of one stream */
+        IFsiFileItem2 *file2 = NULL;
+        IFsiNamedStreams *ns = NULL;
+        IFsiFileItem2 *stream = NULL;
+        IFsiItem_QueryInterface(file, &IID_IFsiFileItem2, (void **)&file2);
+        data = SHCreateMemStream((const BYTE *)"stream", 6);
+        if (file2) IFsiFileItem2_AddStream(file2, s = SysAllocString(L"ads"), data), SysFreeString(s);
+        IStream_Release(data);
+        if (file2 && SUCCEEDED(IFsiFileItem2_get_FsiNamedStreams(file2, &ns)) && ns) {
+            walk((IUnknown *)ns, &IID_IFsiNamedStreams, L"IFsiNamedStreams");
+            if (SUCCEEDED(IFsiNamedStreams_get_Item(ns, 0, &stream)) && stream) {
+                walk((IUnknown *)stream, &IID_IFsiFileItem2, L"IFsiFileItem2 (named stream)");
+                IFsiFileItem2_Release(stream);
+            } else CHECK(0, "FsiNamedStreams.Item(0)");
+            IFsiNamedStreams_Release(ns);
+        } else CHECK(0, "FsiNamedStreams");
+        if (file2) IFsiFileItem2_Release(file2);
     }
     bad_values(image, boot);
 

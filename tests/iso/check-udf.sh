@@ -9,6 +9,8 @@
 #                       one of its own ancestors) are absent from the image (default)
 #   --no-follow-links   the source's symlinks are all absent from the image
 #   --keep DIR          keep the readers' outputs and extractions in DIR
+#   --hidden REL        a file (path relative to SRCDIR) recorded hidden: udfdump and udfclient,
+#                       which do not list hidden files, must not have it (repeatable)
 #   -h, --help
 #
 # Prints one line per check, 'ok - <what>' or 'not ok - <what>', the readers' complaints as '#'
@@ -31,10 +33,10 @@ set -u
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 PY=/usr/bin/python3
 
-usage() { sed -n '2,27p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,30p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 rev= follow=--follow-links keep=
-pos=()
+pos=() hidden=()
 while [ $# -gt 0 ]; do
   case $1 in
     --rev) rev=${2:?--rev needs a value}; shift 2 ;;
@@ -43,6 +45,7 @@ while [ $# -gt 0 ]; do
     --no-follow-links) follow=--no-follow-links; shift ;;
     --keep) keep=${2:?--keep needs a folder}; shift 2 ;;
     --keep=*) keep=${1#*=}; shift ;;
+    --hidden) hidden+=(--hidden "${2:?--hidden needs a path}"); shift 2 ;;
     -h|--help) usage; exit 0 ;;
     --) shift; pos+=("$@"); break ;;
     -*) echo "check-udf.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
@@ -104,4 +107,5 @@ chmod -R u+rwX "$work/x-7z" "$work/x-udfclient" 2>/dev/null
 args=(judge --img "$img" --src "$src" --work "$work")
 [ -n "$rev" ] && args+=(--rev "$rev")
 [ "$follow" = --no-follow-links ] && args+=(--no-follow-links)
+args+=("${hidden[@]}")
 $PY "$here/udfcheck.py" "${args[@]}"

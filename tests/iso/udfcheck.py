@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""udfcheck.py judge --img IMG --src SRC --work WORK [--rev 0x250] [--no-follow-links]
+"""udfcheck.py judge --img IMG --src SRC --work WORK [--rev 0x250] [--no-follow-links] [--hidden REL]...
 
 Judges the outputs of the UDF readers that check-udf.sh ran (WORK/NAME.out/.err/.rc) against the
 source folder: prints 'ok - ...' / 'not ok - ...' per check (failure details as '#   ' lines) and
@@ -7,6 +7,8 @@ source folder: prints 'ok - ...' / 'not ok - ...' per check (failure details as 
 
 Source semantics are those of check-image.sh: symlinks followed (a dangling link, and a link to
 one of its own ancestors, are absent from the image), or with --no-follow-links all left out.
+--hidden REL: a file of the source recorded hidden in the image (FID characteristic bit 0); udfdump
+and udfclient do not list hidden files, so it must be absent from theirs (7-Zip extracts it).
 """
 import argparse
 import hashlib
@@ -102,6 +104,7 @@ class Judge:
         self.a = args
         self.passed = self.failed = 0
         self.src = walk_source(args.src, args.follow)
+        self.hidden = set(args.hidden or [])
         self.digests = {}
 
     def digest(self, path):
@@ -180,7 +183,7 @@ class Judge:
 
     def compare_multiset(self, label, root):
         img = walk_plain(root)
-        want = sorted((s, self.digest(p)) for s, p in self.src.files.values())
+        want = sorted((s, self.digest(p)) for r, (s, p) in self.src.files.items() if r not in self.hidden)
         got = sorted((s, sha(p)) for s, p in img.files.values())
         problems = []
         if want != got:
@@ -228,8 +231,11 @@ class Judge:
             problems.insert(0, 'exit %d' % rc)
         if 'marked closed' not in o:
             problems.append('integrity not reported closed')
-        if len(listed) != len(self.src.files):
-            problems.append('lists %d files, source %d' % (len(listed), len(self.src.files)))
+        want = len(self.src.files) - len(self.hidden & set(self.src.files))
+        if len(listed) != want:
+            problems.append('lists %d files, source %d (%d hidden)' % (len(listed), len(self.src.files),
+                                                                      len(self.hidden)))
+        problems += ['lists hidden %s' % h for h in sorted(self.hidden) if ':Rootdir/' + h in listed]
         self.report(not problems, 'udfdump -t -b 2048: exit %d, no complaints, %d files in its tree dump'
                     % (rc, len(listed)), problems)
 
@@ -270,6 +276,7 @@ def main():
     ap.add_argument('--work', required=True)
     ap.add_argument('--rev')
     ap.add_argument('--no-follow-links', dest='follow', action='store_false')
+    ap.add_argument('--hidden', action='append', help='a file recorded hidden (repeatable)')
     a = ap.parse_args()
     sys.exit(Judge(a).run())
 
