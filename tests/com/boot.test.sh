@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # El Torito through imapi2fs.dll, proven by booting: fsimage.exe (BootImageOptions for one entry,
 # BootImageOptionsArray for several) makes images with one entry, BIOS + UEFI (UDF alone, and
-# ISO 9660 + Joliet + UDF) and 32 entries; dumpet, xorriso, isoinfo and pycdlib must each report
+# ISO 9660 + Joliet + UDF), 32 entries, and floppy and hard disk emulation; dumpet, xorriso, isoinfo and pycdlib must each report
 # the entries that were set, and the bytes at each entry's address must be its boot image. Then
 # QEMU (TCG) boots them: a BIOS no-emulation boot sector built here prints a line on COM1, and
 # under OVMF a standalone GRUB in an EFI System Partition image (the 0xEF entry) prints another.
@@ -39,6 +39,27 @@ grub-mkstandalone -O x86_64-efi --install-modules="normal configfile echo halt s
 mformat -C -f 1440 -i "$tmp/efi.img" ::
 mmd -i "$tmp/efi.img" ::/EFI ::/EFI/BOOT
 mcopy -i "$tmp/efi.img" "$tmp/BOOTX64.EFI" ::/EFI/BOOT/BOOTX64.EFI
+# Emulated disks with the same code as their boot sector: a 1.44 MB floppy (AssignBootImage picks
+# the emulation by itself) and a hard disk whose MBR has one FAT16 (0x0E) partition.
+/usr/bin/python3 - "$tmp" <<'EOF'
+import sys
+d = sys.argv[1]
+code = open(d + '/bios.bin', 'rb').read()[:24]
+def disk(msg, size, part_type):
+    b = bytearray(size)
+    m = code + msg + b'\r\n\0'
+    b[:len(m)] = m
+    if part_type:                   # one partition from LBA 63, CHS for 16 heads x 63 sectors
+        last = size // 512 - 1
+        c, r = divmod(last, 16 * 63)
+        h, sec = divmod(r, 63)
+        b[446:462] = bytes([0x80, 1, 1, 0, part_type, h, (sec + 1) | (c >> 2 & 0xC0), c & 0xFF]) + \
+            (63).to_bytes(4, 'little') + (last + 1 - 63).to_bytes(4, 'little')
+    b[510:512] = b'\x55\xaa'
+    return bytes(b)
+open(d + '/fd.img', 'wb').write(disk(b'IMAPI2FS-FLOPPY-BOOT-OK', 1474560, 0))
+open(d + '/hd.img', 'wb').write(disk(b'IMAPI2FS-HD-BOOT-OK', 4 * 16 * 63 * 512, 0x0E))
+EOF
 # 32 small images of different sizes, for the 32-entry catalog
 for i in $(seq 0 31); do head -c $(( (i + 1) * 1000 )) /dev/urandom > "$tmp/b$i.bin"; done
 # the files of the image
@@ -63,6 +84,8 @@ for i in $(seq 0 31); do
     many+=(--boot "$(w "$tmp/b$i.bin"),platform=$p,manufacturer=E$((i / 4))")
 done
 mk many iso9660,joliet "${many[@]}"
+mk floppy iso9660,joliet --boot "$(w "$tmp/fd.img")"
+mk hd udf --boot "$(w "$tmp/hd.img"),emulation=hd"
 # expected entries: platform sectors file manufacturer (catalog order)
 printf '0 4 bios.bin IMAPI2FS\n' > "$tmp/one.exp"
 printf '0 4 bios.bin Microsoft\n239 2880 efi.img Microsoft\n' > "$tmp/udf.exp"
@@ -148,6 +171,17 @@ EOF
     else bad "$name: pycdlib"; sed 's/^/# /' "$tmp/$name.pycdlib" | tail -5; fi
 }
 for n in one udf all many; do readers "$n"; done
+# emulation: the media type, the system type from the MBR, 1 sector loaded
+dumpet -i "$tmp/floppy.iso" > "$tmp/floppy.dumpet" 2>&1 || true
+grep -q 'Boot Media emulation type: 1.44MB floppy' "$tmp/floppy.dumpet" && grep -q 'Load Sectors: 1 ' "$tmp/floppy.dumpet" &&
+    grep -q 'System type: 0 ' "$tmp/floppy.dumpet" && ok "floppy: dumpet: 1.44 MB floppy emulation (chosen by AssignBootImage)" ||
+    { bad "floppy: dumpet"; sed 's/^/# /' "$tmp/floppy.dumpet"; }
+dumpet -i "$tmp/hd.iso" > "$tmp/hd.dumpet" 2>&1 || true
+grep -q 'Boot Media emulation type: hard disk emulation' "$tmp/hd.dumpet" && grep -q 'Load Sectors: 1 ' "$tmp/hd.dumpet" &&
+    grep -q 'System type: 14 (0x0e)' "$tmp/hd.dumpet" && ok "hd: dumpet: hard disk emulation, system type 0x0E from the MBR" ||
+    { bad "hd: dumpet"; sed 's/^/# /' "$tmp/hd.dumpet"; }
+xorriso -indev "$tmp/hd.iso" -report_el_torito plain 2>/dev/null | grep -Eq 'El Torito boot img : +1 +BIOS +y +hd +0x0000 +0x0e +1 ' &&
+    ok "hd: xorriso: hd emulation, partition type 0x0e" || { bad "hd: xorriso"; xorriso -indev "$tmp/hd.iso" -report_el_torito plain 2>&1 | sed 's/^/# /'; }
 # the files are still right (the judges of tests/iso)
 bash "$FSI_SRC/tests/iso/check-image.sh" "$tmp/all.iso" "$tmp/src" --volume MAKEISO > "$tmp/check-image.out" 2>&1 &&
     ok "all: check-image.sh ($(tail -1 "$tmp/check-image.out"))" || { bad "all: check-image.sh"; grep -E '^(not ok|#)' "$tmp/check-image.out" | head -20; }
@@ -176,6 +210,8 @@ boot() {  # boot NAME bios|uefi: the mark on the serial port within the time lim
     else bad "$name: no '$mark' from a $fw boot within $limit s"; tr -d '\033' < "$out" | tail -c 600 | sed 's/^/# /'; sed 's/^/# /' "$tmp/qemu.log"; fi
 }
 boot one bios
+BIOS_MARK=IMAPI2FS-FLOPPY-BOOT-OK boot floppy bios
+BIOS_MARK=IMAPI2FS-HD-BOOT-OK boot hd bios
 boot udf bios
 boot udf uefi
 boot all bios
