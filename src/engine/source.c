@@ -17,6 +17,7 @@
 #else
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #endif
 
@@ -150,11 +151,18 @@ static fsi_status path_open(fsi_source *src, void **handle)
 {
     path_source *ps = (path_source *)src;
     int fd;
+    struct stat sb;
+    /* O_NONBLOCK: a FIFO put where the file was must fail, not wait for a writer */
     do
-        fd = open(ps->path, O_RDONLY);
+        fd = open(ps->path, O_RDONLY | O_NONBLOCK);
     while (fd < 0 && errno == EINTR);
     if (fd < 0)
         return FSI_E_READ;
+    if (fstat(fd, &sb) != 0 || S_ISFIFO(sb.st_mode) || S_ISSOCK(sb.st_mode) ||
+        fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) != 0) {
+        close(fd);
+        return FSI_E_READ;
+    }
     *handle = (void *)(intptr_t)(fd + 1);
     return FSI_OK;
 }
