@@ -298,6 +298,15 @@ static void do_directory(void)
 
 /* Opens but cannot be read: mode 000 for a normal user; for root (who reads those) a link to
  * /proc/self/mem, whose first page is never mapped (EIO). */
+/* A FIFO where the file was: opening it must not wait for a writer. */
+static void do_fifo(void)
+{
+    char p[512];
+    victim_path(p, sizeof p);
+    assert_int_equal(unlink(p), 0);
+    assert_int_equal(mkfifo(p, 0644), 0);
+}
+
 static void do_unreadable(void)
 {
     char p[512];
@@ -316,6 +325,7 @@ static void becomes_empty(void **state) { (void)state; fault_case(do_empty, FSI_
 static void grows(void **state) { (void)state; fault_case(do_grow, FSI_E_INCONSISTENT, VICTIM_SIZE, VICTIM_SIZE + 1); }
 static void grows_a_lot(void **state) { (void)state; fault_case(do_grow_a_lot, FSI_E_INCONSISTENT, VICTIM_SIZE, VICTIM_SIZE + 1); }
 static void becomes_directory(void **state) { (void)state; fault_case(do_directory, FSI_E_READ, -1, -1); }
+static void becomes_fifo(void **state) { (void)state; fault_case(do_fifo, FSI_E_READ, -1, -1); }
 
 static void unreadable(void **state)
 {
@@ -580,6 +590,7 @@ static void failing_sources(void **state)
 
 int main(void)
 {
+    alarm(300);                         /* a source that blocks must fail the test, not hang it */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(disappears, reset),
         cmocka_unit_test_setup(shrinks, reset),
@@ -587,6 +598,7 @@ int main(void)
         cmocka_unit_test_setup(grows, reset),
         cmocka_unit_test_setup(grows_a_lot, reset),
         cmocka_unit_test_setup(becomes_directory, reset),
+        cmocka_unit_test_setup(becomes_fifo, reset),
         cmocka_unit_test_setup(unreadable, reset),
         cmocka_unit_test_setup(changes_while_open, reset),
         cmocka_unit_test(failing_sources),
