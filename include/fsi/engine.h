@@ -62,6 +62,12 @@ typedef enum fsi_status {
     FSI_E_READ,             /* IMAPI_E_DATA_STREAM_READ_FAILURE: a source could not be opened/read */
     FSI_E_INCONSISTENT,     /* IMAPI_E_DATA_STREAM_INCONSISTENCY: a source is shorter/longer than recorded */
     FSI_E_RANGE,            /* read past the end of the image */
+    FSI_E_CORRUPT,          /* IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR: an imported volume's metadata
+                               is inconsistent (err.fs says which file system) */
+    FSI_E_FS_NOT_FOUND,     /* IMAPI_E_FILE_SYSTEM_NOT_FOUND: the medium holds no such file system */
+    FSI_E_FS_FEATURE,       /* IMAPI_E_FILE_SYSTEM_FEATURE_NOT_SUPPORTED: e.g. interleaved ISO files */
+    FSI_E_MEDIUM_READ,      /* IMAPI_E_IMPORT_READ_FAILURE: a block of the medium could not be read
+                               (err.expected = the block) */
 } fsi_status;
 
 typedef int64_t fsi_time;   /* 100-ns ticks since 1601-01-01 UTC */
@@ -110,6 +116,43 @@ void fsi_source_unref(fsi_source *src);
 fsi_source *fsi_source_new_path(const char *path);
 /* A source over a caller buffer that must outlive the source (tests). */
 fsi_source *fsi_source_new_memory(const void *data, size_t size);
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Media: an existing volume (an earlier session, an image file) read in 2048-byte blocks.          */
+
+/* Read count 2048-byte blocks at lba into buf; return 0 on success. Called from several threads at
+ * once when several cursors read imported files; the callee serialises if it must. */
+typedef int (*fsi_read_blocks_fn)(void *ctx, uint64_t lba, uint32_t count, void *buf);
+
+typedef struct fsi_medium fsi_medium;
+/* A reference-counted medium of total_blocks blocks; release(ctx) runs when the last reference goes
+ * (the medium, every imported file's source and every plan that copies from it hold one). NULL on
+ * out of memory (release is then not called). */
+fsi_medium *fsi_medium_new(fsi_read_blocks_fn read, void *ctx, void (*release)(void *ctx),
+                           uint64_t total_blocks);
+void fsi_medium_ref(fsi_medium *m);
+void fsi_medium_unref(fsi_medium *m);
+uint64_t fsi_medium_blocks(const fsi_medium *m);
+/* Read blocks with bounds check: FSI_E_MEDIUM_READ if lba + count exceeds the medium or read fails. */
+fsi_status fsi_medium_read(fsi_medium *m, uint64_t lba, uint32_t count, void *buf);
+
+/* Where an imported file's bytes are on the medium: len bytes from absolute block lba. The data of a
+ * file is its extents in order; every extent but the last is a whole number of blocks. lba
+ * FSI_HOLE: len bytes of zeros that are not recorded (UDF unrecorded or unallocated extents). */
+#define FSI_HOLE UINT64_MAX
+typedef struct fsi_disc_extent {
+    uint64_t lba;
+    uint64_t len;
+} fsi_disc_extent;
+
+/* A source reading a file's data from the medium: the extents (copied), or, when n == 0, size bytes
+ * of data embedded in the file's ICB (copied). A plan references such a file's extents in place
+ * instead of copying them when fsi_plan_opts.reuse_end allows (multisession); otherwise the data is
+ * read from the medium like any other source. NULL on out of memory. */
+fsi_source *fsi_source_new_medium(fsi_medium *m, const fsi_disc_extent *ext, size_t n,
+                                  const void *embedded, size_t size);
+/* The extents of a medium source (NULL and *n = 0 for any other source or embedded data). */
+const fsi_disc_extent *fsi_source_disc_extents(const fsi_source *src, size_t *n);
 
 /* ---------------------------------------------------------------------------------------------- */
 /* The tree. Item names are case-sensitive and unique within their directory.                       */
@@ -267,6 +310,20 @@ typedef struct fsi_plan_opts {
     size_t volume_name_len;
     fsi_time creation_time;         /* volume creation/modification dates */
     uint32_t session_start;         /* first block of the session (0 for a new image) */
+    /* Multisession. An imported file (fsi_source_new_medium) whose extents all lie below reuse_end
+     * (absolute blocks), are whole blocks but the last, and fit the formats' extent rules is
+     * referenced where it is; any other is copied into this session. 0: copy every file.
+     * Sequential media: reuse_end = session_start. */
+    uint32_t reuse_end;
+    /* Random-write (overwrite) media: base is the medium the previous session is on. The result
+     * then covers blocks 0 .. session_start + total - 1: blocks below session_start are base's,
+     * except those rewritten so that readers find the new session (fsi_plan_modified_count): the
+     * volume recognition area from block 16 (the new session's descriptors, which carry absolute
+     * addresses, and zeros over the rest of the old sequence up to base_vrs_end) and, with UDF,
+     * the anchor at block 256. Imported extents that meet a rewritten block are copied.
+     * session_start must be at least base_vrs_end and 257 with UDF. NULL: a plain session. */
+    fsi_medium *base;
+    uint32_t base_vrs_end;          /* first block after the old volume recognition sequence */
     int strict;                     /* StrictFileSystemCompliance */
     /* El Torito: boot_count entries (0: not bootable; at most FSI_BOOT_MAX). The boot record is
      * block 17 (so a Joliet SVD moves to 18); without ISO 9660 and Joliet a minimal PVD (an empty
@@ -284,7 +341,14 @@ fsi_status fsi_plan_build(const fsi_image *img, const fsi_plan_opts *opts, fsi_p
 void fsi_plan_ref(fsi_plan *p);
 void fsi_plan_unref(fsi_plan *p);
 
-uint32_t fsi_plan_total_blocks(const fsi_plan *p);          /* blocks from session_start to end */
+uint32_t fsi_plan_total_blocks(const fsi_plan *p);  /* blocks of the result: session_start to the
+                                                       end, or 0 to the end with opts.base */
+/* The block ranges the result differs from what is on the medium (IFileSystemImageResult2::
+ * ModifiedBlocks), in recording order: one range (the session) for a plain session; with
+ * opts.base the rewritten recognition area, the UDF anchor at 256 and the new session. Absolute
+ * first block and count. */
+size_t fsi_plan_modified_count(const fsi_plan *p);
+void fsi_plan_modified(const fsi_plan *p, size_t i, uint32_t *first, uint32_t *count);
 
 /* Extents of the image: one per file with data, plus metadata ranges ("file system metadata").
  * Sorted by first_block, non-overlapping. Used for progress items. */
@@ -329,14 +393,38 @@ fsi_status fsi_cursor_read(fsi_cursor *c, uint64_t off, void *buf, size_t len, f
 /* ---------------------------------------------------------------------------------------------- */
 /* Reading existing volumes                                                                         */
 
-/* Read count 2048-byte blocks at lba into buf; return 0 on success. */
-typedef int (*fsi_read_blocks_fn)(void *ctx, uint64_t lba, uint32_t count, void *buf);
-
 /* The file systems a volume of total_blocks blocks holds (IdentifyFileSystemsOnDisc): FSI_FS_ISO9660
  * (a PVD), FSI_FS_JOLIET (an SVD with a UCS-2 escape sequence), FSI_FS_UDF (NSR02/NSR03 and an
  * AVDP at 256, N-1 or N-257); FSI_FS_UNKNOWN for a recognition area with none of them; 0 for no
  * volume descriptor at all. Source: ECMA-119 8, ECMA-167 2/9 and 3/10.2. */
 unsigned fsi_identify(fsi_read_blocks_fn read, void *ctx, uint64_t total_blocks);
+
+/* Import (IFileSystemImage::ImportFileSystem): read the tree of one file system of the session that
+ * starts at block session_start of m (its volume descriptors at session_start + 16; UDF anchors at
+ * session_start + 256, N - 1 and N - 257) into a new image *out. Metadata only: each file gets a
+ * medium source over its extents (fsi_source_new_medium). Names, times and the hidden flag are
+ * kept; ISO 9660 names lose their ";1" version and a trailing '.'. Nothing read is trusted: every
+ * location and length is checked against the medium, directory loops and absurd counts are
+ * refused. Errors: FSI_E_FS_NOT_FOUND, FSI_E_CORRUPT and FSI_E_FS_FEATURE (err->fs = fs),
+ * FSI_E_MEDIUM_READ (err->expected = the block), FSI_E_NOMEM. Sources: ECMA-119 8, 9; Joliet;
+ * ECMA-167 3/10, 4/14; OSTA UDF 2.2, 2.3. */
+typedef struct fsi_import_info {
+    unsigned fs;                    /* the file system read */
+    uint16_t volume_name[128];      /* its volume identifier, trailing spaces removed */
+    size_t volume_name_len;
+    int udf_revision;               /* UDF: the revision its domain identifier / LVID records */
+    uint64_t volume_blocks;         /* the end of the volume it describes: ISO volume space size,
+                                       UDF the last block of its partition or anchor + 1 */
+    uint64_t files, dirs;           /* items read (root excluded) */
+} fsi_import_info;
+
+/* Import progress (DFileSystemImageImportEvents::UpdateImport): before each directory (path with a
+ * trailing '\') and after each file; totals are -1 when unknown (ISO 9660 / Joliet files). */
+typedef void (*fsi_import_fn)(void *ctx, const uint16_t *path, size_t path_len, int64_t dirs_done,
+                              int64_t dirs_total, int64_t files_done, int64_t files_total);
+
+fsi_status fsi_import(fsi_medium *m, uint64_t session_start, unsigned fs, fsi_image **out,
+                      fsi_import_info *info, fsi_import_fn progress, void *ctx, fsi_err *err);
 
 /* ---------------------------------------------------------------------------------------------- */
 /* UTF helpers (for front ends and tests).                                                          */

@@ -389,6 +389,59 @@ void fsi_boot_mini_vd(const fsi_builder *b, fsi_vd_info *vi);
  * must be placed (p->files[0 .. n-1]). 0 on out of memory. */
 int fsi_boot_render_catalog(const fsi_builder *b, const fsi_plan *p, fsi_meta_store *ms);
 
+/* ---------------------------------------------------------------------------------------------- */
+/* Import (import.c: common part; import_iso.c: ISO 9660 / Joliet; import_udf.c: UDF)              */
+
+#define FSI_IMPORT_MAX_ITEMS 10000000u   /* more items than this: FSI_E_CORRUPT */
+#define FSI_IMPORT_MAX_DEPTH 1000u       /* deeper directories: FSI_E_CORRUPT */
+
+typedef struct fsi_import_ctx {
+    fsi_medium *m;
+    uint64_t blocks;                /* of the medium */
+    uint64_t session_start;
+    unsigned fs;                    /* the file system being read (for errors) */
+    fsi_image *img;                 /* the tree being built */
+    fsi_import_info *info;
+    fsi_import_fn progress;
+    void *pctx;
+    fsi_err *err;
+    uint64_t items;                 /* nodes created, for FSI_IMPORT_MAX_ITEMS */
+    int64_t dirs_total, files_total;/* for progress: -1 when unknown */
+    fsi_u16pool path;               /* scratch for progress paths */
+} fsi_import_ctx;
+
+/* Read count blocks at absolute lba; FSI_E_MEDIUM_READ (err: block) past the medium or on failure. */
+fsi_status fsi_imp_read(fsi_import_ctx *ic, uint64_t lba, uint32_t count, void *buf);
+/* FSI_E_CORRUPT for ic->fs (err: fs), with a short reason for debugging builds. */
+fsi_status fsi_imp_corrupt(fsi_import_ctx *ic, const char *why);
+/* Create a directory / file under parent (attached to ic->img). A name that is already in parent
+ * keeps the first item (the duplicate is skipped: *out = NULL, FSI_OK). Names that the tree refuses
+ * (empty, '\', '/', NUL, "." / "..") are FSI_E_CORRUPT. Counts items, reports progress (files
+ * after, directories before: call fsi_imp_dir_progress when starting to read a directory). src may
+ * be NULL for an empty file; the file takes its own reference. */
+fsi_status fsi_imp_add_dir(fsi_import_ctx *ic, fsi_node *parent, const uint16_t *name, size_t len,
+                           const fsi_times *t, int hidden, fsi_node **out);
+fsi_status fsi_imp_add_file(fsi_import_ctx *ic, fsi_node *parent, const uint16_t *name, size_t len,
+                            uint64_t size, fsi_source *src, const fsi_times *t, int hidden,
+                            fsi_node **out);
+void fsi_imp_dir_progress(fsi_import_ctx *ic, const fsi_node *dir);
+
+fsi_status fsi_import_iso(fsi_import_ctx *ic);   /* ic->fs = FSI_FS_ISO9660 or FSI_FS_JOLIET */
+fsi_status fsi_import_udf(fsi_import_ctx *ic);
+
+/* Decoding helpers for readers */
+static inline uint16_t fsi_le16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
+static inline uint32_t fsi_le32(const uint8_t *p)
+{ return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
+static inline uint64_t fsi_le64(const uint8_t *p) { return fsi_le32(p) | (uint64_t)fsi_le32(p + 4) << 32; }
+static inline uint16_t fsi_be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+/* fsi_time of a civil date and time in UTC minus offset_min minutes (time zones). */
+fsi_time fsi_time_from_civil(int year, int mon, int day, int hour, int min, int sec, int64_t ticks,
+                             int offset_min);
+
+/* The medium source (medium.c): its medium, or NULL for other sources. */
+fsi_medium *fsi_source_medium(const fsi_source *src);
+
 void fsi_err_clear(fsi_err *err);
 void fsi_err_set(fsi_err *err, fsi_status code, unsigned fs, const fsi_node *n);
 void fsi_err_set_path(fsi_err *err, fsi_status code, unsigned fs, const uint16_t *path, size_t len);

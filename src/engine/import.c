@@ -1,0 +1,171 @@
+/*
+ * Import of an existing volume's tree (fsi_import): what the ISO 9660 / Joliet and UDF readers
+ * share: bounded reads, node creation with counting and duplicate handling, progress, dates.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "fsi_internal.h"
+
+fsi_status fsi_imp_read(fsi_import_ctx *ic, uint64_t lba, uint32_t count, void *buf)
+{
+    fsi_status st = fsi_medium_read(ic->m, lba, count, buf);
+    if (st) {
+        fsi_err_set(ic->err, FSI_E_MEDIUM_READ, ic->fs, NULL);
+        if (ic->err)
+            ic->err->expected = lba;
+    }
+    return st;
+}
+
+fsi_status fsi_imp_corrupt(fsi_import_ctx *ic, const char *why)
+{
+    (void)why;
+#ifdef FSI_IMPORT_DEBUG
+    fprintf(stderr, "import: %s\n", why);
+#endif
+    fsi_err_set(ic->err, FSI_E_CORRUPT, ic->fs, NULL);
+    return FSI_E_CORRUPT;
+}
+
+static fsi_status add_node(fsi_import_ctx *ic, fsi_node *parent, fsi_node *n, const fsi_times *t, int hidden,
+                           fsi_node **out)
+{
+    if (t)
+        fsi_node_set_times(n, t);
+    fsi_node_set_hidden(n, hidden);
+    fsi_status st = fsi_dir_attach(ic->img, parent, n, 0);
+    if (st == FSI_E_DUP_NAME) {                         /* keep the first item of that name */
+        fsi_node_unref(n);
+        *out = NULL;
+        return FSI_OK;
+    }
+    if (st) {
+        fsi_node_unref(n);
+        return st;
+    }
+    fsi_node_unref(n);                                  /* the tree holds it */
+    *out = n;
+    return FSI_OK;
+}
+
+static fsi_status count_item(fsi_import_ctx *ic)
+{
+    if (++ic->items > FSI_IMPORT_MAX_ITEMS)
+        return fsi_imp_corrupt(ic, "too many items");
+    return FSI_OK;
+}
+
+static fsi_status name_status(fsi_import_ctx *ic, fsi_status st)
+{
+    if (st == FSI_E_INVALID_NAME || st == FSI_E_INVALID_PARAM)
+        return fsi_imp_corrupt(ic, "bad name");
+    return st;
+}
+
+fsi_status fsi_imp_add_dir(fsi_import_ctx *ic, fsi_node *parent, const uint16_t *name, size_t len,
+                           const fsi_times *t, int hidden, fsi_node **out)
+{
+    fsi_node *n;
+    *out = NULL;
+    fsi_status st = count_item(ic);
+    if (st)
+        return st;
+    if ((st = fsi_node_new_dir(name, len, &n)))
+        return name_status(ic, st);
+    if ((st = add_node(ic, parent, n, t, hidden, out)))
+        return st;
+    if (*out)
+        ic->info->dirs++;
+    return FSI_OK;
+}
+
+static void report(fsi_import_ctx *ic, const fsi_node *n, int is_dir)
+{
+    if (!ic->progress)
+        return;
+    size_t len = fsi_node_path(n, NULL, 0);
+    if (!fsi_pool_reserve(&ic->path, len + 1))
+        return;
+    fsi_node_path(n, ic->path.p, len);
+    if (is_dir && !(len == 1 && ic->path.p[0] == '\\'))
+        ic->path.p[len++] = '\\';
+    ic->progress(ic->pctx, ic->path.p, len, (int64_t)ic->info->dirs, ic->dirs_total, (int64_t)ic->info->files,
+                 ic->files_total);
+}
+
+fsi_status fsi_imp_add_file(fsi_import_ctx *ic, fsi_node *parent, const uint16_t *name, size_t len, uint64_t size,
+                            fsi_source *src, const fsi_times *t, int hidden, fsi_node **out)
+{
+    fsi_node *n;
+    *out = NULL;
+    fsi_status st = count_item(ic);
+    if (st)
+        return st;
+    if ((st = fsi_node_new_file(name, len, size, src, &n)))
+        return name_status(ic, st);
+    if ((st = add_node(ic, parent, n, t, hidden, out)))
+        return st;
+    if (*out) {
+        ic->info->files++;
+        report(ic, *out, 0);
+    }
+    return FSI_OK;
+}
+
+void fsi_imp_dir_progress(fsi_import_ctx *ic, const fsi_node *dir) { report(ic, dir, 1); }
+
+/* days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm) */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+fsi_time fsi_time_from_civil(int year, int mon, int day, int hour, int min, int sec, int64_t ticks, int offset_min)
+{
+    if (mon < 1 || mon > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 || min < 0 || min > 59 || sec < 0 ||
+        sec > 60 || year < 1 || year > 9999)
+        return FSI_TIME_UNIX_EPOCH;                     /* unset or invalid: 1970 */
+    int64_t s = days_from_civil(year, mon, day) * 86400 + hour * 3600 + min * 60 + sec - (int64_t)offset_min * 60;
+    return FSI_TIME_UNIX_EPOCH + s * 10000000 + ticks;
+}
+
+fsi_status fsi_import(fsi_medium *m, uint64_t session_start, unsigned fs, fsi_image **out, fsi_import_info *info,
+                      fsi_import_fn progress, void *ctx, fsi_err *err)
+{
+    fsi_import_info dummy;
+    fsi_err_clear(err);
+    if (!out || !m || (fs != FSI_FS_ISO9660 && fs != FSI_FS_JOLIET && fs != FSI_FS_UDF))
+        return FSI_E_INVALID_PARAM;
+    *out = NULL;
+    if (!info)
+        info = &dummy;
+    memset(info, 0, sizeof *info);
+    info->fs = fs;
+    fsi_import_ctx ic = { 0 };
+    ic.m = m;
+    ic.blocks = fsi_medium_blocks(m);
+    ic.session_start = session_start;
+    ic.fs = fs;
+    ic.info = info;
+    ic.progress = progress;
+    ic.pctx = ctx;
+    ic.err = err;
+    ic.dirs_total = ic.files_total = -1;
+    if (!(ic.img = fsi_image_new()))
+        return FSI_E_NOMEM;
+    fsi_status st = fs == FSI_FS_UDF ? fsi_import_udf(&ic) : fsi_import_iso(&ic);
+    fsi_pool_free(&ic.path);
+    if (st) {
+        if (err && err->code == FSI_OK)
+            fsi_err_set(err, st, fs, NULL);
+        fsi_image_free(ic.img);
+        return st;
+    }
+    *out = ic.img;
+    return FSI_OK;
+}
