@@ -167,6 +167,13 @@ fsi_status fsi_cursor_read(fsi_cursor *c, uint64_t off, void *buf, size_t len, f
     fsi_err_clear(err);
     if (!c || (!buf && len))
         return FSI_E_INVALID_PARAM;
+    if (c->plan->base)
+        return fsi_overlay_read(c, c->plan, off, buf, len, err);
+    return fsi_cursor_read_session(c, off, buf, len, err);
+}
+
+fsi_status fsi_cursor_read_session(fsi_cursor *c, uint64_t off, void *buf, size_t len, fsi_err *err)
+{
     const fsi_plan *p = c->plan;
     uint64_t total = (uint64_t)p->total_blocks * FSI_BLOCK_SIZE;
     if (off > total || len > total - off) {

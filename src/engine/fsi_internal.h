@@ -210,7 +210,19 @@ struct fsi_plan {
     size_t next;
     fsi_extent_info *ext;           /* ext[0]: metadata, ext[1 + i]: files[i], then the tail */
     uint16_t *paths;
+    /* random-write (opts.base): the result is blocks 0 .. session_start + total_blocks - 1 */
+    fsi_medium *base;               /* owned reference, or NULL */
+    uint32_t head_end;              /* blocks 16 .. head_end - 1: the new session's relative blocks
+                                       16 .., then zeros */
+    uint32_t head_new;              /* blocks of the new session's recognition area (from 16) */
+    int anchor;                     /* UDF: block 256 is avdp256 */
+    uint8_t avdp256[FSI_BLOCK_SIZE];
 };
+
+/* Read session bytes (offsets relative to session_start * 2048) through the cursor (cursor.c). */
+fsi_status fsi_cursor_read_session(fsi_cursor *c, uint64_t off, void *buf, size_t len, fsi_err *err);
+/* Random-write result (overlay.c): offsets from block 0. */
+fsi_status fsi_overlay_read(fsi_cursor *c, const fsi_plan *p, uint64_t off, void *buf, size_t len, fsi_err *err);
 
 /* Sequential writer of the compact metadata store (see struct fsi_plan). */
 typedef struct fsi_meta_store {
@@ -245,6 +257,8 @@ typedef struct fsi_pitem {
     uint32_t iso_lba, jol_lba;      /* dirs: relative blocks */
     uint32_t iso_size, jol_size;    /* dirs: bytes */
     uint32_t file;                  /* files with data: index in files[]; FSI_NONE otherwise */
+    uint32_t ref_first, ref_n;      /* imported files referenced in place: runs rext[ref_first ..
+                                       + ref_n) (absolute); ref_n = 0 otherwise */
     /* UDF */
     uint32_t udf_off;               /* name in the UDF pool when udf_len != 0, else the node's */
     uint16_t udf_len;
@@ -284,6 +298,10 @@ typedef struct fsi_udf_layout {
     uint32_t mirror_at;             /* 2.50 with mirror: first block of the mirror copy */
     size_t area_store;              /* store block of the area's first block */
     uint32_t avdp_last;             /* the last block */
+    uint32_t lb0;                   /* blocks the physical partition starts before session_start + part
+                                       (multisession: so that it holds the referenced old extents);
+                                       a multiple of FSI_UDF_AU. Logical blocks of the physical
+                                       partition are relative block - part + lb0. */
     uint64_t files, dirs;           /* LVID counts (dirs include the root) */
     uint64_t next_unique;
 } fsi_udf_layout;
@@ -324,6 +342,10 @@ typedef struct fsi_builder {
     size_t nsd;
     struct fsi_pstream *ps;
     size_t nps;
+    /* imported files referenced in place (multisession): their runs, absolute */
+    fsi_disc_extent *rext;
+    size_t nrext, rcap;
+    uint32_t head_end;              /* opts->base: blocks 16 .. head_end - 1 are rewritten */
 } fsi_builder;
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -366,6 +388,8 @@ fsi_status fsi_udf_size(fsi_builder *b);        /* after collect: area blocks, i
 int fsi_udf_render_front(fsi_builder *b, const fsi_plan *p, fsi_meta_store *ms); /* VRS .. partition */
 int fsi_udf_render_area(fsi_builder *b, const fsi_plan *p, fsi_meta_store *ms);  /* the area */
 int fsi_udf_render_tail(fsi_builder *b, fsi_plan *p, fsi_meta_store *ms);        /* last AVDP */
+/* An AVDP recorded at absolute block loc (random-write: the anchor at 256 of the first session). */
+void fsi_udf_anchor_at(const fsi_builder *b, uint8_t *blk, uint32_t loc);
 /* Does name fit a UDF file identifier (CS0, 255 bytes)? */
 int fsi_udf_name_fits(const uint16_t *s, size_t n);
 /* After collect, UDF 2.00+: the stream directories and streams that are written (b->sd, b->ps;

@@ -278,6 +278,106 @@ static fsi_status collect(builder *b, const fsi_node *root)
     return FSI_OK;
 }
 
+/* Blocks of the new session's volume recognition area from block 16: ISO 9660 descriptors (PVD,
+ * boot record, Joliet SVD, terminator) and the UDF sequence (BEA01, NSR, TEA01). */
+static uint32_t head_blocks(const builder *b)
+{
+    uint32_t n = 0;
+    if (isoj(b) || b->boot.n)
+        n += 2 + (b->boot.n ? 1 : 0) + (b->jol_sel ? 1 : 0);
+    if (b->udf_sel)
+        n += 3;
+    return n;
+}
+
+/* May a run of blocks [lba, lba + nb) of the old medium be referenced by the new session? */
+static int run_reusable(const builder *b, uint64_t lba, uint64_t nb)
+{
+    const fsi_plan_opts *o = b->o;
+    if (lba == FSI_HOLE || lba + nb > o->reuse_end || lba + nb < lba)
+        return 0;
+    if (b->udf_sel && lba < 32)
+        return 0;                               /* the UDF partition starts on a 32-block boundary */
+    if (o->base) {
+        if (lba < b->head_end && lba + nb > 16)
+            return 0;
+        if (b->udf_sel && lba <= 256 && lba + nb > 256)
+            return 0;
+    }
+    return 1;
+}
+
+/* Multisession: imported files whose data can stay where it is get runs in b->rext instead of
+ * blocks in this session (see fsi_plan_opts.reuse_end). Contiguous extents are merged. */
+static fsi_status decide_refs(builder *b)
+{
+    if (!b->o->reuse_end)
+        return FSI_OK;
+    for (size_t i = 1; i < b->n; i++) {
+        pitem *c = &b->it[i];
+        const fsi_node *n = c->node;
+        if (n->is_dir || !n->u.f.size)
+            continue;
+        size_t ne;
+        const fsi_disc_extent *e = fsi_source_disc_extents(n->u.f.src, &ne);
+        if (!e)
+            continue;
+        size_t first = b->nrext, runs = 0;
+        int ok = 1;
+        for (size_t k = 0; k < ne && ok; k++) {
+            if (!e[k].len)
+                continue;
+            if (e[k].lba == FSI_HOLE || (k + 1 < ne && e[k].len % FSI_BLOCK_SIZE)) {
+                ok = 0;
+                break;
+            }
+            if (runs && b->rext[b->nrext - 1].lba + b->rext[b->nrext - 1].len / FSI_BLOCK_SIZE == e[k].lba) {
+                b->rext[b->nrext - 1].len += e[k].len;
+                continue;
+            }
+            if (b->nrext == b->rcap) {
+                size_t nc = b->rcap ? b->rcap * 2 : 64;
+                fsi_disc_extent *nr = realloc(b->rext, nc * sizeof *nr);
+                if (!nr)
+                    return FSI_E_NOMEM;
+                b->rext = nr;
+                b->rcap = nc;
+            }
+            b->rext[b->nrext++] = e[k];
+            runs++;
+        }
+        uint64_t total = 0;
+        for (size_t k = first; ok && k < b->nrext; k++) {
+            total += b->rext[k].len;
+            ok = run_reusable(b, b->rext[k].lba, blocks_of(b->rext[k].len));
+        }
+        /* in the ISO 9660 / Joliet trees below level 3 a file is one extent of < 4 GiB */
+        const pitem *par = &b->it[c->parent];
+        int in_iso = isoj(b) && i - par->first < par->niso;
+        if (ok && in_iso && b->level < 3 && (runs != 1 || total > UINT32_MAX))
+            ok = 0;
+        if (!ok || !runs || total != n->u.f.size || runs > UINT32_MAX) {
+            b->nrext = first;                   /* copied like any other file */
+            continue;
+        }
+        c->ref_first = (uint32_t)first;
+        c->ref_n = (uint32_t)runs;
+        b->nfiles--;
+    }
+    return FSI_OK;
+}
+
+/* ISO 9660 directory records of a file: one per part of at most PART_BYTES (level 3). */
+static uint64_t iso_parts(const builder *b, const pitem *c)
+{
+    if (!c->ref_n)
+        return file_parts(b, c->node->u.f.size);
+    uint64_t n = 0;
+    for (uint32_t k = 0; k < c->ref_n; k++)
+        n += file_parts(b, b->rext[c->ref_first + k].len);
+    return n;
+}
+
 /* Directory numbering for both path tables; parent numbers above 65535 cannot be recorded. */
 static fsi_status number_dirs(builder *b)
 {
@@ -339,7 +439,7 @@ static uint64_t dir_bytes(const builder *b, const pitem *d, int joliet)
     for (uint32_t j = 0; j < d->niso; j++) {
         const pitem *c = &b->it[d->first + j];
         size_t len = fsi_dirrec_len(joliet ? jol_fi_len(c) : iso_fi_len(c));
-        uint64_t parts = c->node->is_dir ? 1 : file_parts(b, c->node->u.f.size);
+        uint64_t parts = c->node->is_dir ? 1 : iso_parts(b, c);
         for (uint64_t p = 0; p < parts; p++)
             pos = fsi_dirrec_place(pos, len) + len;
     }
@@ -418,7 +518,14 @@ static fsi_status place_meta(builder *b, layout *L)
         if (U->metadata)                        /* metadata file and mirror EFEs */
             blk = round_au(U->part, blk + 2);
         U->area = (uint32_t)blk;
-        U->area_lb = U->metadata ? 0 : U->area - U->part;
+        /* multisession: the partition reaches down to the oldest referenced extent */
+        uint64_t low = (uint64_t)b->o->session_start + U->part;
+        for (size_t k = 0; k < b->nrext; k++)
+            if (b->rext[k].lba < low)
+                low = b->rext[k].lba;
+        uint64_t down = (uint64_t)b->o->session_start + U->part - low;
+        U->lb0 = (uint32_t)((down + FSI_UDF_AU - 1) / FSI_UDF_AU * FSI_UDF_AU);
+        U->area_lb = U->metadata ? 0 : U->area - U->part + U->lb0;
         blk += U->area_blocks;
         if (U->metadata && U->mirror) {
             U->mirror_at = (uint32_t)blk;       /* the area is a whole number of units */
@@ -460,7 +567,7 @@ static fsi_status place_tail(builder *b, layout *L)
     fsi_udf_layout *U = &b->udf;
     uint64_t blk = L->data_end;
     if (b->udf_sel) {
-        U->part_len = (uint32_t)(blk - U->part);
+        U->part_len = (uint32_t)(blk - U->part + U->lb0);
         U->avdp_last = (uint32_t)blk;
         blk++;
     }
@@ -531,7 +638,7 @@ static fsi_status place_files(builder *b, layout *L, fsi_plan *p)
         const fsi_psdir *sd = b->nsd ? fsi_udf_sdir(b, ci) : NULL;
         if (n->u.f.size == 0 && !sd)
             continue;
-        if (n->u.f.size) {
+        if (n->u.f.size && !c->ref_n) {
             uint64_t nb = blocks_of(n->u.f.size);
             if (blk + nb + b->o->session_start > UINT32_MAX) {
                 ret = fail(b, FSI_E_IMAGE_TOO_BIG, 0, n);
@@ -711,6 +818,21 @@ static void render_dir(const builder *b, const fsi_plan *p, uint8_t *buf, const 
             continue;
         }
         uint64_t fsize = n->u.f.size;
+        if (c->ref_n) {                         /* imported: the old extents, split in parts */
+            for (uint32_t k = 0; k < c->ref_n; k++) {
+                const fsi_disc_extent *r = &b->rext[c->ref_first + k];
+                uint64_t parts = file_parts(b, r->len);
+                for (uint64_t q = 0; q < parts; q++) {
+                    uint64_t rem = r->len - q * PART_BYTES;
+                    uint32_t psize = (uint32_t)(q + 1 < parts ? PART_BYTES : rem);
+                    int last = k + 1 == c->ref_n && q + 1 == parts;
+                    pos = fsi_dirrec_place(pos, len);
+                    pos += fsi_write_dirrec(buf + pos, (uint32_t)(r->lba + q * PART_BLOCKS), psize, t,
+                                            (uint8_t)(flags | (last ? 0 : 0x80)), id, idl);
+                }
+            }
+            continue;
+        }
         uint32_t flba = c->file == NONE ? 0 : ss + p->files[c->file].first_block;
         uint64_t parts = file_parts(b, fsize);
         for (uint64_t q = 0; q < parts; q++) {
@@ -899,6 +1021,7 @@ static void builder_free(builder *b)
     free(b->idx);
     free(b->sd);
     free(b->ps);
+    free(b->rext);
 }
 
 static void plan_free(fsi_plan *p)
@@ -910,6 +1033,7 @@ static void plan_free(fsi_plan *p)
     free(p->paths);
     free(p->meta);
     free(p->meta_off);
+    fsi_medium_unref(p->base);
     free(p);
 }
 
@@ -957,8 +1081,20 @@ fsi_status fsi_plan_build(const fsi_image *img, const fsi_plan_opts *opts, fsi_p
     layout L = { 0 };
     fsi_plan *p = calloc(1, sizeof *p);
     fsi_status st = p ? FSI_OK : FSI_E_NOMEM;
+    b.head_end = 16 + head_blocks(&b);
+    if (opts->base) {
+        if (opts->base_vrs_end > b.head_end)
+            b.head_end = opts->base_vrs_end;
+        if (opts->session_start < b.head_end || (b.udf_sel && opts->session_start < 257) || opts->boot_count) {
+            fsi_err_set(err, FSI_E_INVALID_PARAM, 0, NULL);
+            free(p);
+            return FSI_E_INVALID_PARAM;
+        }
+    }
     if (!st)
         st = collect(&b, img->root);
+    if (!st)
+        st = decide_refs(&b);
     if (!st)
         st = fsi_udf_streams(&b);
     if (!st && trees)
@@ -984,6 +1120,15 @@ fsi_status fsi_plan_build(const fsi_image *img, const fsi_plan_opts *opts, fsi_p
     }
     if (!st)
         st = render(&b, &L, p);
+    if (!st && opts->base) {
+        p->base = opts->base;
+        fsi_medium_ref(p->base);
+        p->head_end = b.head_end;
+        p->head_new = head_blocks(&b);
+        p->anchor = b.udf_sel;
+        if (b.udf_sel)
+            fsi_udf_anchor_at(&b, p->avdp256, 256);
+    }
     builder_free(&b);
     if (st) {
         if (err && err->code == FSI_OK)
@@ -1013,7 +1158,36 @@ void fsi_plan_unref(fsi_plan *p)
         plan_free(p);
 }
 
-uint32_t fsi_plan_total_blocks(const fsi_plan *p) { return p ? p->total_blocks : 0; }
+uint32_t fsi_plan_total_blocks(const fsi_plan *p)
+{
+    if (!p)
+        return 0;
+    return p->base ? p->session_start + p->total_blocks : p->total_blocks;
+}
+
+size_t fsi_plan_modified_count(const fsi_plan *p)
+{
+    if (!p)
+        return 0;
+    return p->base ? 2u + (p->anchor ? 1u : 0u) : 1u;
+}
+
+void fsi_plan_modified(const fsi_plan *p, size_t i, uint32_t *first, uint32_t *count)
+{
+    *first = *count = 0;
+    if (!p || i >= fsi_plan_modified_count(p))
+        return;
+    if (!p->base || i + 1 == fsi_plan_modified_count(p)) {
+        *first = p->session_start;
+        *count = p->total_blocks;
+    } else if (i == 0) {
+        *first = 16;
+        *count = p->head_end - 16;
+    } else {
+        *first = 256;
+        *count = 1;
+    }
+}
 size_t fsi_plan_extent_count(const fsi_plan *p) { return p ? p->next : 0; }
 
 const fsi_extent_info *fsi_plan_extent(const fsi_plan *p, size_t i)

@@ -281,6 +281,11 @@ typedef struct icb {
     int sdir;                       /* EFE: a stream directory at sdir_lb of partition sdir_part */
     uint32_t sdir_lb;
     uint16_t sdir_part;
+    /* instead of data_lb: runs of absolute blocks (imported files), in the physical partition
+     * that starts at absolute block part_abs */
+    const fsi_disc_extent *runs;
+    uint32_t nruns;
+    uint32_t part_abs;
 } icb;
 
 static size_t ad_size(int ad_long) { return ad_long ? 16 : 8; }
@@ -346,6 +351,13 @@ static void render_icb(uint8_t *buf, const icb *c, int rev)
     /* allocation descriptors, continued in AEDs when the FE is full */
     size_t sz = ad_size(c->ad_long);
     uint64_t nad = c->info_len ? (c->info_len + c->max_ext - 1) / c->max_ext : 0;
+    uint32_t run = 0;                           /* runs: the current one and the offset in it */
+    uint64_t rpos = 0;
+    if (c->runs) {
+        nad = 0;
+        for (uint32_t r = 0; r < c->nruns; r++)
+            nad += (c->runs[r].len + c->max_ext - 1) / c->max_ext;
+    }
     uint8_t *cont = fe;
     size_t off = hdr, cap = (BS - hdr) / sz, used = 0;
     uint32_t k = 0;
@@ -366,6 +378,18 @@ static void render_icb(uint8_t *buf, const icb *c, int rev)
             off = AED_HDR;
             cap = (BS - AED_HDR) / sz;
             used = 0;
+        }
+        if (c->runs) {
+            const fsi_disc_extent *r = &c->runs[run];
+            uint32_t len = r->len - rpos > c->max_ext ? c->max_ext : (uint32_t)(r->len - rpos);
+            put_ad(cont + off + used * sz, c, len, (uint32_t)(r->lba + rpos / BS - c->part_abs), c->data_part);
+            used++;
+            rpos += len;
+            if (rpos == r->len) {
+                run++;
+                rpos = 0;
+            }
+            continue;
         }
         uint64_t pos = i * c->max_ext;
         uint32_t len = c->info_len - pos > c->max_ext ? c->max_ext : (uint32_t)(c->info_len - pos);
@@ -500,6 +524,11 @@ fsi_status fsi_udf_size(fsi_builder *b)
             U->files++;
             c->udf_links = 1;
             nad = fsi_udf_extent_count(n->u.f.size);
+            if (c->ref_n) {                     /* imported, referenced in place: its runs */
+                nad = 0;
+                for (uint32_t k = 0; k < c->ref_n; k++)
+                    nad += fsi_udf_extent_count(b->rext[c->ref_first + k].len);
+            }
             ad_long = U->metadata;
         }
         c->udf_aeds = (uint32_t)icb_aeds(nad, efe, ad_long);
@@ -643,7 +672,7 @@ static void write_pd(const fsi_builder *b, uint8_t *d, uint32_t loc)
     entity(d + 24, U->rev >= 0x200 ? "+NSR03" : "+NSR02", NULL);
     /* partition header descriptor: no space tables or bitmaps on read-only media */
     fsi_put_le32(d + 184, 1);                   /* access type: read only */
-    fsi_put_le32(d + 188, abs_blk(b, U->part));
+    fsi_put_le32(d + 188, abs_blk(b, U->part) - U->lb0);
     fsi_put_le32(d + 192, U->part_len);
     impl_id(d + 196);
     fsi_udf_tag(d, 5, tag_version(U->rev), loc, 512);
@@ -675,8 +704,8 @@ static void write_lvd(const fsi_builder *b, uint8_t *d, uint32_t loc)
         udf_id(m + 4, "*UDF Metadata Partition", U->rev);
         fsi_put_le16(m + 36, 1);
         fsi_put_le16(m + 38, 0);
-        fsi_put_le32(m + 40, 0);                /* metadata file EFE: partition block 0 */
-        fsi_put_le32(m + 44, 1);                /* metadata mirror file EFE */
+        fsi_put_le32(m + 40, U->lb0);           /* metadata file EFE: partition block 0 (+ lb0) */
+        fsi_put_le32(m + 44, U->lb0 + 1);       /* metadata mirror file EFE */
         fsi_put_le32(m + 48, NO_ID);            /* no metadata bitmap file (read-only) */
         fsi_put_le32(m + 52, FSI_UDF_AU);       /* allocation unit size */
         fsi_put_le16(m + 56, FSI_UDF_AU);       /* alignment unit size */
@@ -727,6 +756,12 @@ static void write_avdp(const fsi_builder *b, uint8_t *d, uint32_t loc)
     fsi_udf_tag(d, 2, tag_version(U->rev), loc, 512);
 }
 
+void fsi_udf_anchor_at(const fsi_builder *b, uint8_t *blk, uint32_t loc)
+{
+    memset(blk, 0, BS);
+    write_avdp(b, blk, loc);
+}
+
 /* Metadata (mirror) file EFE in the physical partition. */
 static void write_meta_fe(const fsi_builder *b, uint8_t *buf, int is_mirror)
 {
@@ -738,8 +773,8 @@ static void write_meta_fe(const fsi_builder *b, uint8_t *buf, int is_mirror)
     c.info_len = (uint64_t)U->area_blocks * BS;
     c.blocks = U->area_blocks;
     c.access = c.mod = c.create = b->o->creation_time;
-    c.lb = (uint32_t)is_mirror;
-    c.data_lb = (is_mirror && U->mirror ? U->mirror_at : U->area) - U->part;
+    c.lb = (uint32_t)is_mirror + U->lb0;
+    c.data_lb = (is_mirror && U->mirror ? U->mirror_at : U->area) - U->part + U->lb0;
     /* extents in whole allocation units */
     c.max_ext = FSI_UDF_MAX_EXTENT / (FSI_UDF_AU * BS) * (FSI_UDF_AU * BS);
     render_icb(buf, &c, U->rev);
@@ -953,7 +988,7 @@ static void render_streams(const fsi_builder *b, const fsi_plan *p, uint8_t *buf
         x.lb = U->area_lb + ps->fe;
         x.ad_long = U->metadata;
         x.data_part = 0;
-        x.data_lb = ps->file != FSI_NONE ? p->files[ps->file].first_block - U->part : 0;
+        x.data_lb = ps->file != FSI_NONE ? p->files[ps->file].first_block - U->part + U->lb0 : 0;
         render_icb(buf + off, &x, U->rev);
         off += (size_t)(1 + ps->aeds) * BS;
     }
@@ -1023,7 +1058,12 @@ int fsi_udf_render_area(fsi_builder *b, const fsi_plan *p, fsi_meta_store *ms)
             x.ad_long = U->metadata;
             x.data_part = 0;
             if (c->file != FSI_NONE)
-                x.data_lb = p->files[c->file].first_block - U->part;
+                x.data_lb = p->files[c->file].first_block - U->part + U->lb0;
+            if (c->ref_n) {
+                x.runs = b->rext + c->ref_first;
+                x.nruns = c->ref_n;
+                x.part_abs = abs_blk(b, U->part) - U->lb0;
+            }
             if (sdi < b->nsd && b->sd[sdi].item == i) {
                 sd = &b->sd[sdi++];
                 x.sdir = 1;
