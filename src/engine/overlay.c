@@ -42,12 +42,22 @@ fsi_status fsi_overlay_read(fsi_cursor *c, const fsi_plan *p, uint64_t off, void
             n = (size_t)(BS - in < len ? BS - in : len);
             memcpy(out, p->avdp256 + in, n);
         } else {
-            /* the medium's blocks up to the next rewritten one */
-            uint64_t end = ss;
+            /* the medium's blocks up to the next rewritten one; zeros after the medium's end */
+            uint64_t end = ss, mend = fsi_medium_blocks(p->base) * BS;
             if (b < 16)
                 end = 16 * BS < end ? 16 * BS : end;
             else if (p->anchor && b < 256)
                 end = 256 * BS < end ? 256 * BS : end;
+            if (off >= mend) {
+                n = (size_t)(end - off < len ? end - off : len);
+                memset(out, 0, n);
+                out += n;
+                off += n;
+                len -= n;
+                continue;
+            }
+            if (end > mend)
+                end = mend;
             n = (size_t)(end - off < len ? end - off : len);
             uint64_t first = b, last = (off + n - 1) / BS;
             /* whole blocks straight in; a partial first or last block through blk */
