@@ -13,6 +13,7 @@ Prints, sorted, one line per item of interest:
     hidden /dir/file                      a FID with the hidden characteristic
 and exits 1 with 'error: ...' on a structure it cannot follow.
 """
+import binascii
 import hashlib
 import struct
 import sys
@@ -25,12 +26,9 @@ class Bad(Exception):
 
 
 def crc16(b):
-    crc = 0
-    for x in b:
-        crc ^= x << 8
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x1021) & 0xFFFF if crc & 0x8000 else (crc << 1) & 0xFFFF
-    return crc
+    """the descriptor CRC (ECMA-167 7.2.6: CRC-ITU-T, polynomial 0x1021, initial 0), which is
+    binascii's CRC-CCITT (XMODEM)"""
+    return binascii.crc_hqx(b, 0)
 
 
 class Udf:
