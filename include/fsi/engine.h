@@ -398,6 +398,9 @@ fsi_status fsi_cursor_read(fsi_cursor *c, uint64_t off, void *buf, size_t len, f
  * AVDP at 256, N-1 or N-257); FSI_FS_UNKNOWN for a recognition area with none of them; 0 for no
  * volume descriptor at all. Source: ECMA-119 8, ECMA-167 2/9 and 3/10.2. */
 unsigned fsi_identify(fsi_read_blocks_fn read, void *ctx, uint64_t total_blocks);
+/* The UDF revision a volume records (its LVD's domain identifier suffix, OSTA UDF 2.1.5.3), e.g.
+ * 0x250; 0 when there is no UDF volume or no such LVD. Bounded reads as fsi_identify. */
+int fsi_identify_udf_revision(fsi_read_blocks_fn read, void *ctx, uint64_t total_blocks);
 
 /* Import (IFileSystemImage::ImportFileSystem): read the tree of one file system of the session that
  * starts at block session_start of m (its volume descriptors at session_start + 16; UDF anchors at

@@ -10,6 +10,7 @@
 #include <winioctl.h>
 
 struct fsi_disc {
+    CRITICAL_SECTION cs;            /* reads come from several cursors (threads) at once */
     IStream *stream;                /* either this ... */
     HANDLE device;                  /* ... or this */
     uint64_t blocks;
@@ -54,6 +55,7 @@ HRESULT fsi_disc_open(IDiscRecorder2 *recorder, fsi_disc **out)
 
     *out = NULL;
     if (!d) return E_OUTOFMEMORY;
+    InitializeCriticalSection(&d->cs);
     d->device = INVALID_HANDLE_VALUE;
     if (SUCCEEDED(IDiscRecorder2_QueryInterface(recorder, &IID_IStream, (void **)&d->stream))) {
         if (FAILED(IStream_Stat(d->stream, &stat, STATFLAG_NONAME))) hr = IMAPI_E_IMPORT_READ_FAILURE;
@@ -73,15 +75,29 @@ void fsi_disc_close(fsi_disc *d)
     if (!d) return;
     if (d->stream) IStream_Release(d->stream);
     if (d->device != INVALID_HANDLE_VALUE) CloseHandle(d->device);
+    DeleteCriticalSection(&d->cs);
     free(d);
 }
 
 uint64_t fsi_disc_blocks(const fsi_disc *d) { return d->blocks; }
 
-/* fsi_read_blocks_fn over a disc: 0 on success. */
+static int disc_read(fsi_disc *d, uint64_t lba, uint32_t count, void *buf);
+
+/* fsi_read_blocks_fn over a disc: 0 on success. Serialised: a seek and a read go together. */
 int fsi_disc_read(void *ctx, uint64_t lba, uint32_t count, void *buf)
 {
     fsi_disc *d = ctx;
+    int r;
+    EnterCriticalSection(&d->cs);
+    r = disc_read(d, lba, count, buf);
+    LeaveCriticalSection(&d->cs);
+    return r;
+}
+
+void fsi_disc_release(void *ctx) { fsi_disc_close(ctx); }
+
+static int disc_read(fsi_disc *d, uint64_t lba, uint32_t count, void *buf)
+{
     size_t want = (size_t)count * 2048, done = 0;
     LARGE_INTEGER pos;
 

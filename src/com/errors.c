@@ -98,6 +98,10 @@ HRESULT fsi_hresult_from_status(fsi_status st)
     case FSI_E_READ: return IMAPI_E_DATA_STREAM_READ_FAILURE;
     case FSI_E_INCONSISTENT: return IMAPI_E_DATA_STREAM_INCONSISTENCY;
     case FSI_E_RANGE: return STG_E_INVALIDFUNCTION;
+    case FSI_E_CORRUPT: return IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR;
+    case FSI_E_FS_NOT_FOUND: return IMAPI_E_FILE_SYSTEM_NOT_FOUND;
+    case FSI_E_FS_FEATURE: return IMAPI_E_FILE_SYSTEM_FEATURE_NOT_SUPPORTED;
+    case FSI_E_MEDIUM_READ: return IMAPI_E_IMPORT_READ_FAILURE;
     }
     return IMAPI_E_FSI_INTERNAL_ERROR;
 }
@@ -115,7 +119,13 @@ HRESULT fsi_error_from_engine(const fsi_err *err, REFIID iid)
         return set_error(hr, iid, path, fsi_fs_name(err->fs), NULL);
     case FSI_E_DATA_TOO_BIG:
     case FSI_E_TOO_MANY_DIRS:
+    case FSI_E_CORRUPT:
+    case FSI_E_FS_NOT_FOUND:
+    case FSI_E_FS_FEATURE:
         return set_error(hr, iid, fsi_fs_name(err->fs), NULL, NULL);
+    case FSI_E_MEDIUM_READ:
+        swprintf(expected, ARRAY_SIZE(expected), L"%I64u", (unsigned long long)err->expected);
+        return set_error(hr, iid, expected, NULL, NULL);
     case FSI_E_INCONSISTENT:
         swprintf(expected, ARRAY_SIZE(expected), L"%I64u", (unsigned long long)err->expected);
         swprintf(found, ARRAY_SIZE(found), L"%I64u", (unsigned long long)err->found);

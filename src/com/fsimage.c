@@ -41,6 +41,14 @@ struct fsimage {
     LONG iso_level;
     fsi_events *events;             /* IConnectionPointContainer (events.c) */
     fsi_boot_set *boot;             /* El Torito entries (BootImageOptions(Array)); NULL: none */
+    /* multisession (multisession.c, docs/behaviour.md) */
+    fsi_msession *ms;               /* MultisessionInterfaces, or NULL */
+    fsi_medium *medium;             /* the medium a session was imported from, or NULL */
+    FsiFileSystems imported;        /* the file system imported (FsiFileSystemNone: none) */
+    FsiFileSystems disc_fs;         /* the file systems of the imported session */
+    BSTR imported_name;             /* its volume name */
+    uint32_t old_end;               /* random-write: the end of the imported volume (blocks) */
+    uint32_t base_vrs_end;          /* random-write: the end of its recognition sequence */
 };
 
 static const IID *const fsimage_error_iids[] = {
@@ -161,6 +169,17 @@ static void plan_opts(fsimage *img, fsi_plan_opts *o, WCHAR defname[16])
         o->volume_name_len = lstrlenW(defname);
     }
     o->session_start = img->session_start;
+    if (img->medium) {
+        /* imported files stay where they are: sequential media, below the new session; random-write
+         * media, anywhere in the old volume that is not rewritten (fsi_plan_opts.base) */
+        if (img->ms && img->ms->random) {
+            o->base = img->medium;
+            o->base_vrs_end = img->base_vrs_end;
+            o->reuse_end = img->old_end;
+        } else {
+            o->reuse_end = img->session_start;
+        }
+    }
     o->strict = img->strict != VARIANT_FALSE;
     if (img->boot) {
         o->boot = img->boot->e;
@@ -384,6 +403,9 @@ static ULONG WINAPI fsimage_Release(IFileSystemImage3 *iface)
         free(img->points);
         fsi_image_free(img->tree);
         fsi_boot_set_free(img->boot);
+        fsi_msession_free(img->ms);
+        fsi_medium_unref(img->medium);
+        SysFreeString(img->imported_name);
         SysFreeString(img->volume_name);
         SysFreeString(img->working_dir);
         DeleteCriticalSection(&img->cs);
@@ -416,6 +438,10 @@ static HRESULT WINAPI fsimage_put_SessionStartBlock(IFileSystemImage3 *iface, LO
     fsimage *img = impl_from_IFileSystemImage3(iface);
     if (value < 0) return fsi_error(IMAPI_E_INVALID_PARAM, &IID_IFileSystemImage, L"value", NULL);
     EnterCriticalSection(&img->cs);
+    if (img->imported) {                    /* the session follows the imported one */
+        LeaveCriticalSection(&img->cs);
+        return fsi_error(IMAPI_E_INCOMPATIBLE_PREVIOUS_SESSION, &IID_IFileSystemImage, NULL, NULL);
+    }
     img->session_start = value;
     img->change_point++;
     LeaveCriticalSection(&img->cs);
@@ -505,19 +531,22 @@ static HRESULT WINAPI fsimage_put_VolumeName(IFileSystemImage3 *iface, BSTR valu
 
 static HRESULT WINAPI fsimage_get_ImportedVolumeName(IFileSystemImage3 *iface, BSTR *value)
 {
+    fsimage *img = impl_from_IFileSystemImage3(iface);
     if (!value) return E_POINTER;
-    /* Nothing imported (import lands with issue 8): an empty name. */
-    *value = SysAllocString(L"");
+    /* Nothing imported: an empty name. */
+    EnterCriticalSection(&img->cs);
+    *value = SysAllocString(img->imported_name ? img->imported_name : L"");
+    LeaveCriticalSection(&img->cs);
     return *value ? S_OK : E_OUTOFMEMORY;
 }
 
 /* ---- boot entries (El Torito): the entries are read at put time (bootoptions.c) ----------------- */
 
 /* A boot object can only go into an initial disc image: IMAPI_E_BOOT_OBJECT_CONFLICT once a
- * previous session was imported. Hook for ImportFileSystem (issue 8): nothing is imported yet. */
+ * previous session was imported. */
 static int imported_session(fsimage *img)
 {
-    return 0;
+    return img->imported != FsiFileSystemNone;
 }
 
 /* Install set (NULL or empty: not bootable) as the image's entries; the old ones go. */
@@ -689,6 +718,11 @@ static HRESULT WINAPI fsimage_put_FileSystemsToCreate(IFileSystemImage3 *iface, 
     if ((unsigned)value & ~(unsigned)FS_SUPPORTED)
         return fsi_error(IMAPI_E_INVALID_PARAM, &IID_IFileSystemImage, L"newVal", NULL);
     EnterCriticalSection(&img->cs);
+    if (img->imported && (unsigned)value != ((unsigned)img->disc_fs & FS_SUPPORTED)) {
+        /* the new session carries the file systems of the imported one */
+        LeaveCriticalSection(&img->cs);
+        return fsi_error(IMAPI_E_FILE_SYSTEM_CHANGE_NOT_ALLOWED, &IID_IFileSystemImage, NULL, NULL);
+    }
     img->fs = value;
     img->change_point++;
     LeaveCriticalSection(&img->cs);
@@ -707,6 +741,8 @@ static HRESULT WINAPI fsimage_put_UDFRevision(IFileSystemImage3 *iface, LONG val
     fsimage *img = impl_from_IFileSystemImage3(iface);
     for (size_t i = 0; i < ARRAY_SIZE(udf_revisions); i++)
         if (udf_revisions[i] == value) {
+            if ((img->disc_fs & FsiFileSystemUDF) && value != img->udf_revision)
+                return fsi_error(IMAPI_E_UDF_REVISION_CHANGE_NOT_ALLOWED, &IID_IFileSystemImage, NULL, NULL);
             img->udf_revision = value;
             return S_OK;
         }
@@ -816,7 +852,9 @@ static HRESULT WINAPI fsimage_CreateResultImage(IFileSystemImage3 *iface, IFileS
     if (st == FSI_OK && !img->volume_name) img->volume_name = SysAllocString(defname);
     LeaveCriticalSection(&img->cs);
     if (st != FSI_OK) return fsi_error_from_engine(&err, &IID_IFileSystemImage);
-    hr = fsiresult_create(plan, o.session_start, img->events, (IDispatch *)&img->IFileSystemImage3_iface, result);
+    /* a random-write result is the whole volume, from block 0 */
+    hr = fsiresult_create(plan, o.base ? 0 : o.session_start, img->events, (IDispatch *)&img->IFileSystemImage3_iface,
+                          result);
     fsi_plan_unref(plan);
     return hr;
 }
@@ -836,11 +874,68 @@ static HRESULT WINAPI fsimage_Exists(IFileSystemImage3 *iface, BSTR path, FsiIte
     return S_OK;
 }
 
+/* ---- import and multisession ------------------------------------------------------------------- */
+
+/* The previous session's medium and where its volume descriptors are (lock held). */
+static HRESULT session_medium(fsimage *img, fsi_medium **m, uint64_t *start)
+{
+    HRESULT hr;
+    *m = NULL;
+    *start = 0;
+    if (!img->ms) return fsi_error(IMAPI_E_MULTISESSION_NOT_SET, &IID_IFileSystemImage, NULL, NULL);
+    if (!img->ms->random && img->ms->first_session)
+        return fsi_error(IMAPI_E_EMPTY_DISC, &IID_IFileSystemImage, NULL, NULL);
+    if (FAILED(hr = fsi_msession_medium(img->ms, m))) return fsi_error(hr, &IID_IFileSystemImage, NULL, NULL);
+    if (!img->ms->random) *start = (uint64_t)img->ms->prev_start;
+    if (!fsi_medium_blocks(*m) || *start >= fsi_medium_blocks(*m)) {
+        fsi_medium_unref(*m);
+        *m = NULL;
+        return fsi_error(IMAPI_E_EMPTY_DISC, &IID_IFileSystemImage, NULL, NULL);
+    }
+    return S_OK;
+}
+
+typedef struct shifted { fsi_medium *m; uint64_t start; } shifted;
+
+static int shifted_read(void *ctx, uint64_t lba, uint32_t count, void *buf)
+{
+    shifted *s = ctx;
+    return fsi_medium_read(s->m, s->start + lba, count, buf) ? -1 : 0;
+}
+
+/* The file systems of the session at start (IdentifyFileSystemsOnDisc at that session). */
+static unsigned session_fs(fsi_medium *m, uint64_t start)
+{
+    shifted s = { m, start };
+    return fsi_identify(shifted_read, &s, fsi_medium_blocks(m) - start);
+}
+
 static HRESULT WINAPI fsimage_CalculateDiscIdentifier(IFileSystemImage3 *iface, BSTR *id)
 {
+    fsimage *img = impl_from_IFileSystemImage3(iface);
+    unsigned char b[2048];
+    uint64_t start, h = UINT64_C(14695981039346656037);
+    fsi_medium *m;
+    WCHAR text[40];
+    HRESULT hr;
+
     if (!id) return E_POINTER;
     *id = NULL;
-    return fsi_error(IMAPI_E_MULTISESSION_NOT_SET, &IID_IFileSystemImage, NULL, NULL);
+    EnterCriticalSection(&img->cs);
+    hr = session_medium(img, &m, &start);
+    LeaveCriticalSection(&img->cs);
+    if (FAILED(hr)) return hr;
+    /* FNV-1a over the session's volume recognition area (16 blocks) and the medium's size: the
+     * same disc in the same state gives the same string (not guaranteed unique, as documented) */
+    for (uint64_t k = 16; k < 32 && start + k < fsi_medium_blocks(m); k++) {
+        if (fsi_medium_read(m, start + k, 1, b)) break;
+        for (size_t i = 0; i < sizeof(b); i++) h = (h ^ b[i]) * UINT64_C(1099511628211);
+    }
+    h = (h ^ fsi_medium_blocks(m)) * UINT64_C(1099511628211);
+    fsi_medium_unref(m);
+    swprintf(text, ARRAY_SIZE(text), L"%016I64X", (unsigned long long)h);
+    *id = SysAllocString(text);
+    return *id ? S_OK : E_OUTOFMEMORY;
 }
 
 static HRESULT WINAPI fsimage_IdentifyFileSystemsOnDisc(IFileSystemImage3 *iface, IDiscRecorder2 *recorder, FsiFileSystems *fs)
@@ -856,26 +951,187 @@ static HRESULT WINAPI fsimage_IdentifyFileSystemsOnDisc(IFileSystemImage3 *iface
     return hr;
 }
 
+static FsiFileSystems default_import(unsigned fs)
+{
+    if (fs & FsiFileSystemUDF) return FsiFileSystemUDF;
+    if (fs & FsiFileSystemJoliet) return FsiFileSystemJoliet;
+    if (fs & FsiFileSystemISO9660) return FsiFileSystemISO9660;
+    return FsiFileSystemNone;
+}
+
 static HRESULT WINAPI fsimage_GetDefaultFileSystemForImport(IFileSystemImage3 *iface, FsiFileSystems fs, FsiFileSystems *def)
 {
     if (!def) return E_POINTER;
-    if (fs & FsiFileSystemUDF) *def = FsiFileSystemUDF;
-    else if (fs & FsiFileSystemJoliet) *def = FsiFileSystemJoliet;
-    else if (fs & FsiFileSystemISO9660) *def = FsiFileSystemISO9660;
-    else *def = FsiFileSystemNone;
+    *def = default_import(fs);
     return S_OK;
+}
+
+typedef struct import_events { fsimage *img; FsiFileSystems fs; } import_events;
+
+static void import_progress(void *ctx, const uint16_t *path, size_t len, int64_t dirs_done, int64_t dirs_total,
+                            int64_t files_done, int64_t files_total)
+{
+    import_events *e = ctx;
+    WCHAR item[1024];
+    size_t n = len < ARRAY_SIZE(item) - 1 ? len : ARRAY_SIZE(item) - 1;
+    memcpy(item, path, n * sizeof(WCHAR));
+    item[n] = 0;
+    fsi_events_fire_import(e->img->events, (IDispatch *)&e->img->IFileSystemImage3_iface, e->fs, item,
+                           (LONG)dirs_done, (LONG)dirs_total, (LONG)files_done, (LONG)files_total);
+}
+
+/* In-memory items win over imported ones: drop from the imported directory idir what the image's
+ * directory dir already has (a directory meeting a directory is merged item by item); an item of
+ * the other kind is an IMAPI_E_IMPORT_TYPE_COLLISION_* error naming it. */
+static HRESULT prune_imported(fsi_image *imp, fsi_node *idir, fsi_node *dir, FsiFileSystems fs)
+{
+    size_t n = fsi_dir_child_count(idir), ndrop = 0;
+    fsi_node **drop = malloc((n ? n : 1) * sizeof(*drop));
+    HRESULT hr = S_OK;
+    if (!drop) return E_OUTOFMEMORY;
+    for (size_t i = 0; i < n && SUCCEEDED(hr); i++) {
+        fsi_node *c = fsi_dir_child(idir, i), *e;
+        size_t nl;
+        const uint16_t *name;
+        if (!c) continue;
+        name = fsi_node_name(c, &nl);
+        if (!(e = fsi_dir_lookup(dir, name, nl))) continue;
+        if (fsi_node_is_dir(c) && fsi_node_is_dir(e)) hr = prune_imported(imp, c, e, fs);
+        else if (!fsi_node_is_dir(c) && !fsi_node_is_dir(e)) drop[ndrop++] = c;
+        else {
+            WCHAR path[FSI_ERR_PATH_MAX + 1];
+            size_t pl = fsi_node_path(e, path, FSI_ERR_PATH_MAX);
+            path[pl < FSI_ERR_PATH_MAX ? pl : FSI_ERR_PATH_MAX] = 0;
+            hr = fsi_error3(fsi_node_is_dir(e) ? IMAPI_E_IMPORT_TYPE_COLLISION_FILE_EXISTS_AS_DIRECTORY
+                                               : IMAPI_E_IMPORT_TYPE_COLLISION_DIRECTORY_EXISTS_AS_FILE,
+                            &IID_IFileSystemImage, path, fsi_fs_name(fs), NULL);
+        }
+    }
+    for (size_t i = 0; SUCCEEDED(hr) && i < ndrop; i++) fsi_node_detach(imp, drop[i]);
+    free(drop);
+    return hr;
+}
+
+/* The first block after the volume recognition sequence at 16 (rewritten on random-write media). */
+static uint32_t vrs_end(fsi_medium *m)
+{
+    unsigned char b[2048];
+    uint32_t k = 16;
+    while (k < 16 + 64 && !fsi_medium_read(m, k, 1, b) &&
+           (!memcmp(b + 1, "CD001", 5) || !memcmp(b + 1, "BEA01", 5) || !memcmp(b + 1, "NSR02", 5) ||
+            !memcmp(b + 1, "NSR03", 5) || !memcmp(b + 1, "TEA01", 5) || !memcmp(b + 1, "BOOT2", 5)))
+        k++;
+    return k;
+}
+
+/* ImportFileSystem (want = FsiFileSystemNone: the default) and ImportSpecificFileSystem. */
+static HRESULT import_fs(fsimage *img, FsiFileSystems want, FsiFileSystems *done)
+{
+    fsi_medium *m;
+    uint64_t start;
+    unsigned disc;
+    fsi_image *imp = NULL;
+    fsi_import_info info;
+    fsi_err err;
+    fsi_status st;
+    import_events ev;
+    HRESULT hr;
+
+    *done = FsiFileSystemNone;
+    if (want && want != FsiFileSystemISO9660 && want != FsiFileSystemJoliet && want != FsiFileSystemUDF)
+        return fsi_error(IMAPI_E_INVALID_PARAM, &IID_IFileSystemImage, L"fileSystemToUse", NULL);
+    EnterCriticalSection(&img->cs);
+    if (img->boot) hr = fsi_error(IMAPI_E_BOOT_OBJECT_CONFLICT, &IID_IFileSystemImage, NULL, NULL);
+    else hr = session_medium(img, &m, &start);
+    LeaveCriticalSection(&img->cs);
+    if (FAILED(hr)) return hr;
+    disc = session_fs(m, start);
+    if (!disc) hr = fsi_error(IMAPI_E_EMPTY_DISC, &IID_IFileSystemImage, NULL, NULL);
+    else if (!(disc & FS_SUPPORTED)) hr = fsi_error(IMAPI_E_NO_SUPPORTED_FILE_SYSTEM, &IID_IFileSystemImage, NULL, NULL);
+    else if (want && !(disc & want))
+        hr = fsi_error(IMAPI_E_FILE_SYSTEM_NOT_FOUND, &IID_IFileSystemImage, fsi_fs_name(want), NULL);
+    if (FAILED(hr)) {
+        fsi_medium_unref(m);
+        return hr;
+    }
+    if (!want) want = default_import(disc);
+    /* metadata only; UpdateImport events fire without the lock */
+    ev.img = img;
+    ev.fs = want;
+    st = fsi_import(m, start, want, &imp, &info, fsi_events_have_sinks(img->events, 1) ? import_progress : NULL, &ev,
+                    &err);
+    if (st != FSI_OK) {
+        fsi_medium_unref(m);
+        return fsi_error_from_engine(&err, &IID_IFileSystemImage);
+    }
+    EnterCriticalSection(&img->cs);
+    hr = prune_imported(imp, fsi_image_root(imp), fsi_image_root(img->tree), want);
+    if (SUCCEEDED(hr)) {
+        /* move what is left under a detached directory, then merge it into the tree */
+        fsi_node *root = fsi_image_root(imp), *holder = NULL;
+        static const uint16_t holder_name[] = { 'i' };
+        st = fsi_node_new_dir(holder_name, 1, &holder);
+        while (st == FSI_OK && fsi_dir_child_count(root)) {
+            fsi_node *c = fsi_dir_child(root, 0);
+            fsi_node_ref(c);
+            fsi_node_detach(imp, c);
+            st = fsi_dir_attach(NULL, holder, c, 0);
+            fsi_node_unref(c);
+        }
+        if (st == FSI_OK) st = fsi_dir_merge(img->tree, fsi_image_root(img->tree), holder);
+        fsi_node_unref(holder);
+        if (st != FSI_OK) hr = E_OUTOFMEMORY;   /* only allocation failures remain */
+    }
+    if (SUCCEEDED(hr)) {
+        BSTR name = SysAllocStringLen(info.volume_name, (UINT)info.volume_name_len);
+        fsi_medium_unref(img->medium);
+        img->medium = m;
+        m = NULL;
+        img->imported = want;
+        img->disc_fs = (FsiFileSystems)(disc & FS_SUPPORTED);
+        SysFreeString(img->imported_name);
+        img->imported_name = name;
+        /* the new session carries the same file systems, and UDF the same revision */
+        img->fs = img->disc_fs;
+        if (disc & FsiFileSystemUDF) {
+            shifted sh = { img->medium, start };
+            LONG rev = want == FsiFileSystemUDF && info.udf_revision ? info.udf_revision
+                     : fsi_identify_udf_revision(shifted_read, &sh, fsi_medium_blocks(img->medium) - start);
+            for (size_t i = 0; i < ARRAY_SIZE(udf_revisions); i++)
+                if (udf_revisions[i] == rev) img->udf_revision = rev;
+        }
+        if (img->ms->random) {
+            /* the new session follows the old volume, on a write unit (and 32-block) boundary */
+            uint64_t end = info.volume_blocks, unit = img->ms->write_unit > 32 ? (uint64_t)img->ms->write_unit : 32;
+            if ((uint64_t)img->ms->last_written + 1 > end) end = (uint64_t)img->ms->last_written + 1;
+            if (end < 257) end = 257;
+            end = (end + unit - 1) / unit * unit;
+            img->old_end = info.volume_blocks > UINT32_MAX ? UINT32_MAX : (uint32_t)info.volume_blocks;
+            img->base_vrs_end = vrs_end(img->medium);
+            if (img->base_vrs_end > end) end = img->base_vrs_end;
+            img->session_start = (LONG)end;
+            img->free_media_blocks = img->ms->total_sectors > (LONG)end ? img->ms->total_sectors - (LONG)end : 0;
+        }
+        img->change_point++;
+        *done = want;
+    }
+    LeaveCriticalSection(&img->cs);
+    fsi_medium_unref(m);
+    fsi_image_free(imp);
+    return hr;
 }
 
 static HRESULT WINAPI fsimage_ImportFileSystem(IFileSystemImage3 *iface, FsiFileSystems *imported)
 {
     if (!imported) return E_POINTER;
-    *imported = FsiFileSystemNone;
-    return fsi_error(IMAPI_E_MULTISESSION_NOT_SET, &IID_IFileSystemImage, NULL, NULL);
+    return import_fs(impl_from_IFileSystemImage3(iface), FsiFileSystemNone, imported);
 }
 
 static HRESULT WINAPI fsimage_ImportSpecificFileSystem(IFileSystemImage3 *iface, FsiFileSystems fs)
 {
-    return fsi_error(IMAPI_E_MULTISESSION_NOT_SET, &IID_IFileSystemImage, NULL, NULL);
+    FsiFileSystems done;
+    if (!fs) return fsi_error(IMAPI_E_INVALID_PARAM, &IID_IFileSystemImage, L"fileSystemToUse", NULL);
+    return import_fs(impl_from_IFileSystemImage3(iface), fs, &done);
 }
 
 static HRESULT WINAPI fsimage_RollbackToChangePoint(IFileSystemImage3 *iface, LONG cp)
@@ -1013,15 +1269,42 @@ static HRESULT WINAPI fsimage_put_StageFiles(IFileSystemImage3 *iface, VARIANT_B
 
 static HRESULT WINAPI fsimage_get_MultisessionInterfaces(IFileSystemImage3 *iface, SAFEARRAY **value)
 {
+    fsimage *img = impl_from_IFileSystemImage3(iface);
+    HRESULT hr;
     if (!value) return E_POINTER;
     *value = NULL;
-    return fsi_error(IMAPI_E_MULTISESSION_NOT_SET, &IID_IFileSystemImage, NULL, NULL);
+    EnterCriticalSection(&img->cs);
+    if (!img->ms) hr = fsi_error(IMAPI_E_MULTISESSION_NOT_SET, &IID_IFileSystemImage, NULL, NULL);
+    else hr = fsi_msession_array(img->ms, value);
+    LeaveCriticalSection(&img->cs);
+    return hr;
 }
 
+/* Choose among the caller's IMultisession objects (multisession.c). Sequential media: the new
+ * session starts at the next writable address and FreeMediaBlocks is what is left; random-write
+ * media: both are set when the previous session is imported (it decides where the new one goes). */
 static HRESULT WINAPI fsimage_put_MultisessionInterfaces(IFileSystemImage3 *iface, SAFEARRAY *value)
 {
+    fsimage *img = impl_from_IFileSystemImage3(iface);
+    fsi_msession *ms;
+    HRESULT hr;
     if (!value) return E_POINTER;
-    return E_NOTIMPL;   /* issue 8 */
+    if (FAILED(hr = fsi_msession_create(value, &ms))) return fsi_error(hr, &IID_IFileSystemImage, NULL, NULL);
+    EnterCriticalSection(&img->cs);
+    if (img->imported) {
+        LeaveCriticalSection(&img->cs);
+        fsi_msession_free(ms);
+        return fsi_error(IMAPI_E_INCOMPATIBLE_PREVIOUS_SESSION, &IID_IFileSystemImage, NULL, NULL);
+    }
+    fsi_msession_free(img->ms);
+    img->ms = ms;
+    if (!ms->random) {
+        img->session_start = ms->nwa;
+        img->free_media_blocks = ms->free_sectors;
+    }
+    img->change_point++;
+    LeaveCriticalSection(&img->cs);
+    return S_OK;
 }
 
 static HRESULT WINAPI fsimage_get_BootImageOptionsArray(IFileSystemImage3 *iface, SAFEARRAY **value)
@@ -1133,11 +1416,29 @@ static HRESULT WINAPI fsimage_put_CreateRedundantUdfMetadataFiles(IFileSystemIma
     return S_OK;
 }
 
+/* Whether the previous session holds fs in a form that can be imported and appended to. */
 static HRESULT WINAPI fsimage_ProbeSpecificFileSystem(IFileSystemImage3 *iface, FsiFileSystems fs, VARIANT_BOOL *appendable)
 {
+    fsimage *img = impl_from_IFileSystemImage3(iface);
+    fsi_medium *m;
+    uint64_t start;
+    fsi_image *imp = NULL;
+    HRESULT hr;
+    fsi_err err;
+
     if (!appendable) return E_POINTER;
     *appendable = VARIANT_FALSE;
-    return fsi_error(IMAPI_E_MULTISESSION_NOT_SET, &IID_IFileSystemImage, NULL, NULL);
+    if (fs != FsiFileSystemISO9660 && fs != FsiFileSystemJoliet && fs != FsiFileSystemUDF)
+        return fsi_error(IMAPI_E_INVALID_PARAM, &IID_IFileSystemImage, L"fileSystemToProbe", NULL);
+    EnterCriticalSection(&img->cs);
+    hr = session_medium(img, &m, &start);
+    LeaveCriticalSection(&img->cs);
+    if (FAILED(hr)) return hr;
+    if ((session_fs(m, start) & fs) && fsi_import(m, start, fs, &imp, NULL, NULL, NULL, &err) == FSI_OK)
+        *appendable = VARIANT_TRUE;
+    fsi_image_free(imp);
+    fsi_medium_unref(m);
+    return S_OK;
 }
 
 static const IFileSystemImage3Vtbl fsimage_vtbl = {

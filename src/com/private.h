@@ -95,6 +95,25 @@ HRESULT fsi_disc_open(IDiscRecorder2 *recorder, fsi_disc **out);
 void fsi_disc_close(fsi_disc *d);
 uint64_t fsi_disc_blocks(const fsi_disc *d);
 int fsi_disc_read(void *ctx, uint64_t lba, uint32_t count, void *buf);   /* fsi_read_blocks_fn */
+void fsi_disc_release(void *ctx);                   /* fsi_disc_close, for fsi_medium_new */
+
+/* MultisessionInterfaces (multisession.c): the caller's IMultisession objects and the one chosen
+ * by the rules of put_MultisessionInterfaces, with what it said about the medium. */
+typedef struct fsi_msession {
+    SAFEARRAY *array;               /* a copy of what was put (VT_DISPATCH elements) */
+    IMultisession *chosen;          /* a reference */
+    int random;                     /* IMultisessionRandomWrite (else sequential) */
+    int first_session;              /* sequential: IsFirstDataSession (nothing to import) */
+    LONG prev_start, prev_last, nwa, free_sectors;      /* sequential */
+    LONG write_unit, last_written, total_sectors;       /* random-write */
+} fsi_msession;
+/* Validate and choose (IMAPI_E_* of put_MultisessionInterfaces); *out on success. */
+HRESULT fsi_msession_create(SAFEARRAY *array, fsi_msession **out);
+void fsi_msession_free(fsi_msession *ms);
+/* A copy of the array for get_MultisessionInterfaces. */
+HRESULT fsi_msession_array(const fsi_msession *ms, SAFEARRAY **out);
+/* The medium behind the chosen object's ImportRecorder (fsi_disc_open): a new reference. */
+HRESULT fsi_msession_medium(const fsi_msession *ms, fsi_medium **out);
 
 /* ---- Staging (stash.c) ------------------------------------------------------------------------ */
 typedef struct fsi_stash fsi_stash;

@@ -486,16 +486,23 @@ static HRESULT WINAPI result_get_DiscId(IFileSystemImageResult2 *iface, BSTR *id
     return *id ? S_OK : E_OUTOFMEMORY;
 }
 
-/* A new image is recorded whole: one range, from the session's first block to its last. */
+/* A new image or a sequential session is recorded whole: one range, from the session's first block
+ * to its last. A random-write result lists the rewritten recognition area, the UDF anchor at 256
+ * and the new session, in recording order (fsi_plan_modified). */
 static HRESULT WINAPI result_get_ModifiedBlocks(IFileSystemImageResult2 *iface, IBlockRangeList **list)
 {
     fsiresult *r = impl_from_IFileSystemImageResult2(iface);
-    LONG range[1][2];
+    LONG range[4][2];
+    size_t n = fsi_plan_modified_count(r->plan);
     if (!list) return E_POINTER;
     *list = NULL;
-    range[0][0] = (LONG)r->session_start;
-    range[0][1] = (LONG)(r->session_start + fsi_plan_total_blocks(r->plan) - 1);
-    return fsi_blockrange_list_create((const LONG (*)[2])range, 1, list);
+    for (size_t i = 0; i < n && i < 4; i++) {
+        uint32_t first, count;
+        fsi_plan_modified(r->plan, i, &first, &count);
+        range[i][0] = (LONG)first;
+        range[i][1] = (LONG)(first + count - 1);
+    }
+    return fsi_blockrange_list_create((const LONG (*)[2])range, n < 4 ? n : 4, list);
 }
 
 static const IFileSystemImageResult2Vtbl result_vtbl = {

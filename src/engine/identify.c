@@ -58,3 +58,28 @@ unsigned fsi_identify(fsi_read_blocks_fn read, void *ctx, uint64_t total_blocks)
         return FSI_FS_UNKNOWN;
     return fs;
 }
+
+int fsi_identify_udf_revision(fsi_read_blocks_fn read, void *ctx, uint64_t total_blocks)
+{
+    uint8_t b[FSI_BLOCK_SIZE];
+    const uint64_t anchors[3] = { 256, total_blocks - 1, total_blocks - 257 };
+    for (int i = 0; i < 3; i++) {
+        if (anchors[i] < 256 || anchors[i] >= total_blocks || (i && total_blocks <= 257))
+            continue;
+        if (read(ctx, anchors[i], 1, b) || !is_avdp(b, anchors[i]))
+            continue;
+        /* the main volume descriptor sequence (ECMA-167 3/10.2: extent_ad at 16) */
+        uint32_t len = (uint32_t)(b[16] | b[17] << 8 | b[18] << 16 | (uint32_t)b[19] << 24) / FSI_BLOCK_SIZE;
+        uint64_t loc = (uint32_t)(b[20] | b[21] << 8 | b[22] << 16 | (uint32_t)b[23] << 24);
+        for (uint32_t k = 0; k < len && k < 64 && loc + k < total_blocks; k++) {
+            if (read(ctx, loc + k, 1, b))
+                break;
+            uint16_t tag = (uint16_t)(b[0] | b[1] << 8);
+            if (tag == 8)
+                break;
+            if (tag == 6 && !memcmp(b + 216 + 1, "*OSTA UDF Compliant", 19))
+                return b[216 + 24] | b[216 + 25] << 8;      /* domain identifier suffix: revision */
+        }
+    }
+    return 0;
+}

@@ -19,6 +19,7 @@
 #include <shlwapi.h>
 #include "imapi2fs.h"
 #include "imapi2fserror.h"
+#include "imagedisc.h"
 
 static int quiet;
 
@@ -42,6 +43,12 @@ static void usage(FILE *f)
         L"      --boot-array      use BootImageOptionsArray for a single entry too\n"
         L"      --map             print the progress items on stdout, one line each:\n"
         L"                        first block, last block, block count, description\n"
+        L"      --append          OUT.iso exists: import its last session (MultisessionInterfaces over\n"
+        L"                        the file, ImportFileSystem) and add SOURCE as a new session after it\n"
+        L"      --rewrite         like --append, as on random-write media: rewrite only the modified\n"
+        L"                        blocks of OUT.iso (IFileSystemImageResult2::ModifiedBlocks)\n"
+        L"      --import FS       with --append/--rewrite: import iso9660, joliet or udf\n"
+        L"                        (ImportSpecificFileSystem; default: ImportFileSystem's choice)\n"
         L"  -q, --quiet           no progress on stderr\n"
         L"  -h, --help            this text\n");
 }
@@ -302,7 +309,8 @@ int wmain(int argc, wchar_t **argv)
     const wchar_t *volume = NULL, *source = NULL, *output = NULL;
     LONG level = 2, media_blocks = 0, total_blocks = 0, files = 0, dirs = 0, udf = 0;
     int no_mirror = 0, map = 0;
-    int base = 0, strict = 0;
+    int base = 0, strict = 0, append = 0, fs_given = 0;
+    FsiFileSystems import_fs = FsiFileSystemNone;
     progress_sink sink = { { (IDispatchVtbl *)&sink_vtbl }, 1, NULL, 0, NULL, 0, 0, -1, 0 };
     IConnectionPoint *point = NULL;
     DWORD cookie = 0;
@@ -321,6 +329,7 @@ int wmain(int argc, wchar_t **argv)
         if (!wcscmp(a, L"-h") || !wcscmp(a, L"--help")) { usage(stdout); return 0; }
         else if ((!wcscmp(a, L"-f") || !wcscmp(a, L"--fs")) && next) {
             if (!parse_fs(next, &fs)) { fwprintf(stderr, L"fsimage: bad file system list '%ls'\n", next); return 2; }
+            fs_given = 1;
             i++;
         }
         else if ((!wcscmp(a, L"-l") || !wcscmp(a, L"--level")) && next) { level = _wtoi(next); i++; }
@@ -330,6 +339,16 @@ int wmain(int argc, wchar_t **argv)
             i++;
         }
         else if (!wcscmp(a, L"--no-mirror")) no_mirror = 1;
+        else if (!wcscmp(a, L"--append")) append = 1;
+        else if (!wcscmp(a, L"--rewrite")) append = 2;
+        else if (!wcscmp(a, L"--import") && next) {
+            if (!parse_fs(next, &import_fs) || (import_fs != FsiFileSystemISO9660 && import_fs != FsiFileSystemJoliet &&
+                                                import_fs != FsiFileSystemUDF)) {
+                fwprintf(stderr, L"fsimage: --import takes one of iso9660, joliet, udf\n");
+                return 2;
+            }
+            i++;
+        }
         else if (!wcscmp(a, L"--map")) map = 1;
         else if (!wcscmp(a, L"--boot") && next) {
             if (nboot == IMAPI2FS_BOOT_ENTRY_COUNT_MAX) { fwprintf(stderr, L"fsimage: at most 32 --boot\n"); return 2; }
@@ -352,13 +371,54 @@ int wmain(int argc, wchar_t **argv)
     if (FAILED(hr = CoInitializeEx(NULL, COINIT_MULTITHREADED))) fail(L"CoInitializeEx", hr);
     hr = CoCreateInstance(&CLSID_MsftFileSystemImage, NULL, CLSCTX_INPROC_SERVER, &IID_IFileSystemImage, (void **)&image);
     if (FAILED(hr)) fail(L"CoCreateInstance(MsftFileSystemImage)", hr);
-    if (FAILED(hr = IFileSystemImage_put_FileSystemsToCreate(image, fs))) fail(L"FileSystemsToCreate", hr);
+    if (append) {
+        /* the previous session, through a multisession object over the image file */
+        IStream *old;
+        IMultisession *ms;
+        SAFEARRAY *sa;
+        VARIANT v;
+        LONG idx = 0;
+        hr = SHCreateStreamOnFileEx(output, STGM_READ | STGM_SHARE_DENY_NONE, FILE_ATTRIBUTE_NORMAL, FALSE, NULL, &old);
+        if (FAILED(hr)) fail(L"open the image to append to", hr);
+        if (FAILED(hr = imagedisc_create(old, append == 2, &ms))) fail(L"multisession object", hr);
+        IStream_Release(old);
+        sa = SafeArrayCreateVector(VT_VARIANT, 0, 1);
+        V_VT(&v) = VT_DISPATCH;
+        V_DISPATCH(&v) = (IDispatch *)ms;
+        SafeArrayPutElement(sa, &idx, &v);
+        IMultisession_Release(ms);
+        hr = IFileSystemImage2_put_MultisessionInterfaces((IFileSystemImage2 *)image, sa);
+        SafeArrayDestroy(sa);
+        if (FAILED(hr)) fail(L"MultisessionInterfaces", hr);
+        if (import_fs) hr = IFileSystemImage_ImportSpecificFileSystem(image, import_fs);
+        else hr = IFileSystemImage_ImportFileSystem(image, &import_fs);
+        if (FAILED(hr)) fail(L"ImportFileSystem", hr);
+        if (!volume) {
+            BSTR name = NULL;
+            if (SUCCEEDED(IFileSystemImage_get_ImportedVolumeName(image, &name)) && name && *name)
+                IFileSystemImage_put_VolumeName(image, name);
+            SysFreeString(name);
+        }
+        if (!quiet) {
+            LONG f = 0, d = 0, ss = 0;
+            IFileSystemImage_get_FileCount(image, &f);
+            IFileSystemImage_get_DirectoryCount(image, &d);
+            IFileSystemImage_get_SessionStartBlock(image, &ss);
+            fwprintf(stderr, L"imported %ls: %ld files, %ld directories; new session at block %ld\n",
+                     import_fs == FsiFileSystemUDF ? L"UDF" : import_fs == FsiFileSystemJoliet ? L"Joliet" : L"ISO 9660",
+                     f, d, ss);
+        }
+    }
+    if ((!append || fs_given) && FAILED(hr = IFileSystemImage_put_FileSystemsToCreate(image, fs)))
+        fail(L"FileSystemsToCreate", hr);
     if (udf && FAILED(hr = IFileSystemImage_put_UDFRevision(image, udf))) fail(L"UDFRevision", hr);
     if (no_mirror && FAILED(hr = IFileSystemImage3_put_CreateRedundantUdfMetadataFiles((IFileSystemImage3 *)image, VARIANT_FALSE)))
         fail(L"CreateRedundantUdfMetadataFiles", hr);
+    if (append) IFileSystemImage_get_FileSystemsToCreate(image, &fs);
     if ((fs & FsiFileSystemISO9660) && FAILED(hr = IFileSystemImage_put_ISO9660InterchangeLevel(image, level)))
         fail(L"ISO9660InterchangeLevel", hr);
-    if (FAILED(hr = IFileSystemImage_put_FreeMediaBlocks(image, media_blocks))) fail(L"FreeMediaBlocks", hr);
+    if ((!append || media_blocks) && FAILED(hr = IFileSystemImage_put_FreeMediaBlocks(image, media_blocks)))
+        fail(L"FreeMediaBlocks", hr);
     if (strict && FAILED(hr = IFileSystemImage_put_StrictFileSystemCompliance(image, VARIANT_TRUE)))
         fail(L"StrictFileSystemCompliance", hr);
     if (volume) {
@@ -400,12 +460,55 @@ int wmain(int argc, wchar_t **argv)
         draw(&sink, 0, NULL, 1);
     }
 
-    out = CreateFileW(output, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, FILE_ATTRIBUTE_NORMAL, NULL);
+    out = CreateFileW(output, GENERIC_WRITE, FILE_SHARE_READ, NULL, append ? OPEN_EXISTING : CREATE_ALWAYS,
+                      FILE_ATTRIBUTE_NORMAL, NULL);
     if (out == INVALID_HANDLE_VALUE) fail(L"create output", HRESULT_FROM_WIN32(GetLastError()));
     total = (ULONGLONG)total_blocks * 2048;
     if (!(buf = malloc(4 << 20))) fail(L"memory", E_OUTOFMEMORY);
-    while (done < total) {
-        ULONG want = total - done < (4u << 20) ? (ULONG)(total - done) : (4u << 20), got = 0;
+    /* What to write where: a new image or a sequential session whole (a session at the end of the
+     * image file, where SessionStartBlock says), a random-write result only its modified ranges. */
+    LONG ranges[8][2];
+    int nranges = 1;
+    ranges[0][0] = 0;
+    ranges[0][1] = total_blocks - 1;
+    if (append == 2) {
+        IFileSystemImageResult2 *r2;
+        IBlockRangeList *list;
+        SAFEARRAY *sa = NULL;
+        if (FAILED(hr = IFileSystemImageResult_QueryInterface(result, &IID_IFileSystemImageResult2, (void **)&r2)) ||
+            FAILED(hr = IFileSystemImageResult2_get_ModifiedBlocks(r2, &list)))
+            fail(L"ModifiedBlocks", hr);
+        IFileSystemImageResult2_Release(r2);
+        if (FAILED(hr = IBlockRangeList_get_BlockRanges(list, &sa))) fail(L"BlockRanges", hr);
+        nranges = 0;
+        for (LONG k = 0; k <= (LONG)sa->rgsabound[0].cElements - 1 && nranges < 8; k++) {
+            VARIANT v;
+            IBlockRange *br;
+            VariantInit(&v);
+            SafeArrayGetElement(sa, &k, &v);
+            if (V_VT(&v) == VT_DISPATCH &&
+                SUCCEEDED(IDispatch_QueryInterface(V_DISPATCH(&v), &IID_IBlockRange, (void **)&br))) {
+                IBlockRange_get_StartLba(br, &ranges[nranges][0]);
+                IBlockRange_get_EndLba(br, &ranges[nranges][1]);
+                IBlockRange_Release(br);
+                nranges++;
+            }
+            VariantClear(&v);
+        }
+        SafeArrayDestroy(sa);
+        IBlockRangeList_Release(list);
+        total = 0;
+        for (int k = 0; k < nranges; k++) total += (ULONGLONG)(ranges[k][1] - ranges[k][0] + 1) * 2048;
+    }
+    for (int k = 0; k < nranges; k++) {
+        LARGE_INTEGER at;
+        ULONGLONG end = done + (ULONGLONG)(ranges[k][1] - ranges[k][0] + 1) * 2048;
+        at.QuadPart = (LONGLONG)ranges[k][0] * 2048;
+        if (append == 2 && FAILED(hr = IStream_Seek(stream, at, STREAM_SEEK_SET, NULL))) fail(L"seek the image stream", hr);
+        if (append == 1) at.QuadPart = (LONGLONG)session_start * 2048;
+        if (!SetFilePointerEx(out, at, NULL, FILE_BEGIN)) fail(L"seek the output", HRESULT_FROM_WIN32(GetLastError()));
+    while (done < end) {
+        ULONG want = end - done < (4u << 20) ? (ULONG)(end - done) : (4u << 20), got = 0;
         DWORD written = 0;
         if (FAILED(hr = IStream_Read(stream, buf, want, &got))) {
             if (sink.live) fwprintf(stderr, L"\n");
@@ -416,6 +519,8 @@ int wmain(int argc, wchar_t **argv)
             fail(L"writing the output", HRESULT_FROM_WIN32(GetLastError()));
         done += got;
     }
+    }
+    SetEndOfFile(out);
     if (point) {
         IConnectionPoint_Unadvise(point, cookie);
         IConnectionPoint_Release(point);

@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# Import and multisession through the DLL (fsimage.exe --append / --rewrite, which put a caller-side
+# IMultisessionSequential2 or IMultisessionRandomWrite over the image file in
+# MultisessionInterfaces, call ImportFileSystem, AddTree and CreateResultImage):
+#  - first sessions made by genisoimage, xorriso, pycdlib and by the DLL itself (ISO 9660 + Joliet,
+#    and bridged with UDF of each revision);
+#  - a second folder added as a new session: sequential (the session written after the image, read
+#    back with isoinfo -T NWA and xorriso -load sbsector NWA) and random-write (only the
+#    ModifiedBlocks ranges rewritten; then every reader of check-image.sh, and of check-udf.sh for
+#    the UDF bridges, must see old and new files with the right bytes, replaced files replaced);
+#  - a third session on top of the second one (sequential and random-write).
+set -uo pipefail
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+export SOURCE_DATE_EPOCH=1700000000
+w() { local p; p=$(realpath -m "$1"); printf 'Z:%s' "${p//\//\\}"; }
+pass=0 fail=0
+step() { if "$@"; then pass=$((pass+1)); else fail=$((fail+1)); echo "not ok - $*"; fi; }
+fsimage() { wine "$FSI_BUILD/tools/fsimage/fsimage.exe" -q "$@"; }
+check() { bash "$FSI_SRC/tests/iso/check-image.sh" "$@" | grep -E '^(not ok|#)|passed,'; return "${PIPESTATUS[0]}"; }
+check_udf() { bash "$FSI_SRC/tests/iso/check-udf.sh" "$@" | grep -E '^(not ok|#)|passed,'; return "${PIPESTATUS[0]}"; }
+
+# The first session's folder, the second's (a new file, a replaced one, a new folder, a file added
+# to an old folder) and the third's; expected trees: each folder over the ones before.
+mkdir -p "$tmp/s1/docs/deep" "$tmp/s2/docs" "$tmp/s2/fresh" "$tmp/s3/docs/deep"
+printf 'first\n' > "$tmp/s1/readme.txt"
+printf 'old\n' > "$tmp/s1/docs/replace me.txt"
+: > "$tmp/s1/docs/empty"
+head -c 300000 /dev/urandom > "$tmp/s1/docs/deep/random.bin"
+printf 'caf\xc3\xa9\n' > "$tmp/s1/docs/caf$(printf '\xc3\xa9').txt"
+printf 'new\n' > "$tmp/s2/added.txt"
+printf 'replaced in session 2\n' > "$tmp/s2/docs/replace me.txt"
+head -c 5000 /dev/urandom > "$tmp/s2/fresh/$(printf '\xe6\x97\xa5\xe6\x9c\xac').bin"
+printf 'third\n' > "$tmp/s3/docs/deep/third.txt"
+mkdir -p "$tmp/e2" "$tmp/e3"
+cp -a "$tmp/s1/." "$tmp/e2/"; cp -a "$tmp/s2/." "$tmp/e2/"
+cp -a "$tmp/e2/." "$tmp/e3/"; cp -a "$tmp/s3/." "$tmp/e3/"
+
+# xorriso (grown images keep a copy of the newest descriptors at 16; sessions by LBA here)
+session_tree() {   # IMG LBA DIR: extract the session at LBA with xorriso, compare with DIR
+    local out="$tmp/x-$RANDOM"
+    xorriso -abort_on FAILURE -indev "$1" -load sbsector "$2" -osirrox on -extract / "$out" >/dev/null 2>&1 &&
+        chmod -R u+w "$out" && diff -r "$out" "$3" >/dev/null
+    local rc=$?
+    rm -rf "$out"
+    [ $rc = 0 ] || echo "# xorriso -load sbsector $2 of $1 differs from $3"
+    return $rc
+}
+isoinfo_lists() {  # IMG LBA NAME...: isoinfo -T LBA -J -f lists every NAME
+    local list; list=$(isoinfo -i "$1" -T "$2" -J -f 2>/dev/null) || return 1
+    shift 2
+    list=$(sed 's/;1$//' <<<"$list")    # Joliet identifiers carry the version, as Windows writes them
+    for n in "$@"; do grep -qxF "$n" <<<"$list" || { echo "# isoinfo -T: $n missing"; return 1; }; done
+}
+blocks() { echo $(( $(stat -c %s "$1") / 2048 )); }
+
+# First sessions from other mastering tools
+genisoimage -quiet -J -V FIRST -o "$tmp/genisoimage.iso" "$tmp/s1" 2>/dev/null
+xorriso -as mkisofs -quiet -J -V FIRST -o "$tmp/xorriso.iso" "$tmp/s1" >/dev/null 2>&1
+/usr/bin/python3 - "$tmp/s1" "$tmp/pycdlib.iso" <<'EOF'
+import os, sys, pycdlib
+src, out = sys.argv[1], sys.argv[2]
+iso = pycdlib.PyCdlib()
+iso.new(interchange_level=3, joliet=3, vol_ident='FIRST')
+isoname = {'.': ''}                     # relative folder -> its ISO 9660 path
+n = 0
+for dirpath, dirs, files in os.walk(src):
+    rel = os.path.relpath(dirpath, src)
+    for d in sorted(dirs):
+        n += 1
+        p = os.path.normpath(os.path.join(rel, d))
+        isoname[p] = isoname[rel] + '/D%d' % n
+        iso.add_directory(isoname[p], joliet_path='/' + p)
+    for f in sorted(files):
+        n += 1
+        p = os.path.normpath(os.path.join(rel, f))
+        iso.add_file(os.path.join(dirpath, f), isoname[rel] + '/F%d.;1' % n, joliet_path='/' + p)
+iso.write(out)
+EOF
+[ -s "$tmp/pycdlib.iso" ] || { echo "not ok - pycdlib made no image"; fail=$((fail+1)); }
+
+firsts=(genisoimage xorriso pycdlib)
+# and the DLL's own: ISO 9660 + Joliet, and bridges with UDF of every revision
+step fsimage -V FIRST "$(w "$tmp/s1")" "$(w "$tmp/ours.iso")"
+firsts+=(ours)
+for rev in 102 150 200 201 250 260; do
+    step fsimage -V FIRST -f iso9660,joliet,udf -u $rev "$(w "$tmp/s1")" "$(w "$tmp/udf$rev.iso")"
+    firsts+=(udf$rev)
+done
+
+for first in "${firsts[@]}"; do
+    img=$tmp/$first.iso
+    [ -s "$img" ] || continue
+    udf=; imp=()
+    case $first in udf*) udf=0x${first#udf}; imp=(--import joliet) ;; esac
+    echo "# $first: sequential sessions"
+    cp "$img" "$tmp/seq.iso"
+    nwa2=$(blocks "$tmp/seq.iso")
+    step fsimage --append "${imp[@]}" "$(w "$tmp/s2")" "$(w "$tmp/seq.iso")"
+    nwa3=$(blocks "$tmp/seq.iso")
+    step fsimage --append "${imp[@]}" "$(w "$tmp/s3")" "$(w "$tmp/seq.iso")"
+    step session_tree "$tmp/seq.iso" "$nwa2" "$tmp/e2"
+    step session_tree "$tmp/seq.iso" "$nwa3" "$tmp/e3"
+    step session_tree "$tmp/seq.iso" 0 "$tmp/s1"
+    step isoinfo_lists "$tmp/seq.iso" "$nwa3" /added.txt "/docs/replace me.txt" /docs/deep/third.txt /docs/deep/random.bin
+    # the new sessions reference the first one's data: they are far smaller than it
+    [ $((nwa3 - nwa2)) -lt $((nwa2 / 2)) ] || [ -n "$udf" ] || { echo "not ok - $first: session 2 copies old data"; fail=$((fail+1)); }
+
+    echo "# $first: random-write (only the modified blocks rewritten)"
+    cp "$img" "$tmp/rw.iso"
+    step fsimage --rewrite "${imp[@]}" "$(w "$tmp/s2")" "$(w "$tmp/rw.iso")"
+    step check --volume FIRST "$tmp/rw.iso" "$tmp/e2"
+    [ -n "$udf" ] && step check_udf --rev "$udf" "$tmp/rw.iso" "$tmp/e2"
+    step fsimage --rewrite "${imp[@]}" "$(w "$tmp/s3")" "$(w "$tmp/rw.iso")"
+    step check --volume FIRST "$tmp/rw.iso" "$tmp/e3"
+    [ -n "$udf" ] && step check_udf --rev "$udf" "$tmp/rw.iso" "$tmp/e3"
+    rm -f "$tmp/seq.iso" "$tmp/rw.iso"
+done
+echo "$pass passed, $fail failed"
+[ $fail = 0 ]
