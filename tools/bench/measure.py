@@ -1,16 +1,108 @@
 #!/usr/bin/python3
 """measure.py LABEL TIMEOUT CMD...: run CMD, print one tab-separated line:
 LABEL, wall seconds, CPU seconds (user+sys of all descendants), peak RSS MiB (largest process),
-exit status ('timeout' when killed after TIMEOUT seconds)."""
-import os, resource, subprocess, sys, time
+exit status ('timeout' when killed after TIMEOUT seconds).
 
-label, timeout, cmd = sys.argv[1], float(sys.argv[2]), sys.argv[3:]
-t0 = time.monotonic()
-try:
-    p = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=timeout)
-    status = str(p.returncode)
-except subprocess.TimeoutExpired:
-    status = 'timeout'
-wall = time.monotonic() - t0
-ru = resource.getrusage(resource.RUSAGE_CHILDREN)
-print('%s\t%.2f\t%.2f\t%.0f\t%s' % (label, wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024, status), flush=True)
+measure.py --table RESULTS: the medians of the lines of RESULTS (LABEL being "CASE<TAB>TOOL", one
+line per run, as iso-trees.sh collects them) as a Markdown table per case, with each tool's wall
+time as a multiple of native fsimage's and the fraction of cat's throughput it reaches, then the
+targets of issue 9 met or missed."""
+import os, resource, signal, statistics, subprocess, sys, time
+
+CASES = {   # case: title
+    '20k': '20,000 files of 1 KiB in nested folders',
+    'large': '4 files of 512 MiB (2 GiB)',
+    '50k': '50,000 empty files in one folder',
+    '1m': '1,000,000 empty files in 1,000 folders',
+}
+TOOLS = ['native', 'fsimage.exe', 'genisoimage', 'xorriso', 'cat']
+NAMES = {'native': 'native fsimage', 'fsimage.exe': 'fsimage.exe (Wine)', 'wine-start': 'Wine start (empty folder)'}
+
+
+def measure(label, timeout, cmd):
+    t0 = time.monotonic()
+    # a process group of its own, so that a timeout stops every process of the tool
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        status = str(p.wait(timeout=timeout))
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)
+        p.wait()
+        status = 'timeout'
+    wall = time.monotonic() - t0
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    print('%s\t%.2f\t%.2f\t%.0f\t%s' % (label, wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024, status), flush=True)
+
+
+def fmt(x, digits=2):
+    return '{:,.{}f}'.format(x, digits) if x < 100 else '{:,.0f}'.format(x)
+
+
+def table(path):
+    runs = {}
+    for line in open(path):
+        f = line.rstrip('\n').split('\t')
+        if len(f) != 6:
+            continue
+        runs.setdefault((f[0], f[1]), []).append((float(f[2]), float(f[3]), float(f[4]), f[5]))
+    med = {}
+    for key, rs in runs.items():
+        st = [r[3] for r in rs]
+        status = 'timeout' if 'timeout' in st else 'ok' if all(s == '0' for s in st) else 'exit ' + \
+            next(s for s in st if s != '0')
+        med[key] = (statistics.median(r[0] for r in rs), statistics.median(r[1] for r in rs),
+                    statistics.median(r[2] for r in rs), status, len(rs))
+    print('| tree | tool | runs | wall s | CPU s | peak RSS MiB | status | wall vs native | throughput vs cat |')
+    print('|---|---|---|---|---|---|---|---|---|')
+    for case, title in CASES.items():
+        tools = [t for t in TOOLS + ['wine-start'] if (case, t) in med]
+        if not tools:
+            continue
+        nat = med.get((case, 'native'))
+        cat = med.get((case, 'cat'))
+        first = True
+        for t in tools:
+            wall, cpu, rss, status, n = med[(case, t)]
+            shown = ('> %s' % fmt(wall)) if status == 'timeout' else fmt(wall)
+            vs_native = ('%s%s' % ('> ' if status == 'timeout' else '', fmt(wall / max(nat[0], 0.001), 1))
+                         if nat and t != 'wine-start' else '')
+            vs_cat = fmt(cat[0] / max(wall, 0.001)) if cat and status != 'timeout' and t != 'wine-start' else ''
+            print('| %s | %s | %d | %s | %s | %s | %s | %s | %s |' % (
+                title if first else '', NAMES.get(t, t), n, shown, fmt(cpu), '{:,.0f}'.format(rss), status,
+                vs_native, vs_cat))
+            first = False
+    # the targets of issue 9
+    print()
+
+    def get(case, tool):
+        return med.get((case, tool))
+
+    def line(ok, text):
+        print('- %s: %s' % ('met' if ok else 'MISSED', text))
+    n, c, w, s = get('large', 'native'), get('large', 'cat'), get('large', 'fsimage.exe'), get('large', 'wine-start')
+    if n and c:
+        line(c[0] / n[0] >= 0.95, '2 GiB natively at least 0.95 of cat\'s throughput: %.2f' % (c[0] / n[0]))
+    if w and c:
+        r = c[0] / w[0]
+        extra = ''
+        if s:
+            extra = ' (%.2f without Wine\'s start, %.2f s)' % (c[0] / max(w[0] - s[0], 0.001), s[0])
+        line(r >= 0.8, '2 GiB under Wine at least 0.8 of cat\'s throughput: %.2f%s' % (r, extra))
+    n, g = get('20k', 'native'), get('20k', 'genisoimage')
+    if n and g:
+        line(n[0] <= 0.5 * g[0], '20,000 small files natively at most half of genisoimage\'s wall time: %.2f of it'
+             % (n[0] / g[0]))
+    n, x = get('50k', 'native'), get('50k', 'xorriso')
+    if n and x:
+        line(x[0] / n[0] >= 30, '50,000 files in one folder at least 30 times faster than xorriso: %s%.0f times'
+             % ('> ' if x[3] == 'timeout' else '', x[0] / n[0]))
+    n = get('1m', 'native')
+    if n:
+        line(n[0] < 20 and n[2] < 1024, '1,000,000 files natively under 20 s and 1 GiB: %.1f s, %.0f MiB' % (n[0], n[2]))
+
+
+if __name__ == '__main__':
+    if sys.argv[1] == '--table':
+        table(sys.argv[2])
+    else:
+        measure(sys.argv[1], float(sys.argv[2]), sys.argv[3:])
