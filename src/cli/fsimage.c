@@ -26,6 +26,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -334,16 +335,16 @@ typedef struct cli_handle {
 static fsi_status src_open(fsi_source *src, void **handle)
 {
     cli_source *s = (cli_source *)src;
-    struct stat st;
     cli_handle *h;
     int fd;
-    /* O_NONBLOCK: a FIFO put where the file was fails instead of waiting for a writer */
+    /* O_NONBLOCK: a FIFO put where the file was does not wait for a writer; pread then fails on it
+     * (ESPIPE), as on a socket: no fstat needed, one system call less per file */
     do
         fd = open(s->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     while (fd < 0 && errno == EINTR);
     if (fd < 0)
         return FSI_E_READ;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || !(h = malloc(sizeof *h))) {
+    if (!(h = malloc(sizeof *h))) {
         close(fd);
         return FSI_E_READ;
     }
@@ -956,27 +957,52 @@ static void file_failed(const fsi_extent_info *x, fsi_status st, uint64_t expect
 }
 
 /* Copy a whole file extent at image offset off with copy_file_range. 0 when the kernel cannot copy
- * between these two files (nothing written then: the caller goes through the cursor instead). */
+ * between these two files (the caller goes through the cursor instead, rewriting what was written).
+ * File data starts at a 2048-byte block, so the output offset is often half a page off: the first
+ * bytes up to a page boundary are written from the buffer, so that the kernel fills whole pages of
+ * the output (a copy to a misaligned offset splits every page in two: about 30% slower). */
 static int copy_file(writer *w, const fsi_extent_info *x, const cli_source *s, uint64_t off)
 {
+    static long page;
     struct stat st;
-    off_t in = 0, out = (off_t)off;
-    uint64_t left = x->size;
+    off_t in, out;
+    uint64_t head, left;
     char extra;
     int fd;
+    if (!page && (page = sysconf(_SC_PAGESIZE)) <= 0)
+        page = 4096;
+    head = (uint64_t)((page - (long)(off % (uint64_t)page)) % page);
+    if (head > x->size)
+        head = x->size;
     do
         fd = open(s->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     while (fd < 0 && errno == EINTR);
     if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
         file_failed(x, FSI_E_READ, 0, 0);
     posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    if (head) {
+        ssize_t r;
+        do
+            r = pread(fd, w->buf, (size_t)head, 0);
+        while (r < 0 && errno == EINTR);
+        if (r < 0)
+            file_failed(x, FSI_E_READ, 0, 0);
+        if ((uint64_t)r < head)
+            file_failed(x, FSI_E_INCONSISTENT, x->size, (uint64_t)r);
+        write_out(w, w->buf, (size_t)head, off);
+    }
+    in = (off_t)head;
+    out = (off_t)(off + head);
+    left = x->size - head;
     while (left) {
-        ssize_t r = copy_file_range(fd, &in, w->fd, &out, left < COPY_STEP ? (size_t)left : COPY_STEP, 0);
+        /* in steps when a progress line is drawn, else in one call as cat does */
+        size_t step = w->pg->live && left > COPY_STEP ? COPY_STEP : left > SSIZE_MAX ? SSIZE_MAX : (size_t)left;
+        ssize_t r = copy_file_range(fd, &in, w->fd, &out, step, 0);
         if (r < 0) {
             if (errno == EINTR)
                 continue;
-            if (in == 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP ||
-                            errno == EBADF || errno == EPERM || errno == ETXTBSY)) {
+            if ((uint64_t)in == head && (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP ||
+                                         errno == EBADF || errno == EPERM || errno == ETXTBSY)) {
                 close(fd);
                 return 0;
             }
