@@ -9,6 +9,9 @@
 #                       one of its own ancestors) are absent from the image (default)
 #   --no-follow-links   the source's symlinks are all absent from the image
 #   --keep DIR          keep the readers' outputs and extractions in DIR
+#   --multisession      the image's newest session was appended to an older one: its partition
+#                       reaches down to the old data and holds the new descriptors, which
+#                       udfinfo warns about ("Partition Space overlaps with other blocks")
 #   --hidden REL        a file (path relative to SRCDIR) recorded hidden: udfdump and udfclient,
 #                       which do not list hidden files, must not have it (repeatable)
 #   -h, --help
@@ -35,7 +38,7 @@ PY=/usr/bin/python3
 
 usage() { sed -n '2,30p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
-rev= follow=--follow-links keep=
+rev= follow=--follow-links keep= multi=
 pos=() hidden=()
 while [ $# -gt 0 ]; do
   case $1 in
@@ -46,6 +49,7 @@ while [ $# -gt 0 ]; do
     --keep) keep=${2:?--keep needs a folder}; shift 2 ;;
     --keep=*) keep=${1#*=}; shift ;;
     --hidden) hidden+=(--hidden "${2:?--hidden needs a path}"); shift 2 ;;
+    --multisession) multi=--multisession; shift ;;
     -h|--help) usage; exit 0 ;;
     --) shift; pos+=("$@"); break ;;
     -*) echo "check-udf.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
@@ -107,5 +111,6 @@ chmod -R u+rwX "$work/x-7z" "$work/x-udfclient" 2>/dev/null
 args=(judge --img "$img" --src "$src" --work "$work")
 [ -n "$rev" ] && args+=(--rev "$rev")
 [ "$follow" = --no-follow-links ] && args+=(--no-follow-links)
+[ -n "$multi" ] && args+=("$multi")
 args+=("${hidden[@]}")
 $PY "$here/udfcheck.py" "${args[@]}"
