@@ -228,7 +228,10 @@ streams_check() {
   if [ "$got" = "$(cat "$want")" ]; then
     echo "$(grep -c '^stream' <<<"$got") streams, names, sizes and SHA-256 as added"
   else
-    echo "not ok - udfstreams.py"; diff <(cat "$want") <(echo "$got") | head -n 20 | sed 's/^/#   /'; return 1
+    echo "not ok - udfstreams.py"
+    grep '^error:' <<<"$got" | sed 's/^/#   /'
+    diff <(cat "$want") <(echo "$got") | head -n 20 | sed 's/^/#   /'
+    return 1
   fi
 }
 times=()

@@ -5,7 +5,8 @@ None of the readers the tests use walks UDF named streams (7-Zip 26.02, udfclien
 stream directories; see docs/conformance.md), so this small reader follows the structures itself:
 AVDP (block 256) -> main VDS (partition, logical volume, metadata partition map) -> FSD -> root
 -> FIDs -> (E)FEs, and each EFE's Stream Directory ICB -> the stream directory's FIDs -> the
-streams' EFEs -> their extents. 2048-byte blocks; every tag's checksum and CRC is checked.
+streams' EFEs -> their extents. 2048-byte blocks; every tag's checksum and CRC is checked, and
+the metadata mirror file (2.50+), which no reader reads, must equal the metadata file.
 
 Prints, sorted, one line per item of interest:
     stream /dir/file:name SIZE SHA256     a named stream and the digest of its bytes
@@ -86,12 +87,20 @@ class Udf:
         for _ in range(nmaps):
             mtype, mlen = lvd[pos], lvd[pos + 1]
             if mtype == 2 and lvd[pos + 5:pos + 28] == b'*UDF Metadata Partition':
-                mfile = struct.unpack_from('<I', lvd, pos + 40)[0]
+                mfile, mirror = struct.unpack_from('<II', lvd, pos + 40)
                 fe = self.icb(0, mfile)
                 self.meta, lbn = [], 0
                 for part, loc, ln in fe['ext']:
                     self.meta.append((lbn, self.part + loc, ln // BS))
                     lbn += ln // BS
+                # the readers read the metadata file only: its mirror must hold the same bytes
+                if mirror != 0xFFFFFFFF:
+                    main, copy = self.data(fe), self.data(self.icb(0, mirror))
+                    if main != copy:
+                        at = next(i for i in range(min(len(main), len(copy))) if main[i] != copy[i]) \
+                            if len(main) == len(copy) else min(len(main), len(copy))
+                        raise Bad('the metadata mirror file differs from the metadata file (%d and %d bytes, '
+                                  'first at block %d)' % (len(main), len(copy), at // BS))
             pos += mlen
         flen, flb, fpart = struct.unpack_from('<IIH', lvd, 248)
         fsd = self.blocks(self.lb(fpart, flb))
