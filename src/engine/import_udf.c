@@ -45,14 +45,70 @@
 #define MAX_LVIS_HOPS 8u            /* next integrity extents followed */
 #define CHUNK 16u                   /* directory blocks read at once */
 #define FID_HDR 38u
+#define MAX_ICB_HOPS 64u            /* strategy 4096: indirect entries followed */
 #define MAX_INFO_LEN (UINT64_C(1) << 62)
 
 enum {
     TAG_PVD = 1, TAG_AVDP = 2, TAG_VDP = 3, TAG_IUVD = 4, TAG_PD = 5, TAG_LVD = 6, TAG_USD = 7, TAG_TD = 8,
-    TAG_LVID = 9, TAG_FSD = 256, TAG_FID = 257, TAG_AED = 258, TAG_FE = 261, TAG_EFE = 266,
+    TAG_LVID = 9, TAG_FSD = 256, TAG_FID = 257, TAG_AED = 258, TAG_IE = 259, TAG_FE = 261, TAG_EFE = 266,
 };
 
 enum { P_PHYS = 1, P_META = 2 };
+
+/* ---- sets of block addresses ------------------------------------------------------------------ */
+
+typedef struct u64set {
+    uint64_t *t;                    /* open addressing; 0 is free */
+    size_t n, cap;
+} u64set;
+
+static uint64_t mix(uint64_t k)
+{
+    k ^= k >> 33;
+    k *= UINT64_C(0xff51afd7ed558ccd);
+    k ^= k >> 33;
+    return k;
+}
+
+/* Add (part, lb): 1 if it was there already, 0 if added, -1 on out of memory. */
+static int set_add(u64set *s, unsigned part, uint32_t lb)
+{
+    uint64_t key = ((uint64_t)part << 32 | lb) + 1;
+    if (2 * (s->n + 1) > s->cap) {
+        size_t cap = s->cap ? 2 * s->cap : 64;
+        uint64_t *t = calloc(cap, sizeof *t);
+        if (!t)
+            return -1;
+        for (size_t i = 0; i < s->cap; i++) {
+            uint64_t k = s->t[i];
+            if (!k)
+                continue;
+            size_t j = (size_t)(mix(k) & (cap - 1));
+            while (t[j])
+                j = (j + 1) & (cap - 1);
+            t[j] = k;
+        }
+        free(s->t);
+        s->t = t;
+        s->cap = cap;
+    }
+    size_t j = (size_t)(mix(key) & (s->cap - 1));
+    while (s->t[j]) {
+        if (s->t[j] == key)
+            return 1;
+        j = (j + 1) & (s->cap - 1);
+    }
+    s->t[j] = key;
+    s->n++;
+    return 0;
+}
+
+static void set_clear(u64set *s)
+{
+    if (s->n)
+        memset(s->t, 0, s->cap * sizeof *s->t);
+    s->n = 0;
+}
 
 typedef struct upart {
     int kind;
@@ -105,8 +161,8 @@ typedef struct udf {
     fsi_disc_extent *ext;           /* extents of the ICBs being read, as a stack */
     uint32_t *elb;                  /* logical block of each (directories: FID tag locations) */
     size_t next, ecap;
-    uint64_t *seen;                 /* directory ICBs met: open addressing, key (part << 32 | lb) + 1 */
-    size_t nseen, seencap;
+    u64set seen;                    /* directory ICBs met */
+    u64set aeds;                    /* allocation extent descriptors of the chain being read */
     qent *q;
     size_t qhead, qlen, qcap;
     /* the first failure when trying alternatives (anchors, sequences, mirror) */
@@ -244,21 +300,21 @@ static fsi_time timestamp(const uint8_t *p)
 /* ---- partitions ------------------------------------------------------------------------------ */
 
 /* Absolute block of logical block lb of partition part, and how many blocks from there (at most
- * want, at least 1) are contiguous on the medium. */
-static fsi_status map_run(udf *u, unsigned part, uint64_t lb, uint64_t want, uint64_t *abs, uint64_t *run)
+ * want, at least 1) are contiguous on the medium. NULL, or why not. */
+static const char *map_q(const udf *u, unsigned part, uint64_t lb, uint64_t want, uint64_t *abs, uint64_t *run)
 {
     if (part >= u->np)
-        return corrupt(u, "bad partition reference");
-    upart *p = &u->p[part];
+        return "bad partition reference";
+    const upart *p = &u->p[part];
     if (p->kind == P_PHYS) {
         if (lb >= p->len)
-            return corrupt(u, "block outside its partition");
+            return "block outside its partition";
         *abs = p->start + lb;
         *run = want < p->len - lb ? want : p->len - lb;
-        return FSI_OK;
+        return NULL;
     }
     if (lb >= p->mblocks)
-        return corrupt(u, "block outside the metadata partition");
+        return "block outside the metadata partition";
     size_t lo = 0, hi = p->nmx;                     /* the last extent with mcum <= lb */
     while (hi - lo > 1) {
         size_t mid = lo + (hi - lo) / 2;
@@ -270,10 +326,16 @@ static fsi_status map_run(udf *u, unsigned part, uint64_t lb, uint64_t want, uin
     const fsi_disc_extent *e = &p->mx[lo];
     uint64_t in = lb - p->mcum[lo], nb = (e->len + BS - 1) / BS;
     if (e->lba == FSI_HOLE || in >= nb)
-        return corrupt(u, "metadata block not recorded");
+        return "metadata block not recorded";
     *abs = e->lba + in;
     *run = want < nb - in ? want : nb - in;
-    return FSI_OK;
+    return NULL;
+}
+
+static fsi_status map_run(udf *u, unsigned part, uint64_t lb, uint64_t want, uint64_t *abs, uint64_t *run)
+{
+    const char *why = map_q(u, part, lb, want, abs, run);
+    return why ? corrupt(u, why) : FSI_OK;
 }
 
 static fsi_status read_lb(udf *u, unsigned part, uint32_t lb, uint8_t *buf)
@@ -369,9 +431,14 @@ static fsi_status read_ads(udf *u, icbi *ci, unsigned part, const uint8_t *area,
         }
         if (!cont)
             break;
-        /* an allocation extent descriptor (4/14.5); a chain longer than the extents it gives is
-         * a loop */
-        if (++aeds > (u->next - ci->e0) + 16)
+        /* an allocation extent descriptor (4/14.5): met twice in the chain, or a chain longer
+         * than the extents it gives, is a loop */
+        if (!aeds++)
+            set_clear(&u->aeds);
+        int seen = set_add(&u->aeds, cpart, clb);
+        if (seen < 0)
+            return FSI_E_NOMEM;
+        if (seen || aeds > (u->next - ci->e0) + 16)
             return corrupt(u, "allocation extent descriptor loop");
         fsi_status st = read_lb(u, cpart, clb, u->aed);
         if (st)
@@ -410,19 +477,38 @@ static fsi_status read_icb(udf *u, unsigned part, uint32_t lb, icbi *ci)
     memset(ci, 0, sizeof *ci);
     ci->e0 = u->next;
     ci->part = part;
-    fsi_status st = read_lb(u, part, lb, u->fe);
-    if (st)
-        return st;
     const uint8_t *fe = u->fe;
-    uint16_t id = fsi_le16(fe);
-    if ((id != TAG_FE && id != TAG_EFE) || !tag_ok(fe, BS, id, lb))
-        return corrupt(u, "bad file entry");
+    uint16_t id;
+    for (unsigned hop = 0;; hop++) {
+        fsi_status st = read_lb(u, part, lb, u->fe);
+        if (st)
+            return st;
+        id = fsi_le16(fe);
+        if ((id != TAG_FE && id != TAG_EFE) || !tag_ok(fe, BS, id, lb))
+            return corrupt(u, "bad file entry");
+        uint16_t strategy = fsi_le16(fe + 20);
+        if (strategy == 4)
+            break;
+        if (strategy != 4096)
+            return corrupt(u, "bad ICB strategy");
+        /* strategy 4096 (ECMA-167 4/A.6, UDF 2.3.5.1): the entry after this direct entry, when
+         * recorded, is an indirect entry (4/14.7) to the next ICB, which has the newer direct
+         * entry; the last one prevails */
+        uint64_t abs, run;
+        if (hop >= MAX_ICB_HOPS)
+            return corrupt(u, "too many indirect entries");
+        if (lb == UINT32_MAX || map_q(u, part, (uint64_t)lb + 1, 1, &abs, &run) || !u->budget)
+            break;
+        u->budget--;
+        if (fsi_medium_read(u->ic->m, abs, 1, u->aed) || !tag_ok(u->aed, BS, TAG_IE, lb + 1))
+            break;
+        if (!(fsi_le32(u->aed + 36) & 0x3FFFFFFFu))
+            break;
+        lb = fsi_le32(u->aed + 40);
+        part = fsi_le16(u->aed + 44);
+        ci->part = part;
+    }
     int efe = id == TAG_EFE;
-    uint16_t strategy = fsi_le16(fe + 20);
-    if (strategy == 4096)
-        return feature(u, "ICB strategy 4096");
-    if (strategy != 4)
-        return corrupt(u, "bad ICB strategy");
     ci->type = fe[27];
     ci->flags = fsi_le16(fe + 34);
     ci->info_len = fsi_le64(fe + 56);
@@ -648,45 +734,11 @@ static fsi_status fid_name(udf *u, const fiter *it, uint16_t *nm, size_t *n)
 
 /* ---- the tree -------------------------------------------------------------------------------- */
 
-static uint64_t mix(uint64_t k)
-{
-    k ^= k >> 33;
-    k *= UINT64_C(0xff51afd7ed558ccd);
-    k ^= k >> 33;
-    return k;
-}
-
 /* Remember a directory ICB; meeting one twice is a loop (or a hard link to a directory). */
 static fsi_status seen_add(udf *u, unsigned part, uint32_t lb)
 {
-    uint64_t key = ((uint64_t)part << 32 | lb) + 1;
-    if (2 * (u->nseen + 1) > u->seencap) {
-        size_t cap = u->seencap ? 2 * u->seencap : 256;
-        uint64_t *t = calloc(cap, sizeof *t);
-        if (!t)
-            return FSI_E_NOMEM;
-        for (size_t i = 0; i < u->seencap; i++) {
-            uint64_t k = u->seen[i];
-            if (!k)
-                continue;
-            size_t j = (size_t)(mix(k) & (cap - 1));
-            while (t[j])
-                j = (j + 1) & (cap - 1);
-            t[j] = k;
-        }
-        free(u->seen);
-        u->seen = t;
-        u->seencap = cap;
-    }
-    size_t j = (size_t)(mix(key) & (u->seencap - 1));
-    while (u->seen[j]) {
-        if (u->seen[j] == key)
-            return corrupt(u, "directory loop");
-        j = (j + 1) & (u->seencap - 1);
-    }
-    u->seen[j] = key;
-    u->nseen++;
-    return FSI_OK;
+    int r = set_add(&u->seen, part, lb);
+    return r < 0 ? FSI_E_NOMEM : r ? corrupt(u, "directory loop") : FSI_OK;
 }
 
 static fsi_status enqueue(udf *u, fsi_node *dir, unsigned part, uint32_t lb, uint32_t depth)
@@ -893,9 +945,7 @@ static fsi_status reset_walk(udf *u)
     ic->info->files = ic->info->dirs = 0;
     u->qhead = u->qlen = 0;
     u->next = 0;
-    if (u->seen)
-        memset(u->seen, 0, u->seencap * sizeof *u->seen);
-    u->nseen = 0;
+    set_clear(&u->seen);
     return ic->img ? FSI_OK : FSI_E_NOMEM;
 }
 
@@ -1306,7 +1356,8 @@ fsi_status fsi_import_udf(fsi_import_ctx *ic)
     }
     free(u->ext);
     free(u->elb);
-    free(u->seen);
+    free(u->seen.t);
+    free(u->aeds.t);
     free(u->q);
     free(u);
     return st;
