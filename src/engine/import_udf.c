@@ -13,8 +13,9 @@
  * Partitions: type 1 maps and the UDF 2.50 metadata partition (its metadata file, or the metadata
  * mirror file when the metadata file's ICB is bad; when the walk of the tree fails with a damaged
  * or unreadable block, it is retried once through a mirror that has its own copy). Sparable and
- * virtual (VAT) partitions, ICB strategy 4096, extended allocation descriptors and a logical block
- * size other than 2048 answer FSI_E_FS_FEATURE.
+ * virtual (VAT) partitions, extended allocation descriptors and a logical block size other than
+ * 2048 answer FSI_E_FS_FEATURE. ICB strategy 4096 (mkudffs --strategy=4096) is followed through its
+ * indirect entries to the newest direct entry.
  *
  * Tree: breadth-first from the File Set Descriptor's root ICB, without recursion; (E)FEs with
  * short_ad, long_ad or embedded data and allocation extent descriptor chains; unrecorded extents
@@ -25,9 +26,11 @@
  * out). Symbolic links and other special files are skipped; real-time files (type 249) are marked.
  *
  * Hostile images: every location, length and count is checked; a directory ICB met twice (a loop)
- * is FSI_E_CORRUPT; the metadata blocks read (ICBs, AEDs, directories, descriptors) are limited to
- * twice the medium's blocks plus a constant, and the extents kept to twice the medium's blocks
- * plus 2^20, so time and memory stay proportional to the medium whatever the pointers say.
+ * is FSI_E_CORRUPT, and so is an allocation extent descriptor met twice in one chain; the metadata
+ * blocks read (ICBs, AEDs, directories, descriptors) are limited to four times the medium's blocks
+ * plus 65536 (a volume reads each at most about twice, a hard link once more), and the extents
+ * made to four times the blocks plus 2^20, so time and memory stay proportional to the medium
+ * whatever the pointers say.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -152,7 +155,6 @@ typedef struct udf {
     upart p[2 * MAX_MAPS];
     unsigned nmaps, np;
     int meta;                       /* index of the metadata partition, -1: none */
-    int use_mirror;
     uint32_t fsd_lb;
     uint16_t fsd_part;
     uint64_t vol_end;
@@ -1156,7 +1158,7 @@ static void read_lvid(udf *u)
     if (!have)
         return;
     uint32_t np = fsi_le32(last + 72), liu = fsi_le32(last + 76);
-    if (np > 255 || liu < 46 || liu > BS - 80 - 8 * np)
+    if (np > 255 || liu < 46 || 80 + 8 * (uint64_t)np + liu > BS)
         return;
     const uint8_t *iu = last + 80 + 8 * np;
     uint32_t files = fsi_le32(iu + 32), dirs = fsi_le32(iu + 36);
@@ -1293,9 +1295,8 @@ static fsi_status walk_volume(udf *u)
             return st;
         keep_failure(u, st);
         if ((st = load_meta(u, 1)))
-            return first_failure(u);
+            return st == FSI_E_NOMEM ? st : first_failure(u);
         u->first = FSI_OK;
-        u->use_mirror = 1;
         return walk(u);
     }
     upart *p = &u->p[u->meta];
@@ -1327,7 +1328,6 @@ static fsi_status walk_volume(udf *u)
     free(main_c);
     if ((st = reset_walk(u)))
         return st;
-    u->use_mirror = 1;
     fsi_err_clear(u->ic->err);
     if ((st = walk(u)) && recoverable(st))
         return first_failure(u);
@@ -1342,8 +1342,8 @@ fsi_status fsi_import_udf(fsi_import_ctx *ic)
         return FSI_E_NOMEM;
     u->ic = ic;
     u->meta = -1;
-    u->budget = 2 * ic->blocks + 4096;
-    u->ext_budget = 2 * ic->blocks + (UINT64_C(1) << 20);
+    u->budget = 4 * ic->blocks + 65536;
+    u->ext_budget = 4 * ic->blocks + (UINT64_C(1) << 20);
     fsi_status st = find_volume(u);
     if (!st) {
         read_lvid(u);

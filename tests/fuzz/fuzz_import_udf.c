@@ -1,7 +1,9 @@
 /*
  * libFuzzer harness: fsi_import(FSI_FS_UDF) over a sparse volume described by the input.
  *   bytes 0-2  the volume's size in blocks (little-endian, low 18 bits, so the anchors at N - 1 and
- *              N - 257 can lie anywhere); bit 23: reads of blocks the input does not give fail
+ *              N - 257 can lie anywhere); bit 23: reads of blocks the input does not give fail;
+ *              bit 22: fix the tags (checksum and CRC, ECMA-167 3/7.2) of the descriptors a block
+ *              starts with (FIDs in a row), so that mutations reach what the CRCs protect
  *   byte 3     the session start, in units of 64 blocks
  *   then       records: block (3 bytes LE, taken modulo the size), length L (2 bytes LE, at most
  *              2048), L bytes: the block's first L bytes (the rest are zeros). A block given twice
@@ -34,6 +36,45 @@ typedef struct rec {
     uint32_t order;
     const uint8_t *data;
 } rec;
+
+static uint16_t crc16(const uint8_t *p, size_t n)     /* CRC-ITU-T, initial 0 (ECMA-167 1/7.2.6) */
+{
+    uint16_t crc = 0;
+    for (size_t i = 0; i < n; i++) {
+        crc ^= (uint16_t)(p[i] << 8);
+        for (int k = 0; k < 8; k++)
+            crc = (uint16_t)(crc & 0x8000 ? (crc << 1) ^ 0x1021 : crc << 1);
+    }
+    return crc;
+}
+
+/* Make the tags of the descriptors at the start of a block (of len meaningful bytes) valid. */
+static void fix_tags(uint8_t *b, size_t len)
+{
+    size_t pos = 0;
+    while (pos + 16 <= BS) {
+        uint8_t *d = b + pos;
+        uint16_t id = (uint16_t)(d[0] | d[1] << 8);
+        if (!((id >= 1 && id <= 9) || (id >= 256 && id <= 266)))
+            break;
+        size_t crc_len = (size_t)(d[10] | d[11] << 8);
+        if (crc_len > BS - pos - 16)
+            crc_len = BS - pos - 16;
+        uint16_t crc = crc16(d + 16, crc_len);
+        d[8] = (uint8_t)crc;
+        d[9] = (uint8_t)(crc >> 8);
+        uint8_t sum = 0;
+        for (int i = 0; i < 16; i++)
+            if (i != 4)
+                sum = (uint8_t)(sum + d[i]);
+        d[4] = sum;
+        if (id != 257 || pos + 38 > BS)
+            break;
+        pos += (38 + (size_t)(d[36] | d[37] << 8) + d[19] + 3) & ~(size_t)3;   /* the next FID */
+        if (pos >= len)
+            break;
+    }
+}
 
 typedef struct vol {
     rec *r;
@@ -134,6 +175,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     vol v = { 0 };
     v.total = ((uint64_t)data[0] | (uint64_t)data[1] << 8 | (uint64_t)(data[2] & 0x03) << 16);
     v.fail_unlisted = data[2] >> 7;
+    int fix = (data[2] >> 6) & 1;
     uint64_t ss = (uint64_t)data[3] * 64;
     data += 4;
     size -= 4;
@@ -155,6 +197,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         pos += len;
     }
     qsort(v.r, v.n, sizeof *v.r, by_lba);
+    uint8_t *fixed = NULL;                  /* fixed copies of the blocks, BS each */
+    if (fix && v.n) {
+        fixed = calloc(v.n, BS);
+        CHECK(fixed);
+        for (size_t i = 0; i < v.n; i++) {
+            uint8_t *b = fixed + i * BS;
+            memcpy(b, v.r[i].data, v.r[i].len);
+            fix_tags(b, v.r[i].len);
+            v.r[i].data = b;
+            v.r[i].len = BS;
+        }
+    }
     fsi_medium *m = fsi_medium_new(read_blocks, &v, NULL, v.total);
     CHECK(m);
     fsi_image *img = NULL;
@@ -176,6 +230,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         CHECK(st == FSI_E_NOMEM || err.fs == FSI_FS_UDF);
     }
     fsi_medium_unref(m);                /* the sources were freed with the tree */
+    free(fixed);
     free(v.r);
     return 0;
 }
