@@ -398,9 +398,12 @@ fsi_status fsi_cursor_read(fsi_cursor *c, uint64_t off, void *buf, size_t len, f
  * AVDP at 256, N-1 or N-257); FSI_FS_UNKNOWN for a recognition area with none of them; 0 for no
  * volume descriptor at all. Source: ECMA-119 8, ECMA-167 2/9 and 3/10.2. */
 unsigned fsi_identify(fsi_read_blocks_fn read, void *ctx, uint64_t total_blocks);
-/* The UDF revision a volume records (its LVD's domain identifier suffix, OSTA UDF 2.1.5.3), e.g.
- * 0x250; 0 when there is no UDF volume or no such LVD. Bounded reads as fsi_identify. */
-int fsi_identify_udf_revision(fsi_read_blocks_fn read, void *ctx, uint64_t total_blocks);
+/* The same for the session that starts at absolute block session_start (descriptors from
+ * session_start + 16, anchors at session_start + 256, N - 1, N - 257; blocks are absolute). */
+unsigned fsi_identify_session(fsi_read_blocks_fn read, void *ctx, uint64_t total_blocks, uint64_t session_start);
+/* The UDF revision the session at session_start records (its LVD's domain identifier suffix, OSTA
+ * UDF 2.1.5.3), e.g. 0x250; 0 when there is no UDF volume or no such LVD. Bounded reads. */
+int fsi_identify_udf_revision(fsi_read_blocks_fn read, void *ctx, uint64_t total_blocks, uint64_t session_start);
 
 /* Import (IFileSystemImage::ImportFileSystem): read the tree of one file system of the session that
  * starts at block session_start of m (its volume descriptors at session_start + 16; UDF anchors at

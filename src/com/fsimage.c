@@ -895,19 +895,15 @@ static HRESULT session_medium(fsimage *img, fsi_medium **m, uint64_t *start)
     return S_OK;
 }
 
-typedef struct shifted { fsi_medium *m; uint64_t start; } shifted;
-
-static int shifted_read(void *ctx, uint64_t lba, uint32_t count, void *buf)
+static int medium_read(void *ctx, uint64_t lba, uint32_t count, void *buf)
 {
-    shifted *s = ctx;
-    return fsi_medium_read(s->m, s->start + lba, count, buf) ? -1 : 0;
+    return fsi_medium_read(ctx, lba, count, buf) ? -1 : 0;
 }
 
 /* The file systems of the session at start (IdentifyFileSystemsOnDisc at that session). */
 static unsigned session_fs(fsi_medium *m, uint64_t start)
 {
-    shifted s = { m, start };
-    return fsi_identify(shifted_read, &s, fsi_medium_blocks(m) - start);
+    return fsi_identify_session(medium_read, m, fsi_medium_blocks(m), start);
 }
 
 static HRESULT WINAPI fsimage_CalculateDiscIdentifier(IFileSystemImage3 *iface, BSTR *id)
@@ -1094,9 +1090,8 @@ static HRESULT import_fs(fsimage *img, FsiFileSystems want, FsiFileSystems *done
         /* the new session carries the same file systems, and UDF the same revision */
         img->fs = img->disc_fs;
         if (disc & FsiFileSystemUDF) {
-            shifted sh = { img->medium, start };
             LONG rev = want == FsiFileSystemUDF && info.udf_revision ? info.udf_revision
-                     : fsi_identify_udf_revision(shifted_read, &sh, fsi_medium_blocks(img->medium) - start);
+                     : fsi_identify_udf_revision(medium_read, img->medium, fsi_medium_blocks(img->medium), start);
             for (size_t i = 0; i < ARRAY_SIZE(udf_revisions); i++)
                 if (udf_revisions[i] == rev) img->udf_revision = rev;
         }

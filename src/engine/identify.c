@@ -21,12 +21,19 @@ static int is_avdp(const uint8_t *b, uint64_t lba)
 
 unsigned fsi_identify(fsi_read_blocks_fn read, void *ctx, uint64_t total_blocks)
 {
+    return fsi_identify_session(read, ctx, total_blocks, 0);
+}
+
+unsigned fsi_identify_session(fsi_read_blocks_fn read, void *ctx, uint64_t total_blocks, uint64_t ss)
+{
     uint8_t b[FSI_BLOCK_SIZE];
     unsigned fs = 0;
     int nsr = 0, any = 0;
 
     /* The volume recognition area: the descriptor set, then the extended area (BEA01 .. TEA01). */
-    for (uint64_t lba = 16; lba < 16 + 64 && lba < total_blocks; lba++) {
+    if (ss >= total_blocks)
+        return 0;
+    for (uint64_t lba = ss + 16; lba < ss + 16 + 64 && lba < total_blocks; lba++) {
         if (read(ctx, lba, 1, b))
             break;
         if (!memcmp(b + 1, "CD001", 5)) {
@@ -44,9 +51,9 @@ unsigned fsi_identify(fsi_read_blocks_fn read, void *ctx, uint64_t total_blocks)
             break;                          /* the recognition sequence ends at the first other block */
     }
     if (nsr) {
-        const uint64_t anchors[3] = { 256, total_blocks - 1, total_blocks - 257 };
+        const uint64_t anchors[3] = { ss + 256, total_blocks - 1, total_blocks - 257 };
         for (int i = 0; i < 3; i++) {
-            if (anchors[i] < 256 || anchors[i] >= total_blocks || (i && total_blocks <= 257))
+            if (anchors[i] < ss + 256 || anchors[i] >= total_blocks || (i && total_blocks <= ss + 257))
                 continue;
             if (!read(ctx, anchors[i], 1, b) && is_avdp(b, anchors[i])) {
                 fs |= FSI_FS_UDF;
@@ -59,12 +66,12 @@ unsigned fsi_identify(fsi_read_blocks_fn read, void *ctx, uint64_t total_blocks)
     return fs;
 }
 
-int fsi_identify_udf_revision(fsi_read_blocks_fn read, void *ctx, uint64_t total_blocks)
+int fsi_identify_udf_revision(fsi_read_blocks_fn read, void *ctx, uint64_t total_blocks, uint64_t ss)
 {
     uint8_t b[FSI_BLOCK_SIZE];
-    const uint64_t anchors[3] = { 256, total_blocks - 1, total_blocks - 257 };
+    const uint64_t anchors[3] = { ss + 256, total_blocks - 1, total_blocks - 257 };
     for (int i = 0; i < 3; i++) {
-        if (anchors[i] < 256 || anchors[i] >= total_blocks || (i && total_blocks <= 257))
+        if (anchors[i] < ss + 256 || anchors[i] >= total_blocks || (i && total_blocks <= ss + 257))
             continue;
         if (read(ctx, anchors[i], 1, b) || !is_avdp(b, anchors[i]))
             continue;

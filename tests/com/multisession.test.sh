@@ -3,9 +3,9 @@
 # IMultisessionSequential2 or IMultisessionRandomWrite over the image file in
 # MultisessionInterfaces, call ImportFileSystem, AddTree and CreateResultImage):
 #  - first sessions made by genisoimage, xorriso, pycdlib and by the DLL itself (ISO 9660 + Joliet,
-#    and bridged with UDF of each revision);
+#    bridged with UDF of each revision, imported as UDF, and UDF alone);
 #  - a second folder added as a new session: sequential (the session written after the image, read
-#    back with isoinfo -T NWA and xorriso -load sbsector NWA) and random-write (only the
+#    back with isoinfo -T NWA and xorriso -load sbsector NWA, UDF with udfinfo --startblock=NWA) and random-write (only the
 #    ModifiedBlocks ranges rewritten; then every reader of check-image.sh, and of check-udf.sh for
 #    the UDF bridges, must see old and new files with the right bytes, replaced files replaced);
 #  - a third session on top of the second one (sequential and random-write).
@@ -61,6 +61,12 @@ isoinfo_lists() {  # IMG LBA NAME...: isoinfo -T LBA -J -f lists every NAME
     for n in "$@"; do grep -qxF "$n" <<<"$list" || { echo "# isoinfo -T: $n missing"; return 1; }; done
 }
 blocks() { echo $(( $(stat -c %s "$1") / 2048 )); }
+udfinfo_session() {  # IMG LBA DIR: udfinfo --startblock=LBA counts DIR's files and folders, closed
+    local out; out=$(udfinfo --startblock="$2" "$1" 2>/dev/null)
+    local f d; f=$(find "$3" -type f | wc -l); d=$(find "$3" -type d | wc -l)
+    grep -qx "numfiles=$f" <<<"$out" && grep -qx "numdirs=$d" <<<"$out" && grep -qx "integrity=closed" <<<"$out" ||
+        { echo "# udfinfo --startblock=$2: $(grep -E '^(numfiles|numdirs|integrity)=' <<<"$out" | tr '\n' ' ')want $f files, $d folders"; return 1; }
+}
 
 # First sessions from other mastering tools
 genisoimage -quiet -J -V FIRST -o "$tmp/genisoimage.iso" "$tmp/s1" 2>/dev/null
@@ -95,32 +101,45 @@ for rev in 102 150 200 201 250 260; do
     step fsimage -V FIRST -f iso9660,joliet,udf -u $rev "$(w "$tmp/s1")" "$(w "$tmp/udf$rev.iso")"
     firsts+=(udf$rev)
 done
+# and UDF alone (imported as UDF; no ISO reader applies)
+for rev in 102 201 260; do
+    step fsimage -V FIRST -f udf -u $rev "$(w "$tmp/s1")" "$(w "$tmp/udfonly$rev.iso")"
+    firsts+=(udfonly$rev)
+done
 
 for first in "${firsts[@]}"; do
     img=$tmp/$first.iso
     [ -s "$img" ] || continue
-    udf=; imp=()
-    case $first in udf*) udf=0x${first#udf}; imp=(--import joliet) ;; esac
+    udf= alone=; imp=()
+    case $first in udfonly*) udf=0x${first#udfonly}; alone=1 ;; udf*) udf=0x${first#udf} ;; esac
     echo "# $first: sequential sessions"
     cp "$img" "$tmp/seq.iso"
     nwa2=$(blocks "$tmp/seq.iso")
     step fsimage --append "${imp[@]}" "$(w "$tmp/s2")" "$(w "$tmp/seq.iso")"
     nwa3=$(blocks "$tmp/seq.iso")
     step fsimage --append "${imp[@]}" "$(w "$tmp/s3")" "$(w "$tmp/seq.iso")"
-    step session_tree "$tmp/seq.iso" "$nwa2" "$tmp/e2"
-    step session_tree "$tmp/seq.iso" "$nwa3" "$tmp/e3"
-    step session_tree "$tmp/seq.iso" 0 "$tmp/s1"
-    step isoinfo_lists "$tmp/seq.iso" "$nwa3" /added.txt "/docs/replace me.txt" /docs/deep/third.txt /docs/deep/random.bin
+    if [ -z "$alone" ]; then
+        step session_tree "$tmp/seq.iso" "$nwa2" "$tmp/e2"
+        step session_tree "$tmp/seq.iso" "$nwa3" "$tmp/e3"
+        step session_tree "$tmp/seq.iso" 0 "$tmp/s1"
+        step isoinfo_lists "$tmp/seq.iso" "$nwa3" /added.txt "/docs/replace me.txt" /docs/deep/third.txt /docs/deep/random.bin
+    fi
+    if [ -n "$udf" ]; then
+        step udfinfo_session "$tmp/seq.iso" "$nwa2" "$tmp/e2"
+        step udfinfo_session "$tmp/seq.iso" "$nwa3" "$tmp/e3"
+    fi
     # the new sessions reference the first one's data: they are far smaller than it
     [ $((nwa3 - nwa2)) -lt $((nwa2 / 2)) ] || [ -n "$udf" ] || { echo "not ok - $first: session 2 copies old data"; fail=$((fail+1)); }
 
     echo "# $first: random-write (only the modified blocks rewritten)"
     cp "$img" "$tmp/rw.iso"
     step fsimage --rewrite "${imp[@]}" "$(w "$tmp/s2")" "$(w "$tmp/rw.iso")"
-    if [ -n "$udf" ]; then step check_bridge "$udf" "$tmp/rw.iso" "$tmp/e2"; else step check --volume FIRST "$tmp/rw.iso" "$tmp/e2"; fi
+    if [ -n "$alone" ]; then :; elif [ -n "$udf" ]; then step check_bridge "$udf" "$tmp/rw.iso" "$tmp/e2"
+    else step check --volume FIRST "$tmp/rw.iso" "$tmp/e2"; fi
     [ -n "$udf" ] && step check_udf --multisession --rev "$udf" "$tmp/rw.iso" "$tmp/e2"
     step fsimage --rewrite "${imp[@]}" "$(w "$tmp/s3")" "$(w "$tmp/rw.iso")"
-    if [ -n "$udf" ]; then step check_bridge "$udf" "$tmp/rw.iso" "$tmp/e3"; else step check --volume FIRST "$tmp/rw.iso" "$tmp/e3"; fi
+    if [ -n "$alone" ]; then :; elif [ -n "$udf" ]; then step check_bridge "$udf" "$tmp/rw.iso" "$tmp/e3"
+    else step check --volume FIRST "$tmp/rw.iso" "$tmp/e3"; fi
     [ -n "$udf" ] && step check_udf --multisession --rev "$udf" "$tmp/rw.iso" "$tmp/e3"
     rm -f "$tmp/seq.iso" "$tmp/rw.iso"
 done
