@@ -6,6 +6,8 @@
  */
 #include "fsi_internal.h"
 
+#include <stdio.h>
+
 fsi_status fsi_imp_read(fsi_import_ctx *ic, uint64_t lba, uint32_t count, void *buf)
 {
     fsi_status st = fsi_medium_read(ic->m, lba, count, buf);
