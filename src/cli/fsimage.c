@@ -11,8 +11,9 @@
  * the default volume name and creation time (SOURCE_DATE_EPOCH), the progress items of --map.
  *
  * Data: metadata and small files go through fsi_cursor_read into a 4 MiB buffer, written with one
- * write per buffer; a file of COPY_MIN bytes or more is copied by the kernel (copy_file_range) when
- * the output is a regular file, as cat does (docs/benchmarks.md).
+ * write per buffer; when the output is a regular file, a file of COPY_MIN bytes or more goes without
+ * the buffer: copy_file_range as cat does, or written from a mapping when its pages and the output's
+ * do not line up (copy_file below; docs/benchmarks.md).
  *
  * On failure: exit status 1 and "fsimage: <step>: 0xHRESULT <message>" (the DLL's code and text) or
  * "fsimage: <step>: <path>: <system error>"; usage errors exit with 2. A partly written output file
@@ -31,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -45,7 +47,8 @@
 
 #define BUF_SIZE  (4u << 20)            /* cursor reads and writes */
 #define COPY_MIN  (1u << 20)            /* files this large are copied with copy_file_range */
-#define COPY_STEP ((size_t)64 << 20)    /* bytes per copy_file_range call (progress in between) */
+#define COPY_STEP ((size_t)64 << 20)    /* bytes per copy_file_range call with a progress line */
+#define MAP_STEP  ((size_t)2 << 20)     /* bytes mapped at a time (larger is slower: benchmarks.md) */
 #define MAX_DEPTH 256                   /* folders deeper than this are left out, as AddTree does */
 
 /* ---- options ---------------------------------------------------------------------------------- */
@@ -892,7 +895,8 @@ static void print_map(const fsi_plan *plan, uint32_t session_start)
 typedef struct writer {
     int fd;
     int regular;                        /* output is a regular file: positioned writes, kernel copies */
-    int copy_ok;                        /* copy_file_range works between these files */
+    int copy_ok;                        /* large files are copied without the buffer (regular output) */
+    int cfr_ok;                         /* copy_file_range works between these files */
     const char *out;
     fsi_plan *plan;
     fsi_cursor *cur;
@@ -956,65 +960,86 @@ static void file_failed(const fsi_extent_info *x, fsi_status st, uint64_t expect
     fail_engine("reading the image stream", &e);
 }
 
-/* Copy a whole file extent at image offset off with copy_file_range. 0 when the kernel cannot copy
- * between these two files (the caller goes through the cursor instead, rewriting what was written).
- * File data starts at a 2048-byte block, so the output offset is often half a page off: the first
- * bytes up to a page boundary are written from the buffer, so that the kernel fills whole pages of
- * the output (a copy to a misaligned offset splits every page in two: about 30% slower). */
+/* Copy a whole file extent to image offset off without a bounce buffer. Returns 0 when it cannot
+ * (the caller goes through the cursor for this file, rewriting whatever was written).
+ * File data starts at a 2048-byte block, so half of the files land half a page off the page they
+ * come from. The kernel copies page-aligned ranges fastest: copy_file_range when the file's pages
+ * and the output's line up (as cat; on a file system with reflinks, no copy at all); otherwise the
+ * file is mapped (2 MiB at a time) and written from the mapping: one copy, whole pages of the
+ * output, where copy_file_range would split every page in two (30% slower, docs/benchmarks.md). */
 static int copy_file(writer *w, const fsi_extent_info *x, const cli_source *s, uint64_t off)
 {
     static long page;
     struct stat st;
-    off_t in, out;
-    uint64_t head, left;
+    uint64_t done = 0;
     char extra;
     int fd;
     if (!page && (page = sysconf(_SC_PAGESIZE)) <= 0)
         page = 4096;
-    head = (uint64_t)((page - (long)(off % (uint64_t)page)) % page);
-    if (head > x->size)
-        head = x->size;
     do
         fd = open(s->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     while (fd < 0 && errno == EINTR);
     if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
         file_failed(x, FSI_E_READ, 0, 0);
     posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-    if (head) {
-        ssize_t r;
-        do
-            r = pread(fd, w->buf, (size_t)head, 0);
-        while (r < 0 && errno == EINTR);
-        if (r < 0)
-            file_failed(x, FSI_E_READ, 0, 0);
-        if ((uint64_t)r < head)
-            file_failed(x, FSI_E_INCONSISTENT, x->size, (uint64_t)r);
-        write_out(w, w->buf, (size_t)head, off);
-    }
-    in = (off_t)head;
-    out = (off_t)(off + head);
-    left = x->size - head;
-    while (left) {
-        /* in steps when a progress line is drawn, else in one call as cat does */
-        size_t step = w->pg->live && left > COPY_STEP ? COPY_STEP : left > SSIZE_MAX ? SSIZE_MAX : (size_t)left;
-        ssize_t r = copy_file_range(fd, &in, w->fd, &out, step, 0);
-        if (r < 0) {
-            if (errno == EINTR)
-                continue;
-            if ((uint64_t)in == head && (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP ||
-                                         errno == EBADF || errno == EPERM || errno == ETXTBSY)) {
-                close(fd);
-                return 0;
+    if (w->cfr_ok && off % (uint64_t)page == 0) {
+        off_t in = 0, out = (off_t)off;
+        while (done < x->size) {
+            uint64_t left = x->size - done;
+            /* in steps when a progress line is drawn, else in one call as cat does */
+            size_t step = w->pg->live && left > COPY_STEP ? COPY_STEP : left > SSIZE_MAX ? SSIZE_MAX : (size_t)left;
+            ssize_t r = copy_file_range(fd, &in, w->fd, &out, step, 0);
+            if (r < 0) {
+                if (errno == EINTR)
+                    continue;
+                if (!done && (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP ||
+                              errno == EBADF || errno == EPERM || errno == ETXTBSY)) {
+                    w->cfr_ok = 0;      /* not between these two: mapping from now on */
+                    break;
+                }
+                if (errno == ENOSPC || errno == EFBIG || errno == EDQUOT)
+                    fail_errno("writing the output", w->out);
+                file_failed(x, FSI_E_READ, 0, 0);
             }
-            if (errno == ENOSPC || errno == EFBIG || errno == EDQUOT)
-                fail_errno("writing the output", w->out);
-            file_failed(x, FSI_E_READ, 0, 0);
+            if (r == 0)                 /* shorter than when it was added */
+                file_failed(x, FSI_E_INCONSISTENT, x->size, done);
+            done += (uint64_t)r;
+            if (w->pg->live)
+                draw(w->pg, (uint32_t)((off + done) / FSI_BLOCK_SIZE), x->path, x->path_len, 0);
         }
-        if (r == 0)                     /* shorter than when it was added */
-            file_failed(x, FSI_E_INCONSISTENT, x->size, (uint64_t)in);
-        left -= (uint64_t)r;
+    }
+    while (done < x->size) {
+        size_t n = x->size - done < MAP_STEP ? (size_t)(x->size - done) : MAP_STEP, put = 0;
+        void *map;
+        if ((uint64_t)st.st_size < x->size)
+            file_failed(x, FSI_E_INCONSISTENT, x->size, (uint64_t)st.st_size);
+        map = mmap(NULL, n, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, (off_t)done);
+        if (map == MAP_FAILED) {
+            if (done)
+                file_failed(x, FSI_E_READ, 0, 0);
+            close(fd);                  /* a file system without mappings: the cursor */
+            return 0;
+        }
+        while (put < n) {
+            /* a page past a (new) end of the file: the write stops short or fails with EFAULT */
+            ssize_t r = pwrite(w->fd, (char *)map + put, n - put, (off_t)(off + done + put));
+            if (r < 0 && errno == EINTR)
+                continue;
+            if (r < 0 && errno != EFAULT)
+                fail_errno("writing the output", w->out);
+            if (r <= 0) {
+                if (fstat(fd, &st) == 0 && (uint64_t)st.st_size < x->size)
+                    file_failed(x, FSI_E_INCONSISTENT, x->size, (uint64_t)st.st_size);
+                file_failed(x, FSI_E_READ, 0, 0);
+            }
+            put += (size_t)r;
+        }
+        munmap(map, n);
+        done += n;
         if (w->pg->live)
-            draw(w->pg, (uint32_t)((uint64_t)out / FSI_BLOCK_SIZE), x->path, x->path_len, 0);
+            draw(w->pg, (uint32_t)((off + done) / FSI_BLOCK_SIZE), x->path, x->path_len, 0);
+        if (fstat(fd, &st) != 0)
+            file_failed(x, FSI_E_READ, 0, 0);
     }
     if (pread(fd, &extra, 1, (off_t)x->size) == 1)     /* longer than when it was added */
         file_failed(x, FSI_E_INCONSISTENT, x->size, x->size + 1);
@@ -1029,6 +1054,7 @@ static void write_image(writer *w, uint32_t session_start)
     uint64_t pos = 0;
     size_t i = 0;
     w->copy_ok = w->regular;
+    w->cfr_ok = 1;
     while (pos < total) {
         const fsi_extent_info *x = NULL;
         const cli_source *s = NULL;
@@ -1045,11 +1071,10 @@ static void write_image(writer *w, uint32_t session_start)
         pos = start;
         if (!s)
             break;
-        if (copy_file(w, x, s, pos)) {
-            pos += (uint64_t)x->block_count * FSI_BLOCK_SIZE;     /* the tail: a hole, zeros */
-            i++;
-        } else
-            w->copy_ok = 0;             /* the cursor from here on */
+        if (!copy_file(w, x, s, pos))
+            write_range(w, pos, pos + (uint64_t)x->block_count * FSI_BLOCK_SIZE);
+        pos += (uint64_t)x->block_count * FSI_BLOCK_SIZE;         /* a copied file's tail: a hole, zeros */
+        i++;
     }
     if (w->regular && ftruncate(w->fd, (off_t)total) != 0)
         fail_errno("writing the output", w->out);

@@ -11,7 +11,8 @@
 #   large  4 files of 512 MiB (2 GiB); plus "Wine start": fsimage.exe on an empty folder
 #   50k    50,000 empty files in one folder
 #   1m     1,000,000 empty files in 1,000 folders
-# Each case runs RUNS times (default 5; 3 for 50k and 1m), the tools interleaved within each run;
+# Each case runs RUNS times (default 5; 9 for large, whose times vary most; 3 for 50k and 1m), the
+# tools interleaved within each run;
 # a tool that takes more than 120 s is run once, one that takes more than 10 minutes is stopped and
 # reported as 'timeout'. Before each measurement the previous output is deleted and the disk synced;
 # the inputs are read once first (so that every tool finds them in the page cache). Prints the raw
@@ -37,7 +38,7 @@ mkdir -p "$work"
 # session): fsimage.exe's times include starting the program, not booting the prefix.
 export WINEPREFIX=$work/wineprefix
 build_native; build_win64; wine_ready
-wineserver -p
+wineserver -w; wineserver -p
 trap 'wineserver -k 2>/dev/null || true' EXIT
 results=$work/results-$(date +%Y%m%d-%H%M%S).tsv
 native=$BUILD/native/src/cli/fsimage
@@ -97,7 +98,7 @@ mkdir -p "$work/empty"
 for case in "${cases[@]}"; do
     make_tree "$case"
     src=$work/tree-$case out=$work/out-$case.iso
-    n=${runs:-$([ "$case" = 50k ] || [ "$case" = 1m ] && echo 3 || echo 5)}
+    case $case in large) n=${runs:-9} ;; 50k|1m) n=${runs:-3} ;; *) n=${runs:-5} ;; esac
     find "$src" -type f -exec cat {} + > /dev/null      # the inputs in the page cache
     list=("${tools[@]}"); [ "$case" = large ] && list+=(wine-start)
     declare -A once=()

@@ -5,8 +5,8 @@ exit status ('timeout' when killed after TIMEOUT seconds).
 
 measure.py --table RESULTS: the medians of the lines of RESULTS (LABEL being "CASE<TAB>TOOL", one
 line per run, as iso-trees.sh collects them) as a Markdown table per case, with each tool's wall
-time as a multiple of native fsimage's and the fraction of cat's throughput it reaches, then the
-targets of issue 9 met or missed."""
+time as a multiple of native fsimage's and the fraction of cat's throughput it reaches (medians of
+the ratios within each run), then the targets of issue 9 met or missed."""
 import os, resource, signal, statistics, subprocess, sys, time
 
 CASES = {   # case: title
@@ -38,6 +38,16 @@ def fmt(x, digits=2):
     return '{:,.{}f}'.format(x, digits) if x < 100 else '{:,.0f}'.format(x)
 
 
+def paired(runs, case, tool, base):
+    """Median over the runs of tool's wall time / base's in the same run (interleaved, so that both
+    saw the same load); a tool run once is set against base's median."""
+    a, b = runs[(case, tool)], runs[(case, base)]
+    if len(a) == 1 or len(b) == 1:
+        return a[0][0] / max(statistics.median(r[0] for r in b), 0.001) if len(a) == 1 else \
+            statistics.median(r[0] for r in a) / max(b[0][0], 0.001)
+    return statistics.median(x[0] / max(y[0], 0.001) for x, y in zip(a, b))
+
+
 def table(path):
     runs = {}
     for line in open(path):
@@ -64,9 +74,9 @@ def table(path):
         for t in tools:
             wall, cpu, rss, status, n = med[(case, t)]
             shown = ('> %s' % fmt(wall)) if status == 'timeout' else fmt(wall)
-            vs_native = ('%s%s' % ('> ' if status == 'timeout' else '', fmt(wall / max(nat[0], 0.001), 1))
+            vs_native = ('%s%s' % ('> ' if status == 'timeout' else '', fmt(paired(runs, case, t, 'native'), 1))
                          if nat and t != 'wine-start' else '')
-            vs_cat = fmt(cat[0] / max(wall, 0.001)) if cat and status != 'timeout' and t != 'wine-start' else ''
+            vs_cat = fmt(1 / paired(runs, case, t, 'cat')) if cat and status != 'timeout' and t != 'wine-start' else ''
             print('| %s | %s | %d | %s | %s | %s | %s | %s | %s |' % (
                 title if first else '', NAMES.get(t, t), n, shown, fmt(cpu), '{:,.0f}'.format(rss), status,
                 vs_native, vs_cat))
@@ -79,23 +89,22 @@ def table(path):
 
     def line(ok, text):
         print('- %s: %s' % ('met' if ok else 'MISSED', text))
-    n, c, w, s = get('large', 'native'), get('large', 'cat'), get('large', 'fsimage.exe'), get('large', 'wine-start')
-    if n and c:
-        line(c[0] / n[0] >= 0.95, '2 GiB natively at least 0.95 of cat\'s throughput: %.2f' % (c[0] / n[0]))
-    if w and c:
-        r = c[0] / w[0]
-        extra = ''
-        if s:
-            extra = ' (%.2f without Wine\'s start, %.2f s)' % (c[0] / max(w[0] - s[0], 0.001), s[0])
+    if get('large', 'native') and get('large', 'cat'):
+        r = 1 / paired(runs, 'large', 'native', 'cat')
+        line(r >= 0.95, '2 GiB natively at least 0.95 of cat\'s throughput: %.2f' % r)
+    w, s = get('large', 'fsimage.exe'), get('large', 'wine-start')
+    if w and get('large', 'cat'):
+        r = 1 / paired(runs, 'large', 'fsimage.exe', 'cat')
+        extra = ' (Wine\'s start: %.2f s)' % s[0] if s else ''
         line(r >= 0.8, '2 GiB under Wine at least 0.8 of cat\'s throughput: %.2f%s' % (r, extra))
-    n, g = get('20k', 'native'), get('20k', 'genisoimage')
-    if n and g:
-        line(n[0] <= 0.5 * g[0], '20,000 small files natively at most half of genisoimage\'s wall time: %.2f of it'
-             % (n[0] / g[0]))
-    n, x = get('50k', 'native'), get('50k', 'xorriso')
-    if n and x:
-        line(x[0] / n[0] >= 30, '50,000 files in one folder at least 30 times faster than xorriso: %s%.0f times'
-             % ('> ' if x[3] == 'timeout' else '', x[0] / n[0]))
+    if get('20k', 'native') and get('20k', 'genisoimage'):
+        r = paired(runs, '20k', 'native', 'genisoimage')
+        line(r <= 0.5, '20,000 small files natively at most half of genisoimage\'s wall time: %.2f of it' % r)
+    x = get('50k', 'xorriso')
+    if get('50k', 'native') and x:
+        r = paired(runs, '50k', 'xorriso', 'native')
+        line(r >= 30, '50,000 files in one folder at least 30 times faster than xorriso: %s%.0f times'
+             % ('> ' if x[3] == 'timeout' else '', r))
     n = get('1m', 'native')
     if n:
         line(n[0] < 20 and n[2] < 1024, '1,000,000 files natively under 20 s and 1 GiB: %.1f s, %.0f MiB' % (n[0], n[2]))
