@@ -24,8 +24,9 @@
 #   --sparse all|none|LIST  which images hold the 5 GiB sparse file: all (default: the full run),
 #                           none, or a comma list of FS:REV (e.g. 4:0x260,7:0x102)
 #   --files N               the number of small files (default 20000)
-#   --work DIR              the images and the makers' logs (default: a new folder in /var/tmp);
-#                           not under /dev (xorriso refuses image paths there)
+#   --work DIR              the images and the makers' logs, kept (default: a new folder in
+#                           /var/tmp, removed at the end); not under /dev (xorriso refuses image
+#                           paths there)
 #   --scratch DIR           the tree and the readers' extractions (default: /dev/shm when it has
 #                           room: creating 20,000 files there takes 0.5 s, on this disk 5-15 s)
 # MAKER... is run as   MAKER... SRC LIST VOLUME FS REV LEVEL OUT [FS REV LEVEL OUT]...
@@ -42,7 +43,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 PY=/usr/bin/python3
 export LC_ALL=C.UTF-8 SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1709214330}
 
-usage() { sed -n '2,38p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,40p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 sparse=all nfiles=20000 work= scratch=
 while [ $# -gt 0 ]; do
   case $1 in
@@ -88,14 +89,15 @@ room() {
 
 nsparse=0
 for rev in "${revs[@]}"; do for fs in 4 7; do has_sparse $fs $rev && nsparse=$((nsparse + 1)); done; done
-[ -n "$work" ] || work=$(mktemp -d /var/tmp/udf-acceptance.XXXXXX) || exit 2
+own_work=
+[ -n "$work" ] || { work=$(mktemp -d /var/tmp/udf-acceptance.XXXXXX) && own_work=$work; } || exit 2
 mkdir -p "$work" && work=$(realpath "$work")
 case $work in /dev/*) echo "udf-acceptance.sh: --work under /dev: xorriso refuses image paths there" >&2; exit 2 ;; esac
 if [ -z "$scratch" ]; then
   if room /dev/shm $((2 * GiB)); then scratch=/dev/shm; else scratch=$work; fi
 fi
 scratch=$(mktemp -d "$scratch/udf-acceptance.XXXXXX") || exit 2
-trap 'chmod -R u+rwX "$scratch" 2>/dev/null; rm -rf "$scratch"; [ -z "${maker_pid:-}" ] || kill "$maker_pid" 2>/dev/null' EXIT
+trap 'chmod -R u+rwX "$scratch" 2>/dev/null; rm -rf "$scratch" ${own_work:+"$own_work"}; [ -z "${maker_pid:-}" ] || kill "$maker_pid" 2>/dev/null' EXIT
 if [ $nsparse -gt 0 ] && ! room "$work" $((2 * GiB)); then
   echo "not ok - $work has no room for the sparse images' real blocks"; echo "0 passed, 1 failed"; exit 1
 fi
