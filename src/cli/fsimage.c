@@ -1226,6 +1226,12 @@ int main(int argc, char **argv)
     memset(&boot, 0, sizeof boot);
     if (!(img = fsi_image_new()))
         fail_nomem("memory");
+    {
+        /* the root folder is dated when the image is made, as the DLL does */
+        fsi_times t;
+        t.creation = t.access = t.modification = creation_time();
+        fsi_node_set_times(fsi_image_root(img), &t);
+    }
 
     /* the properties, in fsimage.exe's order and with the DLL's checks */
     memset(&po, 0, sizeof po);

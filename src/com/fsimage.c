@@ -1514,6 +1514,12 @@ HRESULT fsimage_create(IUnknown *outer, REFIID riid, void **ppv)
         free(img);
         return E_OUTOFMEMORY;
     }
+    {
+        /* the root folder is dated when the image object is made (docs/behaviour.md) */
+        fsi_times t;
+        t.creation = t.access = t.modification = now_time();
+        fsi_node_set_times(fsi_image_root(img->tree), &t);
+    }
     img->IFileSystemImage3_iface.lpVtbl = &fsimage_vtbl;
     fsi_error_support_init(&img->sei, (IUnknown *)&img->IFileSystemImage3_iface, fsimage_error_iids);
     img->refs = 1;
