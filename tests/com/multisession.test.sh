@@ -93,7 +93,11 @@ iso.write(out)
 EOF
 [ -s "$tmp/pycdlib.iso" ] || { echo "not ok - pycdlib made no image"; fail=$((fail+1)); }
 
-firsts=(genisoimage xorriso pycdlib)
+# a grown xorriso image: two sessions, the newest descriptors copied to block 16
+xorriso -outdev "$tmp/grown-first.iso" -joliet on -map "$tmp/s1" / >/dev/null 2>&1 &&
+    xorriso -dev "$tmp/grown-first.iso" -joliet on -volid FIRST -map "$tmp/s1" / -commit >/dev/null 2>&1 &&
+    mv "$tmp/grown-first.iso" "$tmp/xorriso-grown.iso"
+firsts=(genisoimage xorriso xorriso-grown pycdlib)
 # and the DLL's own: ISO 9660 + Joliet, and bridges with UDF of every revision
 step fsimage -V FIRST "$(w "$tmp/s1")" "$(w "$tmp/ours.iso")"
 firsts+=(ours)

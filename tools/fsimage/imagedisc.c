@@ -64,9 +64,14 @@ LONG imagedisc_last_session(IStream *s)
 {
     LONG total = blocks_of(s), start = 0;
     for (int guard = 0; guard < 1000; guard++) {
-        LONG end = session_end(s, start, total);
-        if (end <= start || end >= total || !session_end(s, end, total)) break;
-        start = end;
+        LONG end = session_end(s, start, total), next = -1;
+        if (end <= start || end >= total) break;
+        /* the next session starts where the volume ends, or after the padding some writers put
+         * behind it (xorriso: up to a few hundred blocks) */
+        for (LONG k = end; k < total && k < end + 1024 && next < 0; k++)
+            if (session_end(s, k, total) > k) next = k;
+        if (next < 0) break;
+        start = next;
     }
     return start;
 }
