@@ -82,9 +82,9 @@ step has "$out" "fsimage: BootImageOptions: 0xC0AAB148 The boot object could not
 step test ! -e "$tmp/f.iso"
 # files that change after they were added: the stream read fails naming the file, no output is
 # left. --map to a pipe holds fsimage after the plan (the map is larger than the pipe) until the
-# reader has changed the file. big.bin (over 1 MiB) is written without the buffer: from a mapping
-# when it starts at an odd block (half a page off), by copy_file_range at an even one (a.bin, one
-# block, moves it); small.bin goes through the cursor.
+# reader has changed the file. big.bin (over 1 MiB) is copied by copy_file_range when it starts at
+# an even block (its pages line up with the output's; a.bin, one block, moves it there), through the
+# cursor at an odd one, as small.bin is.
 mkdir -p "$tmp/ch"
 /usr/bin/python3 -c '
 import sys

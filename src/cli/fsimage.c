@@ -10,10 +10,10 @@
  * docs/behaviour.md, "Native fsimage"), the FreeMediaBlocks and strict checks, BootOptions' rules,
  * the default volume name and creation time (SOURCE_DATE_EPOCH), the progress items of --map.
  *
- * Data: metadata and small files go through fsi_cursor_read into a 4 MiB buffer, written with one
- * write per buffer; when the output is a regular file, a file of COPY_MIN bytes or more goes without
- * the buffer: copy_file_range as cat does, or written from a mapping when its pages and the output's
- * do not line up (copy_file below; docs/benchmarks.md).
+ * Data: fsi_cursor_read into a 512 KiB buffer, one write per buffer; when the output is a regular
+ * file, a file of COPY_MIN bytes or more is copied on its own: by the kernel (copy_file_range, as
+ * cat does) when its pages line up with the output's, else through the buffer from page boundaries
+ * of the file (copy_file below; docs/benchmarks.md).
  *
  * On failure: exit status 1 and "fsimage: <step>: 0xHRESULT <message>" (the DLL's code and text) or
  * "fsimage: <step>: <path>: <system error>"; usage errors exit with 2. A partly written output file
@@ -32,7 +32,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -45,10 +44,9 @@
 #define E_OUTOFMEMORY_HR ((HRESULT)0x8007000E)
 #define E_INVALIDARG_HR  ((HRESULT)0x80070057)
 
-#define BUF_SIZE  (4u << 20)            /* cursor reads and writes */
+#define BUF_SIZE  (512u << 10)          /* cursor reads and writes: in the CPU cache (benchmarks.md) */
 #define COPY_MIN  (1u << 20)            /* files this large are copied with copy_file_range */
 #define COPY_STEP ((size_t)64 << 20)    /* bytes per copy_file_range call with a progress line */
-#define MAP_STEP  ((size_t)2 << 20)     /* bytes mapped at a time (larger is slower: benchmarks.md) */
 #define MAX_DEPTH 256                   /* folders deeper than this are left out, as AddTree does */
 
 /* ---- options ---------------------------------------------------------------------------------- */
@@ -895,7 +893,7 @@ static void print_map(const fsi_plan *plan, uint32_t session_start)
 typedef struct writer {
     int fd;
     int regular;                        /* output is a regular file: positioned writes, kernel copies */
-    int copy_ok;                        /* large files are copied without the buffer (regular output) */
+    int copy_ok;                        /* large files may be copied by the kernel (regular output) */
     int cfr_ok;                         /* copy_file_range works between these files */
     const char *out;
     fsi_plan *plan;
@@ -960,29 +958,51 @@ static void file_failed(const fsi_extent_info *x, fsi_status st, uint64_t expect
     fail_engine("reading the image stream", &e);
 }
 
-/* Copy a whole file extent to image offset off without a bounce buffer. Returns 0 when it cannot
- * (the caller goes through the cursor for this file, rewriting whatever was written).
- * File data starts at a 2048-byte block, so half of the files land half a page off the page they
- * come from. The kernel copies page-aligned ranges fastest: copy_file_range when the file's pages
- * and the output's line up (as cat; on a file system with reflinks, no copy at all); otherwise the
- * file is mapped (2 MiB at a time) and written from the mapping: one copy, whole pages of the
- * output, where copy_file_range would split every page in two (30% slower, docs/benchmarks.md). */
-static int copy_file(writer *w, const fsi_extent_info *x, const cli_source *s, uint64_t off)
+/* Copy a whole file extent to image offset off. File data starts at a 2048-byte block, so half of
+ * the files land half a page off the page they come from. When the pages line up, the kernel copies
+ * (copy_file_range, as cat does; on a file system with reflinks, no copy at all). Otherwise the
+ * kernel's copy would split every page of the output in two (30% slower): the file goes through the
+ * 512 KiB buffer, read from page boundaries of the file (docs/benchmarks.md). Returns 0 when the
+ * caller should go through the cursor (nothing written). */
+static uint64_t page_size(void)
 {
     static long page;
-    struct stat st;
+    if (!page && (page = sysconf(_SC_PAGESIZE)) <= 0)
+        page = 4096;
+    return (uint64_t)page;
+}
+
+static int copy_file(writer *w, const fsi_extent_info *x, const cli_source *s, uint64_t off)
+{
     uint64_t done = 0;
     char extra;
     int fd;
-    if (!page && (page = sysconf(_SC_PAGESIZE)) <= 0)
-        page = 4096;
     do
         fd = open(s->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     while (fd < 0 && errno == EINTR);
-    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+    if (fd < 0)
         file_failed(x, FSI_E_READ, 0, 0);
     posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-    if (w->cfr_ok && off % (uint64_t)page == 0) {
+    if (!w->cfr_ok || off % page_size()) {
+        /* through the buffer, reading whole pages of the file */
+        while (done < x->size) {
+            size_t n = x->size - done < BUF_SIZE ? (size_t)(x->size - done) : BUF_SIZE, got = 0;
+            while (got < n) {
+                ssize_t r = pread(fd, w->buf + got, n - got, (off_t)(done + got));
+                if (r < 0 && errno == EINTR)
+                    continue;
+                if (r < 0)
+                    file_failed(x, FSI_E_READ, 0, 0);
+                if (r == 0)             /* shorter than when it was added */
+                    file_failed(x, FSI_E_INCONSISTENT, x->size, done + got);
+                got += (size_t)r;
+            }
+            write_out(w, w->buf, n, off + done);
+            done += n;
+            if (w->pg->live)
+                draw(w->pg, (uint32_t)((off + done) / FSI_BLOCK_SIZE), x->path, x->path_len, 0);
+        }
+    } else {
         off_t in = 0, out = (off_t)off;
         while (done < x->size) {
             uint64_t left = x->size - done;
@@ -993,9 +1013,10 @@ static int copy_file(writer *w, const fsi_extent_info *x, const cli_source *s, u
                 if (errno == EINTR)
                     continue;
                 if (!done && (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP ||
-                              errno == EBADF || errno == EPERM || errno == ETXTBSY)) {
-                    w->cfr_ok = 0;      /* not between these two: mapping from now on */
-                    break;
+                              errno == EBADF || errno == EPERM || errno == ETXTBSY || errno == ESPIPE)) {
+                    w->cfr_ok = 0;      /* not between these two: the buffer from now on */
+                    close(fd);
+                    return 0;
                 }
                 if (errno == ENOSPC || errno == EFBIG || errno == EDQUOT)
                     fail_errno("writing the output", w->out);
@@ -1007,39 +1028,6 @@ static int copy_file(writer *w, const fsi_extent_info *x, const cli_source *s, u
             if (w->pg->live)
                 draw(w->pg, (uint32_t)((off + done) / FSI_BLOCK_SIZE), x->path, x->path_len, 0);
         }
-    }
-    while (done < x->size) {
-        size_t n = x->size - done < MAP_STEP ? (size_t)(x->size - done) : MAP_STEP, put = 0;
-        void *map;
-        if ((uint64_t)st.st_size < x->size)
-            file_failed(x, FSI_E_INCONSISTENT, x->size, (uint64_t)st.st_size);
-        map = mmap(NULL, n, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, (off_t)done);
-        if (map == MAP_FAILED) {
-            if (done)
-                file_failed(x, FSI_E_READ, 0, 0);
-            close(fd);                  /* a file system without mappings: the cursor */
-            return 0;
-        }
-        while (put < n) {
-            /* a page past a (new) end of the file: the write stops short or fails with EFAULT */
-            ssize_t r = pwrite(w->fd, (char *)map + put, n - put, (off_t)(off + done + put));
-            if (r < 0 && errno == EINTR)
-                continue;
-            if (r < 0 && errno != EFAULT)
-                fail_errno("writing the output", w->out);
-            if (r <= 0) {
-                if (fstat(fd, &st) == 0 && (uint64_t)st.st_size < x->size)
-                    file_failed(x, FSI_E_INCONSISTENT, x->size, (uint64_t)st.st_size);
-                file_failed(x, FSI_E_READ, 0, 0);
-            }
-            put += (size_t)r;
-        }
-        munmap(map, n);
-        done += n;
-        if (w->pg->live)
-            draw(w->pg, (uint32_t)((off + done) / FSI_BLOCK_SIZE), x->path, x->path_len, 0);
-        if (fstat(fd, &st) != 0)
-            file_failed(x, FSI_E_READ, 0, 0);
     }
     if (pread(fd, &extra, 1, (off_t)x->size) == 1)     /* longer than when it was added */
         file_failed(x, FSI_E_INCONSISTENT, x->size, x->size + 1);
@@ -1314,7 +1302,7 @@ int main(int argc, char **argv)
     w.img = img;
     w.out = o.output;
     w.pg = &pg;
-    if (!(w.cur = fsi_cursor_new(plan)) || !(w.buf = malloc(BUF_SIZE)))
+    if (!(w.cur = fsi_cursor_new(plan)) || !(w.buf = aligned_alloc(4096, BUF_SIZE)))
         fail_nomem("memory");
     if (pg.live) {
         fsi_cursor_set_progress(w.cur, on_progress, &pg);
