@@ -20,7 +20,10 @@ foreach(line IN LISTS FSI_API_LINES)
 endforeach()
 file(WRITE ${CMAKE_BINARY_DIR}/fsi_engine.map.tmp "FSI_ENGINE_0 {\n  global:\n${FSI_API_SYMBOLS}  local:\n    *;\n};\n")
 configure_file(${CMAKE_BINARY_DIR}/fsi_engine.map.tmp ${CMAKE_BINARY_DIR}/fsi_engine.map COPYONLY)
-target_link_options(fsi_engine_shared PRIVATE -Wl,--version-script=${CMAKE_BINARY_DIR}/fsi_engine.map -Wl,--no-undefined)
+target_link_options(fsi_engine_shared PRIVATE -Wl,--version-script=${CMAKE_BINARY_DIR}/fsi_engine.map)
+if(NOT FSI_FUZZ)   # (libFuzzer's coverage hooks come from the program)
+  target_link_options(fsi_engine_shared PRIVATE -Wl,--no-undefined)
+endif()
 set_property(TARGET fsi_engine_shared APPEND PROPERTY LINK_DEPENDS ${CMAKE_BINARY_DIR}/fsi_engine.map)
 
 install(TARGETS fsi_engine fsi_engine_shared
