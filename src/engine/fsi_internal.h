@@ -356,6 +356,8 @@ typedef struct fsi_builder {
 
 /* CRC-ITU-T (x^16 + x^12 + x^5 + 1, initial 0) of ECMA-167 1/7.2.6. */
 uint16_t fsi_udf_crc(const uint8_t *p, size_t n);
+/* The tag checksum (ECMA-167 3/7.2.3): bytes 0-3 and 5-15 of the tag at d, modulo 256. */
+uint8_t fsi_udf_tag_checksum(const uint8_t *d);
 /* Fill the 16-byte tag at d for a descriptor of desc_len bytes (CRC over bytes 16..desc_len). */
 void fsi_udf_tag(uint8_t *d, uint16_t id, uint16_t version, uint32_t location, size_t desc_len);
 /* OSTA CS0 (UDF 2.1.1): compression ID 8 when every unit < 0x100, else 16; 0 bytes for "".
@@ -433,6 +435,17 @@ typedef struct fsi_import_ctx {
     int64_t dirs_total, files_total;/* for progress: -1 when unknown */
     fsi_u16pool path;               /* scratch for progress paths */
 } fsi_import_ctx;
+
+/* A set of block addresses (partition, logical block) for loop detection: open addressing. */
+typedef struct fsi_blockset {
+    uint64_t *t;                    /* key + 1; 0 is free */
+    size_t n, cap;
+} fsi_blockset;
+/* Add (part, lb): 1 if it was there already, 0 if added, -1 on out of memory. */
+int fsi_blockset_add(fsi_blockset *s, unsigned part, uint32_t lb);
+int fsi_blockset_has(const fsi_blockset *s, unsigned part, uint32_t lb);
+void fsi_blockset_clear(fsi_blockset *s);           /* empty, memory kept */
+static inline void fsi_blockset_free(fsi_blockset *s) { free(s->t); s->t = NULL; s->n = s->cap = 0; }
 
 /* Read count blocks at absolute lba; FSI_E_MEDIUM_READ (err: block) past the medium or on failure. */
 fsi_status fsi_imp_read(fsi_import_ctx *ic, uint64_t lba, uint32_t count, void *buf);

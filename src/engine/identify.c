@@ -11,11 +11,7 @@
 /* ECMA-167 3/7.2: descriptor tag with identifier 2 (AVDP), checksum of bytes 0-3 and 5-15. */
 static int is_avdp(const uint8_t *b, uint64_t lba)
 {
-    uint8_t sum = 0;
-    for (int i = 0; i < 16; i++)
-        if (i != 4)
-            sum = (uint8_t)(sum + b[i]);
-    return b[0] == 2 && b[1] == 0 && sum == b[4] &&
+    return b[0] == 2 && b[1] == 0 && fsi_udf_tag_checksum(b) == b[4] &&
            (uint32_t)(b[12] | b[13] << 8 | b[14] << 16 | (uint32_t)b[15] << 24) == (uint32_t)lba;
 }
 

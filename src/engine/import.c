@@ -8,6 +8,68 @@
 
 #include <stdio.h>
 
+/* ---- sets of block addresses ------------------------------------------------------------------ */
+
+static uint64_t mix(uint64_t k)
+{
+    k ^= k >> 33;
+    k *= UINT64_C(0xff51afd7ed558ccd);
+    k ^= k >> 33;
+    return k;
+}
+
+static uint64_t key_of(unsigned part, uint32_t lb) { return ((uint64_t)part << 32 | lb) + 1; }
+
+int fsi_blockset_add(fsi_blockset *s, unsigned part, uint32_t lb)
+{
+    uint64_t key = key_of(part, lb);
+    if (2 * (s->n + 1) > s->cap) {
+        size_t cap = s->cap ? 2 * s->cap : 64;
+        uint64_t *t = calloc(cap, sizeof *t);
+        if (!t)
+            return -1;
+        for (size_t i = 0; i < s->cap; i++) {
+            uint64_t k = s->t[i];
+            if (!k)
+                continue;
+            size_t j = (size_t)(mix(k) & (cap - 1));
+            while (t[j])
+                j = (j + 1) & (cap - 1);
+            t[j] = k;
+        }
+        free(s->t);
+        s->t = t;
+        s->cap = cap;
+    }
+    size_t j = (size_t)(mix(key) & (s->cap - 1));
+    while (s->t[j]) {
+        if (s->t[j] == key)
+            return 1;
+        j = (j + 1) & (s->cap - 1);
+    }
+    s->t[j] = key;
+    s->n++;
+    return 0;
+}
+
+int fsi_blockset_has(const fsi_blockset *s, unsigned part, uint32_t lb)
+{
+    if (!s->cap)
+        return 0;
+    uint64_t key = key_of(part, lb);
+    for (size_t j = (size_t)(mix(key) & (s->cap - 1)); s->t[j]; j = (j + 1) & (s->cap - 1))
+        if (s->t[j] == key)
+            return 1;
+    return 0;
+}
+
+void fsi_blockset_clear(fsi_blockset *s)
+{
+    if (s->n)
+        memset(s->t, 0, s->cap * sizeof *s->t);
+    s->n = 0;
+}
+
 fsi_status fsi_imp_read(fsi_import_ctx *ic, uint64_t lba, uint32_t count, void *buf)
 {
     fsi_status st = fsi_medium_read(ic->m, lba, count, buf);

@@ -22,64 +22,6 @@
 #define DIR_CHUNK 32u                   /* blocks of a directory read at a time */
 #define MAX_DIR_BYTES (UINT32_C(1) << 30)
 
-typedef struct lbaset {                 /* open addressing set of directory extents */
-    uint32_t *tab;
-    size_t cap, n;
-} lbaset;
-
-static uint32_t mix(uint32_t x)
-{
-    x ^= x >> 16;
-    x *= 0x7feb352dU;
-    x ^= x >> 15;
-    x *= 0x846ca68bU;
-    return x ^ (x >> 16);
-}
-
-/* 1: added, 0: already there, -1: out of memory. Stores lba + 1 (0 is the empty slot). */
-static int set_add(lbaset *s, uint32_t lba)
-{
-    if ((s->n + 1) * 2 > s->cap) {
-        size_t nc = s->cap ? s->cap * 2 : 256;
-        uint32_t *nt = calloc(nc, sizeof *nt);
-        if (!nt)
-            return -1;
-        for (size_t i = 0; i < s->cap; i++)
-            if (s->tab[i])
-                for (size_t j = mix(s->tab[i]) & (nc - 1);; j = (j + 1) & (nc - 1))
-                    if (!nt[j]) {
-                        nt[j] = s->tab[i];
-                        break;
-                    }
-        free(s->tab);
-        s->tab = nt;
-        s->cap = nc;
-    }
-    uint32_t key = lba + 1;
-    for (size_t j = mix(key) & (s->cap - 1);; j = (j + 1) & (s->cap - 1)) {
-        if (!s->tab[j]) {
-            s->tab[j] = key;
-            s->n++;
-            return 1;
-        }
-        if (s->tab[j] == key)
-            return 0;
-    }
-}
-
-static int set_has(const lbaset *s, uint32_t lba)
-{
-    if (!s->cap)
-        return 0;
-    uint32_t key = lba + 1;
-    for (size_t j = mix(key) & (s->cap - 1);; j = (j + 1) & (s->cap - 1)) {
-        if (!s->tab[j])
-            return 0;
-        if (s->tab[j] == key)
-            return 1;
-    }
-}
-
 typedef struct qdir {                   /* a directory waiting to be read */
     fsi_node *node;
     uint32_t lba, size, depth;
@@ -88,7 +30,7 @@ typedef struct qdir {                   /* a directory waiting to be read */
 typedef struct reader {
     fsi_import_ctx *ic;
     int joliet;
-    lbaset seen;
+    fsi_blockset seen;                 /* directory extents met */
     qdir *q;
     size_t qhead, qlen, qcap;
     uint8_t *buf;                       /* DIR_CHUNK blocks */
@@ -144,10 +86,10 @@ static fsi_status push_dir(reader *r, fsi_node *node, uint32_t lba, uint32_t siz
         return fsi_imp_corrupt(ic, "too deep");
     if (size > MAX_DIR_BYTES || (uint64_t)lba + (size + FSI_BLOCK_SIZE - 1) / FSI_BLOCK_SIZE > ic->blocks || !size)
         return fsi_imp_corrupt(ic, "directory extent outside the medium");
-    int a = set_add(&r->seen, lba);
+    int a = fsi_blockset_add(&r->seen, 0, lba);
     if (a < 0)
         return FSI_E_NOMEM;
-    if (!a)
+    if (a)
         return fsi_imp_corrupt(ic, "directory loop");
     if (r->qlen == r->qcap) {
         size_t nc = r->qcap ? r->qcap * 2 : 64;
@@ -397,12 +339,12 @@ fsi_status fsi_import_iso(fsi_import_ctx *ic)
     if (!st && npt != r.seen.n)
         st = fsi_imp_corrupt(ic, "the path table disagrees with the directories");
     for (size_t i = 0; !st && i < npt; i++)
-        if (!set_has(&r.seen, pt[i]))
+        if (!fsi_blockset_has(&r.seen, 0, pt[i]))
             st = fsi_imp_corrupt(ic, "the path table disagrees with the directories");
     free(pt);
     free(r.buf);
     free(r.q);
     free(r.ext);
-    free(r.seen.tab);
+    fsi_blockset_free(&r.seen);
     return st;
 }

@@ -58,61 +58,6 @@ enum {
 
 enum { P_PHYS = 1, P_META = 2 };
 
-/* ---- sets of block addresses ------------------------------------------------------------------ */
-
-typedef struct u64set {
-    uint64_t *t;                    /* open addressing; 0 is free */
-    size_t n, cap;
-} u64set;
-
-static uint64_t mix(uint64_t k)
-{
-    k ^= k >> 33;
-    k *= UINT64_C(0xff51afd7ed558ccd);
-    k ^= k >> 33;
-    return k;
-}
-
-/* Add (part, lb): 1 if it was there already, 0 if added, -1 on out of memory. */
-static int set_add(u64set *s, unsigned part, uint32_t lb)
-{
-    uint64_t key = ((uint64_t)part << 32 | lb) + 1;
-    if (2 * (s->n + 1) > s->cap) {
-        size_t cap = s->cap ? 2 * s->cap : 64;
-        uint64_t *t = calloc(cap, sizeof *t);
-        if (!t)
-            return -1;
-        for (size_t i = 0; i < s->cap; i++) {
-            uint64_t k = s->t[i];
-            if (!k)
-                continue;
-            size_t j = (size_t)(mix(k) & (cap - 1));
-            while (t[j])
-                j = (j + 1) & (cap - 1);
-            t[j] = k;
-        }
-        free(s->t);
-        s->t = t;
-        s->cap = cap;
-    }
-    size_t j = (size_t)(mix(key) & (s->cap - 1));
-    while (s->t[j]) {
-        if (s->t[j] == key)
-            return 1;
-        j = (j + 1) & (s->cap - 1);
-    }
-    s->t[j] = key;
-    s->n++;
-    return 0;
-}
-
-static void set_clear(u64set *s)
-{
-    if (s->n)
-        memset(s->t, 0, s->cap * sizeof *s->t);
-    s->n = 0;
-}
-
 typedef struct upart {
     int kind;
     uint16_t num;                   /* partition number (its PD) */
@@ -163,8 +108,8 @@ typedef struct udf {
     fsi_disc_extent *ext;           /* extents of the ICBs being read, as a stack */
     uint32_t *elb;                  /* logical block of each (directories: FID tag locations) */
     size_t next, ecap;
-    u64set seen;                    /* directory ICBs met */
-    u64set aeds;                    /* allocation extent descriptors of the chain being read */
+    fsi_blockset seen;                    /* directory ICBs met */
+    fsi_blockset aeds;                    /* allocation extent descriptors of the chain being read */
     qent *q;
     size_t qhead, qlen, qcap;
     /* the first failure when trying alternatives (anchors, sequences, mirror) */
@@ -225,14 +170,7 @@ static int recoverable(fsi_status st) { return st == FSI_E_CORRUPT || st == FSI_
 
 /* ---- descriptors ----------------------------------------------------------------------------- */
 
-static int tag_sum_ok(const uint8_t *d)
-{
-    uint8_t sum = 0;
-    for (int i = 0; i < 16; i++)
-        if (i != 4)
-            sum = (uint8_t)(sum + d[i]);
-    return sum == d[4];
-}
+static int tag_sum_ok(const uint8_t *d) { return fsi_udf_tag_checksum(d) == d[4]; }
 
 /* Tag of a descriptor of at most avail bytes at d: checksum, identifier, CRC (when it fits) and
  * location. 1 if valid. */
@@ -436,8 +374,8 @@ static fsi_status read_ads(udf *u, icbi *ci, unsigned part, const uint8_t *area,
         /* an allocation extent descriptor (4/14.5): met twice in the chain, or a chain longer
          * than the extents it gives, is a loop */
         if (!aeds++)
-            set_clear(&u->aeds);
-        int seen = set_add(&u->aeds, cpart, clb);
+            fsi_blockset_clear(&u->aeds);
+        int seen = fsi_blockset_add(&u->aeds, cpart, clb);
         if (seen < 0)
             return FSI_E_NOMEM;
         if (seen || aeds > (u->next - ci->e0) + 16)
@@ -739,7 +677,7 @@ static fsi_status fid_name(udf *u, const fiter *it, uint16_t *nm, size_t *n)
 /* Remember a directory ICB; meeting one twice is a loop (or a hard link to a directory). */
 static fsi_status seen_add(udf *u, unsigned part, uint32_t lb)
 {
-    int r = set_add(&u->seen, part, lb);
+    int r = fsi_blockset_add(&u->seen, part, lb);
     return r < 0 ? FSI_E_NOMEM : r ? corrupt(u, "directory loop") : FSI_OK;
 }
 
@@ -947,7 +885,7 @@ static fsi_status reset_walk(udf *u)
     ic->info->files = ic->info->dirs = 0;
     u->qhead = u->qlen = 0;
     u->next = 0;
-    set_clear(&u->seen);
+    fsi_blockset_clear(&u->seen);
     return ic->img ? FSI_OK : FSI_E_NOMEM;
 }
 
@@ -1356,8 +1294,8 @@ fsi_status fsi_import_udf(fsi_import_ctx *ic)
     }
     free(u->ext);
     free(u->elb);
-    free(u->seen.t);
-    free(u->aeds.t);
+    fsi_blockset_free(&u->seen);
+    fsi_blockset_free(&u->aeds);
     free(u->q);
     free(u);
     return st;

@@ -116,11 +116,16 @@ void fsi_udf_tag(uint8_t *d, uint16_t id, uint16_t version, uint32_t location, s
     fsi_put_le16(d + 8, fsi_udf_crc(d + 16, crc_len));
     fsi_put_le16(d + 10, (uint16_t)crc_len);
     fsi_put_le32(d + 12, location);
+    d[4] = fsi_udf_tag_checksum(d);
+}
+
+uint8_t fsi_udf_tag_checksum(const uint8_t *d)
+{
     uint8_t sum = 0;
     for (int i = 0; i < 16; i++)
         if (i != 4)
             sum = (uint8_t)(sum + d[i]);
-    d[4] = sum;
+    return sum;
 }
 
 static int wide(const uint16_t *s, size_t n)

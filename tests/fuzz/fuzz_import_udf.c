@@ -23,7 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "fsi/engine.h"
+#include "fsi_internal.h"          /* fsi_udf_crc, fsi_udf_tag_checksum (white-box: the writer's tag code) */
 
 #define BS 2048u
 #define CHECK(c) do { if (!(c)) { fprintf(stderr, "fuzz_import_udf: check failed: %s (line %d)\n", #c, __LINE__); abort(); } } while (0)
@@ -37,16 +37,6 @@ typedef struct rec {
     const uint8_t *data;
 } rec;
 
-static uint16_t crc16(const uint8_t *p, size_t n)     /* CRC-ITU-T, initial 0 (ECMA-167 1/7.2.6) */
-{
-    uint16_t crc = 0;
-    for (size_t i = 0; i < n; i++) {
-        crc ^= (uint16_t)(p[i] << 8);
-        for (int k = 0; k < 8; k++)
-            crc = (uint16_t)(crc & 0x8000 ? (crc << 1) ^ 0x1021 : crc << 1);
-    }
-    return crc;
-}
 
 /* Make the tags of the descriptors at the start of a block (of len meaningful bytes) valid. */
 static void fix_tags(uint8_t *b, size_t len)
@@ -60,14 +50,10 @@ static void fix_tags(uint8_t *b, size_t len)
         size_t crc_len = (size_t)(d[10] | d[11] << 8);
         if (crc_len > BS - pos - 16)
             crc_len = BS - pos - 16;
-        uint16_t crc = crc16(d + 16, crc_len);
+        uint16_t crc = fsi_udf_crc(d + 16, crc_len);
         d[8] = (uint8_t)crc;
         d[9] = (uint8_t)(crc >> 8);
-        uint8_t sum = 0;
-        for (int i = 0; i < 16; i++)
-            if (i != 4)
-                sum = (uint8_t)(sum + d[i]);
-        d[4] = sum;
+        d[4] = fsi_udf_tag_checksum(d);
         if (id != 257 || pos + 38 > BS)
             break;
         pos += (38 + (size_t)(d[36] | d[37] << 8) + d[19] + 3) & ~(size_t)3;   /* the next FID */
