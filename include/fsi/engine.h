@@ -401,6 +401,9 @@ unsigned fsi_identify(fsi_read_blocks_fn read, void *ctx, uint64_t total_blocks)
 /* The same for the session that starts at absolute block session_start (descriptors from
  * session_start + 16, anchors at session_start + 256, N - 1, N - 257; blocks are absolute). */
 unsigned fsi_identify_session(fsi_read_blocks_fn read, void *ctx, uint64_t total_blocks, uint64_t session_start);
+/* The first block after the volume recognition sequence of the session at session_start (its
+ * descriptor set and extended area, at most 64 blocks): session_start + 16 when there is none. */
+uint64_t fsi_recognition_end(fsi_read_blocks_fn read, void *ctx, uint64_t total_blocks, uint64_t session_start);
 /* The UDF revision the session at session_start records (its LVD's domain identifier suffix, OSTA
  * UDF 2.1.5.3), e.g. 0x250; 0 when there is no UDF volume or no such LVD. Bounded reads. */
 int fsi_identify_udf_revision(fsi_read_blocks_fn read, void *ctx, uint64_t total_blocks, uint64_t session_start);

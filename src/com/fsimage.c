@@ -1008,18 +1008,6 @@ static HRESULT prune_imported(fsi_image *imp, fsi_node *idir, fsi_node *dir, Fsi
     return hr;
 }
 
-/* The first block after the volume recognition sequence at 16 (rewritten on random-write media). */
-static uint32_t vrs_end(fsi_medium *m)
-{
-    unsigned char b[2048];
-    uint32_t k = 16;
-    while (k < 16 + 64 && !fsi_medium_read(m, k, 1, b) &&
-           (!memcmp(b + 1, "CD001", 5) || !memcmp(b + 1, "BEA01", 5) || !memcmp(b + 1, "NSR02", 5) ||
-            !memcmp(b + 1, "NSR03", 5) || !memcmp(b + 1, "TEA01", 5) || !memcmp(b + 1, "BOOT2", 5)))
-        k++;
-    return k;
-}
-
 /* ImportFileSystem (want = FsiFileSystemNone: the default) and ImportSpecificFileSystem. */
 static HRESULT import_fs(fsimage *img, FsiFileSystems want, FsiFileSystems *done)
 {
@@ -1102,7 +1090,8 @@ static HRESULT import_fs(fsimage *img, FsiFileSystems want, FsiFileSystems *done
             if (end < 257) end = 257;
             end = (end + unit - 1) / unit * unit;
             img->old_end = info.volume_blocks > UINT32_MAX ? UINT32_MAX : (uint32_t)info.volume_blocks;
-            img->base_vrs_end = vrs_end(img->medium);
+            /* the old recognition sequence at 16 is rewritten */
+            img->base_vrs_end = (uint32_t)fsi_recognition_end(medium_read, img->medium, fsi_medium_blocks(img->medium), 0);
             if (img->base_vrs_end > end) end = img->base_vrs_end;
             img->session_start = (LONG)end;
             img->free_media_blocks = img->ms->total_sectors > (LONG)end ? img->ms->total_sectors - (LONG)end : 0;

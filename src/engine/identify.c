@@ -20,16 +20,17 @@ unsigned fsi_identify(fsi_read_blocks_fn read, void *ctx, uint64_t total_blocks)
     return fsi_identify_session(read, ctx, total_blocks, 0);
 }
 
-unsigned fsi_identify_session(fsi_read_blocks_fn read, void *ctx, uint64_t total_blocks, uint64_t ss)
+/* Walk the volume recognition area of the session at ss (the descriptor set, then the extended
+ * area BEA01 .. TEA01): the file systems its descriptors announce, whether it has an NSR
+ * descriptor, and the first block after it. */
+static unsigned walk_vrs(fsi_read_blocks_fn read, void *ctx, uint64_t total_blocks, uint64_t ss, int *any_out,
+                         int *nsr_out, uint64_t *end)
 {
     uint8_t b[FSI_BLOCK_SIZE];
     unsigned fs = 0;
     int nsr = 0, any = 0;
-
-    /* The volume recognition area: the descriptor set, then the extended area (BEA01 .. TEA01). */
-    if (ss >= total_blocks)
-        return 0;
-    for (uint64_t lba = ss + 16; lba < ss + 16 + 64 && lba < total_blocks; lba++) {
+    uint64_t lba = ss + 16;
+    for (; lba < ss + 16 + 64 && lba < total_blocks; lba++) {
         if (read(ctx, lba, 1, b))
             break;
         if (!memcmp(b + 1, "CD001", 5)) {
@@ -46,6 +47,29 @@ unsigned fsi_identify_session(fsi_read_blocks_fn read, void *ctx, uint64_t total
         } else
             break;                          /* the recognition sequence ends at the first other block */
     }
+    *any_out = any;
+    *nsr_out = nsr;
+    *end = lba;
+    return fs;
+}
+
+uint64_t fsi_recognition_end(fsi_read_blocks_fn read, void *ctx, uint64_t total_blocks, uint64_t ss)
+{
+    int any, nsr;
+    uint64_t end = ss + 16;
+    if (ss < total_blocks)
+        walk_vrs(read, ctx, total_blocks, ss, &any, &nsr, &end);
+    return end;
+}
+
+unsigned fsi_identify_session(fsi_read_blocks_fn read, void *ctx, uint64_t total_blocks, uint64_t ss)
+{
+    uint8_t b[FSI_BLOCK_SIZE];
+    int nsr, any;
+    uint64_t end;
+    if (ss >= total_blocks)
+        return 0;
+    unsigned fs = walk_vrs(read, ctx, total_blocks, ss, &any, &nsr, &end);
     if (nsr) {
         const uint64_t anchors[3] = { ss + 256, total_blocks - 1, total_blocks - 257 };
         for (int i = 0; i < 3; i++) {

@@ -315,20 +315,6 @@ static void sequential_session(void **state)
     }
 }
 
-/* The first block after the volume recognition sequence at 16 (what the COM layer passes). */
-static uint32_t vrs_end(const uint8_t *img, uint64_t blocks)
-{
-    uint32_t b = 16;
-    while (b < blocks && b < 16 + 64) {
-        const uint8_t *p = img + (uint64_t)b * FSI_BLOCK_SIZE;
-        if (memcmp(p + 1, "CD001", 5) && memcmp(p + 1, "BEA01", 5) && memcmp(p + 1, "NSR0", 4) &&
-            memcmp(p + 1, "TEA01", 5) && memcmp(p + 1, "BOOT2", 5))
-            break;
-        b++;
-    }
-    return b;
-}
-
 static void random_write(void **state)
 {
     (void)state;
@@ -344,7 +330,7 @@ static void random_write(void **state)
         o2.session_start = (uint32_t)((n + 31) / 32 * 32);
         o2.reuse_end = (uint32_t)n;
         o2.base = m;
-        o2.base_vrs_end = vrs_end(old, n);
+        o2.base_vrs_end = (uint32_t)fsi_recognition_end(mem_read, &(mem){ old, n }, n, 0);
         fsi_plan *plan;
         fsi_err err;
         assert_int_equal(fsi_plan_build(next, &o2, &plan, &err), FSI_OK);
