@@ -191,6 +191,10 @@ fsi_status fsi_dir_attach(fsi_image *img, fsi_node *dir, fsi_node *child, int re
  * from src wins (a directory meeting a directory merges). All or nothing: on failure (only
  * FSI_E_NOMEM) the tree is unchanged. src is consumed (emptied) on success. */
 fsi_status fsi_dir_merge(fsi_image *img, fsi_node *dir, fsi_node *src);
+/* Move the whole tree of src (an imported session, fsi_import) into directory dir of img, as
+ * fsi_dir_merge does (on a name collision src's item wins). O(items of src). All or nothing: on
+ * failure (FSI_E_NOMEM) both are unchanged; on success src is left with an empty root. */
+fsi_status fsi_image_merge(fsi_image *img, fsi_node *dir, fsi_image *src);
 
 /* Set the data of a detached file item (IFsiFileItem::put_Data before Add): takes a reference on
  * src (NULL with size 0 for an empty file) and drops the old one. FSI_E_INVALID_PARAM for a
@@ -407,6 +411,18 @@ uint64_t fsi_recognition_end(fsi_read_blocks_fn read, void *ctx, uint64_t total_
 /* The UDF revision the session at session_start records (its LVD's domain identifier suffix, OSTA
  * UDF 2.1.5.3), e.g. 0x250; 0 when there is no UDF volume or no such LVD. Bounded reads. */
 int fsi_identify_udf_revision(fsi_read_blocks_fn read, void *ctx, uint64_t total_blocks, uint64_t session_start);
+/* The first block of the last session on a medium of total_blocks blocks (IMultisessionSequential::
+ * StartAddressOfPreviousSession for an image file): sessions follow one another from block 0, each
+ * starting where the volume before it ends (the PVD's volume space size, or for UDF alone the end
+ * of its partition) or within 1024 blocks after it (the padding some writers add). 0 when the
+ * medium holds one session or none. Bounded reads; at most 1000 sessions are followed. */
+uint64_t fsi_last_session(fsi_read_blocks_fn read, void *ctx, uint64_t total_blocks);
+/* Where a new session goes on random-write (overwrite) media: after the old volume (volume_end,
+ * fsi_import_info.volume_blocks) and what is recorded (written_end = LastWrittenAddress + 1), at
+ * block 257 at least (after the anchor at 256), rounded up to write_unit and to 32 blocks, and not
+ * below vrs_end (the end of the recognition sequence the new one replaces). docs/behaviour.md. */
+uint64_t fsi_overwrite_session_start(uint64_t volume_end, uint64_t written_end, uint32_t write_unit,
+                                     uint64_t vrs_end);
 
 /* Import (IFileSystemImage::ImportFileSystem): read the tree of one file system of the session that
  * starts at block session_start of m (its volume descriptors at session_start + 16; UDF anchors at

@@ -1051,19 +1051,7 @@ static HRESULT import_fs(fsimage *img, FsiFileSystems want, FsiFileSystems *done
     EnterCriticalSection(&img->cs);
     hr = prune_imported(imp, fsi_image_root(imp), fsi_image_root(img->tree), want);
     if (SUCCEEDED(hr)) {
-        /* move what is left under a detached directory, then merge it into the tree */
-        fsi_node *root = fsi_image_root(imp), *holder = NULL;
-        static const uint16_t holder_name[] = { 'i' };
-        st = fsi_node_new_dir(holder_name, 1, &holder);
-        while (st == FSI_OK && fsi_dir_child_count(root)) {
-            fsi_node *c = fsi_dir_child(root, 0);
-            fsi_node_ref(c);
-            fsi_node_detach(imp, c);
-            st = fsi_dir_attach(NULL, holder, c, 0);
-            fsi_node_unref(c);
-        }
-        if (st == FSI_OK) st = fsi_dir_merge(img->tree, fsi_image_root(img->tree), holder);
-        fsi_node_unref(holder);
+        st = fsi_image_merge(img->tree, fsi_image_root(img->tree), imp);
         if (st != FSI_OK) hr = E_OUTOFMEMORY;   /* only allocation failures remain */
     }
     if (SUCCEEDED(hr)) {
@@ -1084,15 +1072,14 @@ static HRESULT import_fs(fsimage *img, FsiFileSystems want, FsiFileSystems *done
                 if (udf_revisions[i] == rev) img->udf_revision = rev;
         }
         if (img->ms->random) {
-            /* the new session follows the old volume, on a write unit (and 32-block) boundary */
-            uint64_t end = info.volume_blocks, unit = img->ms->write_unit > 32 ? (uint64_t)img->ms->write_unit : 32;
-            if ((uint64_t)img->ms->last_written + 1 > end) end = (uint64_t)img->ms->last_written + 1;
-            if (end < 257) end = 257;
-            end = (end + unit - 1) / unit * unit;
+            /* the new session follows the old volume, on a write unit (and 32-block) boundary;
+             * the old recognition sequence at 16 is rewritten */
+            uint64_t end;
             img->old_end = info.volume_blocks > UINT32_MAX ? UINT32_MAX : (uint32_t)info.volume_blocks;
-            /* the old recognition sequence at 16 is rewritten */
             img->base_vrs_end = (uint32_t)fsi_recognition_end(medium_read, img->medium, fsi_medium_blocks(img->medium), 0);
-            if (img->base_vrs_end > end) end = img->base_vrs_end;
+            end = fsi_overwrite_session_start(info.volume_blocks, (uint64_t)img->ms->last_written + 1,
+                                              img->ms->write_unit > 0 ? (uint32_t)img->ms->write_unit : 0,
+                                              img->base_vrs_end);
             img->session_start = (LONG)end;
             img->free_media_blocks = img->ms->total_sectors > (LONG)end ? img->ms->total_sectors - (LONG)end : 0;
         }

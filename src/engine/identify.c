@@ -110,3 +110,63 @@ int fsi_identify_udf_revision(fsi_read_blocks_fn read, void *ctx, uint64_t total
     }
     return 0;
 }
+
+/* Where the volume of the session at ss ends (absolute block), 0 when there is none: the PVD's
+ * volume space size (ECMA-119 8.4.8; a later session's counts from block 0), else, for UDF alone,
+ * the end of the partition its anchor at ss + 256 leads to (ECMA-167 3/10.5: starting location +
+ * length). */
+static uint64_t session_end(fsi_read_blocks_fn read, void *ctx, uint64_t total_blocks, uint64_t ss)
+{
+    uint8_t b[FSI_BLOCK_SIZE];
+    int any, nsr;
+    uint64_t end;
+    if (ss >= total_blocks)
+        return 0;
+    walk_vrs(read, ctx, total_blocks, ss, &any, &nsr, &end);
+    for (uint64_t lba = ss + 16; lba < end; lba++)
+        if (!read(ctx, lba, 1, b) && b[0] == 1 && !memcmp(b + 1, "CD001", 5))
+            return fsi_le32(b + 80);
+    if (!nsr || ss + 256 >= total_blocks || read(ctx, ss + 256, 1, b) || !is_avdp(b, ss + 256))
+        return 0;
+    uint32_t len = fsi_le32(b + 16) / FSI_BLOCK_SIZE;
+    uint64_t loc = fsi_le32(b + 20);
+    for (uint32_t k = 0; k < len && k < 64 && loc + k < total_blocks; k++) {
+        if (read(ctx, loc + k, 1, b))
+            break;
+        uint16_t tag = (uint16_t)(b[0] | b[1] << 8);
+        if (tag == 8)
+            break;
+        if (tag == 5)
+            return (uint64_t)fsi_le32(b + 188) + fsi_le32(b + 192);
+    }
+    return 0;
+}
+
+uint64_t fsi_last_session(fsi_read_blocks_fn read, void *ctx, uint64_t total_blocks)
+{
+    uint64_t ss = 0;
+    for (int guard = 0; guard < 1000; guard++) {
+        uint64_t end = session_end(read, ctx, total_blocks, ss), next = 0;
+        if (end <= ss || end >= total_blocks)
+            break;
+        /* the next session starts where this volume ends, or after the padding some writers put
+         * behind it (xorriso: a few hundred blocks) */
+        for (uint64_t k = end; k < total_blocks && k < end + 1024 && !next; k++)
+            if (session_end(read, ctx, total_blocks, k) > k)
+                next = k;
+        if (!next)
+            break;
+        ss = next;
+    }
+    return ss;
+}
+
+uint64_t fsi_overwrite_session_start(uint64_t volume_end, uint64_t written_end, uint32_t write_unit,
+                                     uint64_t vrs_end)
+{
+    uint64_t end = volume_end > written_end ? volume_end : written_end, unit = write_unit > 32 ? write_unit : 32;
+    if (end < 257)
+        end = 257;
+    end = (end + unit - 1) / unit * unit;
+    return vrs_end > end ? vrs_end : end;
+}

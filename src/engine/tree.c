@@ -730,3 +730,24 @@ int fsi_sort_u32(uint32_t *a, size_t n, fsi_cmp_fn cmp, void *ctx)
     free(tmp);
     return 1;
 }
+
+fsi_status fsi_image_merge(fsi_image *img, fsi_node *dir, fsi_image *src)
+{
+    /* src's root becomes a detached directory merged at once; src gets a new, empty root */
+    fsi_node *old = src->root, *fresh = node_alloc(NULL, 0, 1);
+    fsi_status st;
+    if (!fresh)
+        return FSI_E_NOMEM;
+    old->is_root = 0;
+    st = fsi_dir_merge(img, dir, old);
+    if (st != FSI_OK) {
+        old->is_root = 1;
+        fsi_node_unref(fresh);
+        return st;
+    }
+    fresh->is_root = 1;
+    fresh->times = old->times;
+    src->root = fresh;
+    fsi_node_unref(old);
+    return FSI_OK;
+}

@@ -380,6 +380,72 @@ static void random_write(void **state)
     }
 }
 
+/* fsi_last_session follows sessions from block 0 (ISO 9660 volume space, UDF partition end) across
+ * writer padding; fsi_overwrite_session_start's placement; fsi_image_merge moves a whole tree. */
+static void last_session(void **state)
+{
+    (void)state;
+    static const unsigned fss[] = { FSI_FS_ISO9660 | FSI_FS_JOLIET, FSI_FS_UDF, FSI_FS_ISO9660 | FSI_FS_UDF };
+    for (size_t k = 0; k < 3; k++) {
+        fsi_image *img = sample();
+        fsi_plan_opts o = opts(fss[k]);
+        uint64_t starts[3], total = 0;
+        uint8_t *disc = NULL;
+        for (int sn = 0; sn < 3; sn++) {
+            /* the second session after 150 blocks of padding, the third right after the second */
+            uint64_t at = total + (sn == 1 ? 150 : 0), n;
+            o.session_start = (uint32_t)at;
+            uint8_t *sess = build(img, &o, &n);
+            disc = realloc(disc, (at + n) * FSI_BLOCK_SIZE);
+            memset(disc + total * FSI_BLOCK_SIZE, 0, (at - total) * FSI_BLOCK_SIZE);
+            memcpy(disc + at * FSI_BLOCK_SIZE, sess, n * FSI_BLOCK_SIZE);
+            free(sess);
+            starts[sn] = at;
+            total = at + n;
+            mem md = { disc, total };
+            assert_int_equal(fsi_last_session(mem_read, &md, total), starts[sn]);
+            assert_int_equal(fsi_identify_session(mem_read, &md, total, starts[sn]), fss[k]);
+        }
+        /* a medium that ends in the padding holds one session; garbage after the last is ignored */
+        mem md = { disc, starts[1] - 10 };
+        assert_int_equal(fsi_last_session(mem_read, &md, starts[1] - 10), 0);
+        disc = realloc(disc, (total + 40) * FSI_BLOCK_SIZE);
+        memset(disc + total * FSI_BLOCK_SIZE, 0xA5, 40 * FSI_BLOCK_SIZE);
+        md = (mem){ disc, total + 40 };
+        assert_int_equal(fsi_last_session(mem_read, &md, total + 40), starts[2]);
+        free(disc);
+        fsi_image_free(img);
+    }
+    mem empty = { NULL, 0 };
+    assert_int_equal(fsi_last_session(mem_read, &empty, 0), 0);
+
+    assert_int_equal(fsi_overwrite_session_start(100, 0, 0, 18), 288);       /* after the anchor */
+    assert_int_equal(fsi_overwrite_session_start(300, 301, 16, 18), 320);
+    assert_int_equal(fsi_overwrite_session_start(300, 0, 64, 18), 320);
+    assert_int_equal(fsi_overwrite_session_start(1000, 0, 32, 2000), 2000);
+
+    /* fsi_image_merge: the imported tree goes into a tree that has items; src's items win */
+    fsi_image *dst = fsi_image_new(), *src = sample();
+    fsi_node *a = mkdir_in(dst, fsi_image_root(dst), "alpha");
+    mkfile_in(dst, a, "big.bin", "x", 1);
+    mkfile_in(dst, a, "mine", "m", 1);
+    mkfile_in(dst, fsi_image_root(dst), "readme.txt", "old", 3);
+    uint64_t files = fsi_image_file_count(src);
+    assert_int_equal(fsi_image_merge(dst, fsi_image_root(dst), src), FSI_OK);
+    assert_int_equal(fsi_image_file_count(src), 0);
+    assert_int_equal(fsi_dir_child_count(fsi_image_root(src)), 0);
+    assert_int_equal(fsi_image_file_count(dst), files + 1);
+    assert_int_equal(fsi_node_size(find(dst, "alpha\\big.bin")), sizeof big);
+    assert_int_equal(fsi_node_size(find(dst, "readme.txt")), 5);
+    assert_non_null(find(dst, "alpha\\mine"));
+    assert_non_null(find(dst, "alpha\\beta gamma\\empty"));
+    /* src stays usable */
+    mkfile_in(src, fsi_image_root(src), "later", "l", 1);
+    assert_int_equal(fsi_image_file_count(src), 1);
+    fsi_image_free(src);
+    fsi_image_free(dst);
+}
+
 /* Damaged images give FSI_E_CORRUPT / FSI_E_MEDIUM_READ, never a crash (run under ASan too). */
 static fsi_status try_import(uint8_t *data, uint64_t blocks, unsigned fs)
 {
@@ -557,6 +623,7 @@ int main(void)
         cmocka_unit_test(joliet_round_trip),
         cmocka_unit_test(sequential_session),
         cmocka_unit_test(random_write),
+        cmocka_unit_test(last_session),
         cmocka_unit_test(hostile),
         cmocka_unit_test(foreign),
     };

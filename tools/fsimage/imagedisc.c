@@ -4,6 +4,7 @@
  */
 #define COBJMACROS
 #include "imagedisc.h"
+#include "fsi/engine.h"
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,44 +37,17 @@ static int read_block(IStream *s, LONG lba, unsigned char *b)
            got == 2048;
 }
 
-static uint32_t le32(const unsigned char *p) { return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24; }
-
-/* Where the volume of the session at start ends (0: no volume there). */
-static LONG session_end(IStream *s, LONG start, LONG total)
+static int stream_read(void *ctx, uint64_t lba, uint32_t count, void *buf)
 {
-    unsigned char b[2048];
-    for (LONG k = start + 16; k < start + 32 && k < total && read_block(s, k, b); k++) {
-        if (!memcmp(b + 1, "CD001", 5) && b[0] == 1) return (LONG)le32(b + 80);
-        if (memcmp(b + 1, "CD001", 5) && memcmp(b + 1, "BEA01", 5) && memcmp(b + 1, "NSR0", 4) &&
-            memcmp(b + 1, "TEA01", 5) && memcmp(b + 1, "BOOT2", 5))
-            break;
-    }
-    /* UDF alone: the anchor at start + 256 leads to the partition descriptor */
-    if (start + 256 < total && read_block(s, start + 256, b) && b[0] == 2 && b[1] == 0) {
-        uint32_t len = le32(b + 16) / 2048, loc = le32(b + 20);
-        for (uint32_t i = 0; i < len && i < 64 && (LONG)(loc + i) < total; i++) {
-            if (!read_block(s, (LONG)(loc + i), b)) break;
-            if (b[0] == 5 && b[1] == 0) return (LONG)(le32(b + 188) + le32(b + 192) + 1);
-            if (b[0] == 8 && b[1] == 0) break;
-        }
-    }
+    for (uint32_t i = 0; i < count; i++)
+        if (!read_block(ctx, (LONG)(lba + i), (unsigned char *)buf + (size_t)i * 2048)) return -1;
     return 0;
 }
 
+/* The engine's finder (fsi_last_session), which the native fsimage uses too. */
 LONG imagedisc_last_session(IStream *s)
 {
-    LONG total = blocks_of(s), start = 0;
-    for (int guard = 0; guard < 1000; guard++) {
-        LONG end = session_end(s, start, total), next = -1;
-        if (end <= start || end >= total) break;
-        /* the next session starts where the volume ends, or after the padding some writers put
-         * behind it (xorriso: up to a few hundred blocks) */
-        for (LONG k = end; k < total && k < end + 1024 && next < 0; k++)
-            if (session_end(s, k, total) > k) next = k;
-        if (next < 0) break;
-        start = next;
-    }
-    return start;
+    return (LONG)fsi_last_session(stream_read, s, (uint64_t)blocks_of(s));
 }
 
 /* ---- IDiscRecorder2 (only QueryInterface matters: IStream) ---------------------------------- */

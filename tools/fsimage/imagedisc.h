@@ -16,9 +16,8 @@
  * holds a reference on stream. */
 HRESULT imagedisc_create(IStream *stream, int random, IMultisession **out);
 
-/* The first block of the last session of the image in stream: sessions follow one another, each
- * starting where the volume before it ends (ISO 9660 volume space size, or UDF partition end + 1)
- * or within 1024 blocks after it (the padding some writers add). */
+/* The first block of the last session of the image in stream (fsi_last_session: sessions follow
+ * one another, each starting where the volume before it ends or within 1024 blocks after it). */
 LONG imagedisc_last_session(IStream *stream);
 
 #endif
