@@ -56,6 +56,9 @@ typedef struct options {
     int level;                          /* ISO 9660 interchange level */
     int udf;                            /* UDF revision, 0: the default (0x102) */
     int no_mirror, base, strict, quiet, map, boot_array;
+    int append;                         /* 1: --append (sequential), 2: --rewrite (random-write) */
+    unsigned import_fs;                 /* --import: FSI_FS_*; 0: ImportFileSystem's choice */
+    int fs_given;
     long media_blocks;                  /* FreeMediaBlocks; <= 0: no limit */
     const char *volume;                 /* NULL: generated */
     const char *boot[FSI_BOOT_MAX];
@@ -80,6 +83,12 @@ static void usage(FILE *f)
           "                        [,manufacturer=NAME]; one entry goes through BootImageOptions,\n"
           "                        several through BootImageOptionsArray\n"
           "      --boot-array      use BootImageOptionsArray for a single entry too\n"
+          "      --append          OUT.iso exists: import its last session and add SOURCE as a new\n"
+          "                        session after it (as fsimage.exe --append does through the DLL)\n"
+          "      --rewrite         like --append, as on random-write media: rewrite only the modified\n"
+          "                        blocks (the recognition area, the UDF anchor, the new session)\n"
+          "      --import FS       with --append/--rewrite: import iso9660, joliet or udf\n"
+          "                        (default: UDF, else Joliet, else ISO 9660)\n"
           "      --map             print the progress items on stdout, one line each:\n"
           "                        first block, last block, block count, description\n"
           "  -q, --quiet           no progress on stderr\n"
@@ -92,12 +101,15 @@ static const char *g_out_path;          /* removed on failure once created */
 static int g_out_created;
 static int g_bar_drawn;                 /* a progress line is on the terminal: end it first */
 
+static void restore_old(void);
+
 static void die(void)
 {
     if (g_bar_drawn)
         fputc('\n', stderr);
     if (g_out_created)
         unlink(g_out_path);
+    restore_old();
     exit(1);
 }
 
@@ -197,29 +209,7 @@ static void warn(int quiet, const char *fmt, const char *path, const char *why)
     }
 }
 
-/* The engine's status as the DLL's HRESULT (src/com/errors.c, fsi_hresult_from_status). */
-static HRESULT hr_from_status(fsi_status st)
-{
-    switch (st) {
-    case FSI_OK: return 0;
-    case FSI_E_NOMEM: return E_OUTOFMEMORY_HR;
-    case FSI_E_INVALID_PARAM: return IMAPI_E_INVALID_PARAM;
-    case FSI_E_INVALID_NAME: return IMAPI_E_INVALID_PATH;
-    case FSI_E_DUP_NAME: return IMAPI_E_DUP_NAME;
-    case FSI_E_NOT_FOUND: return IMAPI_E_ITEM_NOT_FOUND;
-    case FSI_E_NOT_DIR: return IMAPI_E_NOT_DIR;
-    case FSI_E_NO_UNIQUE_NAME: return IMAPI_E_NO_UNIQUE_NAME;
-    case FSI_E_DATA_TOO_BIG: return IMAPI_E_DATA_TOO_BIG;
-    case FSI_E_TOO_MANY_DIRS: return IMAPI_E_TOO_MANY_DIRS;
-    case FSI_E_ISO9660_LEVELS: return IMAPI_E_ISO9660_LEVELS;
-    case FSI_E_NO_OUTPUT: return IMAPI_E_NO_OUTPUT;
-    case FSI_E_IMAGE_TOO_BIG: return IMAPI_E_IMAGE_TOO_BIG;
-    case FSI_E_READ: return IMAPI_E_DATA_STREAM_READ_FAILURE;
-    case FSI_E_INCONSISTENT: return IMAPI_E_DATA_STREAM_INCONSISTENCY;
-    case FSI_E_RANGE: return (HRESULT)0x80030001;       /* STG_E_INVALIDFUNCTION */
-    default: return IMAPI_E_FSI_INTERNAL_ERROR;         /* (import statuses: --append, later) */
-    }
-}
+#define hr_from_status fsi_hresult_from_status   /* src/com/errors_table.c, as the DLL maps them */
 
 static const char *fs_name(unsigned fs)
 {
@@ -248,7 +238,14 @@ static void fail_engine(const char *step, const fsi_err *e)
         break;
     case FSI_E_DATA_TOO_BIG:
     case FSI_E_TOO_MANY_DIRS:
+    case FSI_E_CORRUPT:
+    case FSI_E_FS_NOT_FOUND:
+    case FSI_E_FS_FEATURE:
         fail_hr(step, hr, fs_name(e->fs), NULL, NULL);
+        break;
+    case FSI_E_MEDIUM_READ:
+        snprintf(expected, sizeof expected, "%llu", (unsigned long long)e->expected);
+        fail_hr(step, hr, expected, NULL, NULL);
         break;
     case FSI_E_INCONSISTENT:
         snprintf(expected, sizeof expected, "%llu", (unsigned long long)e->expected);
@@ -668,6 +665,158 @@ static void add_tree(fsi_image *img, const options *o, uint32_t used_blocks)
     free(full);
 }
 
+/* ---- --append / --rewrite: the previous session ---------------------------------------------- */
+
+/* OUT.iso as the medium the DLL sees through fsimage.exe's multisession objects
+ * (tools/fsimage/imagedisc.c): its size is what is recorded; the next writable address is its end
+ * (sequential), or the whole file is the volume (random-write). */
+typedef struct previous {
+    int fd;                             /* OUT.iso, for reading */
+    uint64_t size, blocks;              /* before anything is written */
+    fsi_medium *m;
+    unsigned disc_fs;                   /* the imported session's file systems */
+} previous;
+
+static int file_read(void *ctx, uint64_t lba, uint32_t count, void *buf)
+{
+    const previous *pv = ctx;
+    size_t len = (size_t)count * FSI_BLOCK_SIZE, done = 0;
+    while (done < len) {
+        ssize_t r = pread(pv->fd, (char *)buf + done, len - done, (off_t)(lba * FSI_BLOCK_SIZE + done));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return -1;
+        done += (size_t)r;
+    }
+    return 0;
+}
+
+#define FS_SUPPORTED (FSI_FS_ISO9660 | FSI_FS_JOLIET | FSI_FS_UDF)
+
+/* MultisessionInterfaces and ImportFileSystem / ImportSpecificFileSystem as the DLL does them
+ * (src/com/fsimage.c, import_fs): the session's tree goes into img, and po gets its file systems,
+ * UDF revision and where the new session goes. The imported volume name becomes the volume name
+ * when none is given, as fsimage.exe does. */
+static void import_previous(fsi_image *img, const options *o, fsi_plan_opts *po, previous *pv, uint16_t *volume,
+                            size_t *vlen)
+{
+    struct stat st;
+    fsi_import_info info;
+    fsi_image *imp = NULL;
+    fsi_err err;
+    uint64_t start = 0;
+    unsigned want = o->import_fs;
+
+    do
+        pv->fd = open(o->output, O_RDONLY | O_CLOEXEC);
+    while (pv->fd < 0 && errno == EINTR);
+    if (pv->fd < 0)
+        fail_errno("open the image to append to", o->output);
+    if (fstat(pv->fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        errno = EINVAL;
+        fail_errno("open the image to append to", o->output);
+    }
+    pv->size = (uint64_t)st.st_size;
+    pv->blocks = pv->size / FSI_BLOCK_SIZE;
+    if (!(pv->m = fsi_medium_new(file_read, pv, NULL, pv->blocks)))
+        fail_nomem("memory");
+    if (!pv->blocks)                    /* IsFirstDataSession */
+        fail_hr("ImportFileSystem", IMAPI_E_EMPTY_DISC, NULL, NULL, NULL);
+    if (o->append == 1)
+        start = fsi_last_session(file_read, pv, pv->blocks);
+    pv->disc_fs = fsi_identify_session(file_read, pv, pv->blocks, start);
+    if (!pv->disc_fs)
+        fail_hr("ImportFileSystem", IMAPI_E_EMPTY_DISC, NULL, NULL, NULL);
+    if (!(pv->disc_fs & FS_SUPPORTED))
+        fail_hr("ImportFileSystem", IMAPI_E_NO_SUPPORTED_FILE_SYSTEM, NULL, NULL, NULL);
+    if (want && !(pv->disc_fs & want))
+        fail_hr("ImportFileSystem", IMAPI_E_FILE_SYSTEM_NOT_FOUND, fs_name(want), NULL, NULL);
+    if (!want)                          /* GetDefaultFileSystemForImport */
+        want = (pv->disc_fs & FSI_FS_UDF) ? FSI_FS_UDF : (pv->disc_fs & FSI_FS_JOLIET) ? FSI_FS_JOLIET : FSI_FS_ISO9660;
+    if (fsi_import(pv->m, start, want, &imp, &info, NULL, NULL, &err) != FSI_OK)
+        fail_engine("ImportFileSystem", &err);
+    if (fsi_image_merge(img, fsi_image_root(img), imp) != FSI_OK)
+        fail_nomem("ImportFileSystem");
+    fsi_image_free(imp);
+
+    /* the new session carries the same file systems, and UDF the same revision */
+    po->fs = pv->disc_fs & FS_SUPPORTED;
+    if (pv->disc_fs & FSI_FS_UDF) {
+        int rev = want == FSI_FS_UDF && info.udf_revision
+                ? info.udf_revision : fsi_identify_udf_revision(file_read, pv, pv->blocks, start);
+        if (rev == 0x102 || rev == 0x150 || rev == 0x200 || rev == 0x201 || rev == 0x250 || rev == 0x260)
+            po->udf_revision = rev;
+    }
+    if (o->append == 1) {
+        /* sequential: after what is recorded; old files stay where they are */
+        po->session_start = (uint32_t)pv->blocks;
+        po->reuse_end = po->session_start;
+    } else {
+        /* random-write: after the old volume, whose recognition area and anchor are rewritten */
+        uint64_t vrs_end = fsi_recognition_end(file_read, pv, pv->blocks, 0);
+        po->base = pv->m;
+        po->base_vrs_end = (uint32_t)vrs_end;
+        po->reuse_end = info.volume_blocks > UINT32_MAX ? UINT32_MAX : (uint32_t)info.volume_blocks;
+        po->session_start = (uint32_t)fsi_overwrite_session_start(info.volume_blocks, pv->blocks, 16, vrs_end);
+    }
+    if (!o->volume && info.volume_name_len && info.volume_name_len <= 32) {
+        size_t i = 0;
+        while (i < info.volume_name_len && info.volume_name[i] >= 0x20)
+            i++;
+        if (i == info.volume_name_len) {        /* put_VolumeName's checks */
+            memcpy(volume, info.volume_name, i * sizeof(uint16_t));
+            *vlen = i;
+        }
+    }
+    if (!o->quiet)
+        fprintf(stderr, "imported %s: %llu files, %llu directories; new session at block %u\n",
+                want == FSI_FS_UDF ? "UDF" : want == FSI_FS_JOLIET ? "Joliet" : "ISO 9660",
+                (unsigned long long)fsi_image_file_count(img), (unsigned long long)fsi_image_dir_count(img),
+                po->session_start);
+}
+
+/* On failure after the output has been opened for --append/--rewrite: the bytes below its old end
+ * that are rewritten are saved first and put back, and the file is cut to its old size, so that a
+ * failed append leaves the image as it was. */
+static struct {
+    int fd, active;
+    uint64_t size;
+    struct { uint64_t off; size_t len; uint8_t *data; } saved[8];
+    size_t nsaved;
+} g_restore;
+
+static void save_old(const previous *pv, uint64_t off, uint64_t len)
+{
+    if (off >= pv->size || g_restore.nsaved == 8)
+        return;
+    if (len > pv->size - off)
+        len = pv->size - off;
+    uint8_t *d = malloc(len ? len : 1);
+    if (!d)
+        fail_nomem("memory");
+    for (uint64_t k = 0; k < len; k += FSI_BLOCK_SIZE) {
+        size_t n = len - k < FSI_BLOCK_SIZE ? (size_t)(len - k) : FSI_BLOCK_SIZE;
+        if (pread(pv->fd, d + k, n, (off_t)(off + k)) != (ssize_t)n)
+            fail_errno("read the image to append to", g_out_path);
+    }
+    g_restore.saved[g_restore.nsaved].off = off;
+    g_restore.saved[g_restore.nsaved].len = (size_t)len;
+    g_restore.saved[g_restore.nsaved++].data = d;
+}
+
+static void restore_old(void)
+{
+    if (!g_restore.active)
+        return;
+    g_restore.active = 0;
+    for (size_t i = 0; i < g_restore.nsaved; i++)
+        if (pwrite(g_restore.fd, g_restore.saved[i].data, g_restore.saved[i].len, (off_t)g_restore.saved[i].off) < 0)
+            break;
+    if (ftruncate(g_restore.fd, (off_t)g_restore.size) != 0)
+        return;
+}
+
 /* ---- --boot: BootOptions ---------------------------------------------------------------------- */
 
 typedef struct boot_set {
@@ -892,6 +1041,9 @@ static void print_map(const fsi_plan *plan, uint32_t session_start)
 
 typedef struct writer {
     int fd;
+    uint64_t out_base;                  /* output offset of the plan's first block (--append) */
+    uint64_t fresh;                     /* plan offsets from here are past the output's old end:
+                                           unwritten bytes there read as zeros */
     int regular;                        /* output is a regular file: positioned writes, kernel copies */
     int copy_ok;                        /* large files may be copied by the kernel (regular output) */
     int cfr_ok;                         /* copy_file_range works between these files */
@@ -907,7 +1059,7 @@ static void write_out(writer *w, const void *data, size_t n, uint64_t off)
 {
     const char *p = data;
     while (n) {
-        ssize_t r = w->regular ? pwrite(w->fd, p, n, (off_t)off) : write(w->fd, p, n);
+        ssize_t r = w->regular ? pwrite(w->fd, p, n, (off_t)(w->out_base + off)) : write(w->fd, p, n);
         if (r < 0) {
             if (errno == EINTR)
                 continue;
@@ -1003,7 +1155,7 @@ static int copy_file(writer *w, const fsi_extent_info *x, const cli_source *s, u
                 draw(w->pg, (uint32_t)((off + done) / FSI_BLOCK_SIZE), x->path, x->path_len, 0);
         }
     } else {
-        off_t in = 0, out = (off_t)off;
+        off_t in = 0, out = (off_t)(w->out_base + off);
         while (done < x->size) {
             uint64_t left = x->size - done;
             /* in steps when a progress line is drawn, else in one call as cat does */
@@ -1035,37 +1187,41 @@ static int copy_file(writer *w, const fsi_extent_info *x, const cli_source *s, u
     return 1;
 }
 
-static void write_image(writer *w, uint32_t session_start)
+/* Plan bytes [from, to) (offsets from block origin, the plan's first block) to the output. A file
+ * of COPY_MIN bytes or more that lies in the span, past w->fresh, is copied on its own (its last
+ * block's tail left as a hole, zeros); everything else goes through the cursor. */
+static void write_span(writer *w, uint32_t origin, uint64_t from, uint64_t to)
 {
-    const uint64_t total = (uint64_t)fsi_plan_total_blocks(w->plan) * FSI_BLOCK_SIZE;
     const size_t count = fsi_plan_extent_count(w->plan);
-    uint64_t pos = 0;
+    uint64_t pos = from;
     size_t i = 0;
-    w->copy_ok = w->regular;
-    w->cfr_ok = 1;
-    while (pos < total) {
+    while (pos < to) {
         const fsi_extent_info *x = NULL;
         const cli_source *s = NULL;
-        uint64_t start = total;
-        /* the next file to copy in the kernel; everything before it through the cursor */
+        uint64_t start = to;
+        /* the next file to copy on its own; everything before it through the cursor */
         for (; w->copy_ok && i < count; i++) {
             x = fsi_plan_extent(w->plan, i);
-            start = (uint64_t)(x->first_block - session_start) * FSI_BLOCK_SIZE;
-            if (start >= pos && (s = extent_source(w, x)))
+            if (x->first_block < origin)
+                continue;
+            start = (uint64_t)(x->first_block - origin) * FSI_BLOCK_SIZE;
+            if (start >= to)
                 break;
-            start = total;
+            if (start >= pos && start >= w->fresh && start + (uint64_t)x->block_count * FSI_BLOCK_SIZE <= to &&
+                (s = extent_source(w, x)))
+                break;
         }
+        if (!s)
+            start = to;
         write_range(w, pos, start);
         pos = start;
         if (!s)
             break;
         if (!copy_file(w, x, s, pos))
             write_range(w, pos, pos + (uint64_t)x->block_count * FSI_BLOCK_SIZE);
-        pos += (uint64_t)x->block_count * FSI_BLOCK_SIZE;         /* a copied file's tail: a hole, zeros */
+        pos += (uint64_t)x->block_count * FSI_BLOCK_SIZE;
         i++;
     }
-    if (w->regular && ftruncate(w->fd, (off_t)total) != 0)
-        fail_errno("writing the output", w->out);
 }
 
 /* ---- the image's settings --------------------------------------------------------------------- */
@@ -1095,7 +1251,7 @@ static int parse_udf(const char *s)
 
 /* Options go anywhere before "--"; to add one (e.g. --append IMAGE): an entry in long_opts (a
  * LONG_* code for a long-only option), a case below, a field in options and a line in usage(). */
-enum { LONG_NO_MIRROR = 0x100, LONG_MAP, LONG_BOOT, LONG_BOOT_ARRAY };
+enum { LONG_NO_MIRROR = 0x100, LONG_MAP, LONG_BOOT, LONG_BOOT_ARRAY, LONG_APPEND, LONG_REWRITE, LONG_IMPORT };
 
 static const struct option long_opts[] = {
     { "fs", required_argument, NULL, 'f' },
@@ -1109,6 +1265,9 @@ static const struct option long_opts[] = {
     { "boot", required_argument, NULL, LONG_BOOT },
     { "boot-array", no_argument, NULL, LONG_BOOT_ARRAY },
     { "map", no_argument, NULL, LONG_MAP },
+    { "append", no_argument, NULL, LONG_APPEND },
+    { "rewrite", no_argument, NULL, LONG_REWRITE },
+    { "import", required_argument, NULL, LONG_IMPORT },
     { "quiet", no_argument, NULL, 'q' },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
@@ -1129,8 +1288,18 @@ static void parse_args(int argc, char **argv, options *o)
                 fprintf(stderr, "fsimage: bad file system list '%s'\n", optarg);
                 exit(2);
             }
+            o->fs_given = 1;
             break;
         case 'l': o->level = atoi(optarg); break;
+        case LONG_APPEND: o->append = 1; break;
+        case LONG_REWRITE: o->append = 2; break;
+        case LONG_IMPORT:
+            if (!parse_fs(optarg, &o->import_fs) ||
+                (o->import_fs != FSI_FS_ISO9660 && o->import_fs != FSI_FS_JOLIET && o->import_fs != FSI_FS_UDF)) {
+                fprintf(stderr, "fsimage: --import takes one of iso9660, joliet, udf\n");
+                exit(2);
+            }
+            break;
         case 'u': o->udf = parse_udf(optarg); break;
         case LONG_NO_MIRROR: o->no_mirror = 1; break;
         case LONG_MAP: o->map = 1; break;
@@ -1205,12 +1374,17 @@ int main(int argc, char **argv)
     fsi_plan *plan = NULL;
     fsi_err err;
     fsi_status s;
-    uint32_t used = 0, total;
+    uint32_t used = 0, total, origin;
+    uint64_t end;
     progress pg;
     writer w;
+    previous pv;
     struct stat st;
 
     parse_args(argc, argv, &o);
+    g_out_path = o.output;
+    memset(&pv, 0, sizeof pv);
+    pv.fd = -1;
     memset(&boot, 0, sizeof boot);
     if (!(img = fsi_image_new()))
         fail_nomem("memory");
@@ -1221,18 +1395,26 @@ int main(int argc, char **argv)
         fsi_node_set_times(fsi_image_root(img), &t);
     }
 
-    /* the properties, in fsimage.exe's order and with the DLL's checks */
+    /* the previous session first, then the properties, in fsimage.exe's order and with the DLL's
+     * checks */
     memset(&po, 0, sizeof po);
     po.fs = o.fs;
     po.iso_level = 2;
     po.udf_revision = 0x102;
     po.udf_redundant_metadata = !o.no_mirror;
+    if (o.append) {
+        import_previous(img, &o, &po, &pv, volume, &vlen);
+        if (o.fs_given && o.fs != po.fs)
+            fail_hr("FileSystemsToCreate", IMAPI_E_FILE_SYSTEM_CHANGE_NOT_ALLOWED, NULL, NULL, NULL);
+    }
     if (o.udf) {
         if (o.udf != 0x102 && o.udf != 0x150 && o.udf != 0x200 && o.udf != 0x201 && o.udf != 0x250 && o.udf != 0x260)
             fail_hr("UDFRevision", IMAPI_E_INVALID_PARAM, "newVal", NULL, NULL);
+        if ((pv.disc_fs & FSI_FS_UDF) && o.udf != po.udf_revision)
+            fail_hr("UDFRevision", IMAPI_E_UDF_REVISION_CHANGE_NOT_ALLOWED, NULL, NULL, NULL);
         po.udf_revision = o.udf;
     }
-    if (o.fs & FSI_FS_ISO9660) {
+    if (po.fs & FSI_FS_ISO9660) {
         if (o.level < 1 || o.level > 3)
             fail_hr("ISO9660InterchangeLevel", IMAPI_E_INVALID_PARAM, "newVal", NULL, NULL);
         po.iso_level = o.level;
@@ -1260,6 +1442,9 @@ int main(int argc, char **argv)
     }
     for (int i = 0; i < o.nboot; i++)
         make_boot(&boot, o.boot[i], o.nboot == 1 && !o.boot_array ? "BootImageOptions" : "BootImageOptionsArray");
+    if (o.append && (o.nboot || o.boot_array))     /* boot images go into a first session only */
+        fail_hr(o.nboot == 1 && !o.boot_array ? "BootImageOptions" : "BootImageOptionsArray",
+                IMAPI_E_BOOT_OBJECT_CONFLICT, NULL, NULL, NULL);
     po.boot = boot.e;
     po.boot_count = boot.n;
 
@@ -1289,13 +1474,15 @@ int main(int argc, char **argv)
     if (!o.quiet)
         fprintf(stderr, "%llu files, %llu directories, %u blocks\n", (unsigned long long)fsi_image_file_count(img),
                 (unsigned long long)fsi_image_dir_count(img), total);
+    /* a random-write result covers the volume from block 0 */
+    origin = po.base ? 0 : po.session_start;
     if (o.map)
-        print_map(plan, po.session_start);
+        print_map(plan, origin);
 
     memset(&pg, 0, sizeof pg);
     pg.live = !o.quiet && isatty(STDERR_FILENO);
     pg.total = total;
-    pg.session_start = po.session_start;
+    pg.session_start = origin;
     pg.last_pct = -1;
     memset(&w, 0, sizeof w);
     w.plan = plan;
@@ -1308,16 +1495,46 @@ int main(int argc, char **argv)
         fsi_cursor_set_progress(w.cur, on_progress, &pg);
         draw(&pg, 0, NULL, 0, 1);
     }
-    g_out_path = o.output;
-    w.fd = open(o.output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-    if (w.fd < 0)
-        fail_errno("create output", o.output);
-    w.regular = fstat(w.fd, &st) == 0 && S_ISREG(st.st_mode);
-    g_out_created = w.regular;
-    write_image(&w, po.session_start);
+    if (!o.append) {
+        w.fd = open(o.output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+        if (w.fd < 0)
+            fail_errno("create output", o.output);
+        w.regular = fstat(w.fd, &st) == 0 && S_ISREG(st.st_mode);
+        g_out_created = w.regular;
+        write_span(&w, origin, 0, (uint64_t)total * FSI_BLOCK_SIZE);
+        end = (uint64_t)total * FSI_BLOCK_SIZE;
+    } else {
+        /* the new session first, then (--rewrite) the blocks that lead readers to it, last to first:
+         * until those are written the old volume is intact, and every old block the new session
+         * copies is read before anything over it is written */
+        uint32_t first, count;
+        size_t n = fsi_plan_modified_count(plan);
+        w.fd = open(o.output, O_WRONLY | O_CLOEXEC);
+        if (w.fd < 0)
+            fail_errno("open the image to append to", o.output);
+        w.regular = 1;
+        w.out_base = (uint64_t)origin * FSI_BLOCK_SIZE;
+        w.fresh = pv.size > w.out_base ? pv.size - w.out_base : 0;
+        for (size_t i = 0; i < n; i++) {
+            fsi_plan_modified(plan, i, &first, &count);
+            save_old(&pv, (uint64_t)first * FSI_BLOCK_SIZE, (uint64_t)count * FSI_BLOCK_SIZE);
+        }
+        g_restore.fd = w.fd;
+        g_restore.size = pv.size;
+        g_restore.active = 1;
+        for (size_t i = n; i-- > 0;) {
+            fsi_plan_modified(plan, i, &first, &count);
+            write_span(&w, origin, (uint64_t)(first - origin) * FSI_BLOCK_SIZE,
+                       (uint64_t)(first - origin + count) * FSI_BLOCK_SIZE);
+        }
+        end = w.out_base + (uint64_t)total * FSI_BLOCK_SIZE;
+    }
+    if (w.regular && ftruncate(w.fd, (off_t)end) != 0)
+        fail_errno("writing the output", o.output);
     if (close(w.fd) != 0)
         fail_errno("writing the output", o.output);
     g_out_created = 0;
+    g_restore.active = 0;
     if (!o.quiet)
         fprintf(stderr, "%swriting image: 100%% (%u of %u blocks)\n",
                 pg.live ? "\r                                                                               \r" : "",
@@ -1326,6 +1543,11 @@ int main(int argc, char **argv)
     free(w.buf);
     fsi_plan_unref(plan);
     fsi_image_free(img);
+    fsi_medium_unref(pv.m);
+    if (pv.fd >= 0)
+        close(pv.fd);
+    for (size_t i = 0; i < g_restore.nsaved; i++)
+        free(g_restore.saved[i].data);
     for (size_t i = 0; i < boot.n; i++) {
         fsi_source_unref(boot.e[i].src);
         free(boot.data[i]);

@@ -167,3 +167,31 @@ const struct fsi_error_text *fsi_error_lookup(HRESULT hr)
     }
     return NULL;
 }
+
+/* The engine's status as the DLL's HRESULT (for the DLL and native fsimage alike). */
+HRESULT fsi_hresult_from_status(fsi_status st)
+{
+    switch (st) {
+    case FSI_OK: return 0;
+    case FSI_E_NOMEM: return (HRESULT)0x8007000E;  /* E_OUTOFMEMORY */
+    case FSI_E_INVALID_PARAM: return IMAPI_E_INVALID_PARAM;
+    case FSI_E_INVALID_NAME: return IMAPI_E_INVALID_PATH;
+    case FSI_E_DUP_NAME: return IMAPI_E_DUP_NAME;
+    case FSI_E_NOT_FOUND: return IMAPI_E_ITEM_NOT_FOUND;
+    case FSI_E_NOT_DIR: return IMAPI_E_NOT_DIR;
+    case FSI_E_NO_UNIQUE_NAME: return IMAPI_E_NO_UNIQUE_NAME;
+    case FSI_E_DATA_TOO_BIG: return IMAPI_E_DATA_TOO_BIG;
+    case FSI_E_TOO_MANY_DIRS: return IMAPI_E_TOO_MANY_DIRS;
+    case FSI_E_ISO9660_LEVELS: return IMAPI_E_ISO9660_LEVELS;
+    case FSI_E_NO_OUTPUT: return IMAPI_E_NO_OUTPUT;
+    case FSI_E_IMAGE_TOO_BIG: return IMAPI_E_IMAGE_TOO_BIG;
+    case FSI_E_READ: return IMAPI_E_DATA_STREAM_READ_FAILURE;
+    case FSI_E_INCONSISTENT: return IMAPI_E_DATA_STREAM_INCONSISTENCY;
+    case FSI_E_RANGE: return (HRESULT)0x80030001;  /* STG_E_INVALIDFUNCTION */
+    case FSI_E_CORRUPT: return IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR;
+    case FSI_E_FS_NOT_FOUND: return IMAPI_E_FILE_SYSTEM_NOT_FOUND;
+    case FSI_E_FS_FEATURE: return IMAPI_E_FILE_SYSTEM_FEATURE_NOT_SUPPORTED;
+    case FSI_E_MEDIUM_READ: return IMAPI_E_IMPORT_READ_FAILURE;
+    }
+    return IMAPI_E_FSI_INTERNAL_ERROR;
+}

@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <windows.h>
+#include "fsi/engine.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -31,6 +32,11 @@ extern const size_t fsi_error_table_count;
 
 /* Returns the entry of hr, or NULL when hr is not an imapi2fs code. */
 const struct fsi_error_text *fsi_error_lookup(HRESULT hr);
+
+/* The HRESULT the DLL returns for an engine status: FSI_E_DUP_NAME is IMAPI_E_DUP_NAME,
+ * FSI_E_CORRUPT IMAPI_E_FILE_SYSTEM_READ_CONSISTENCY_ERROR, and so on; IMAPI_E_FSI_INTERNAL_ERROR
+ * for none. Shared by the DLL and native fsimage. */
+HRESULT fsi_hresult_from_status(fsi_status st);
 
 #ifdef __cplusplus
 }
