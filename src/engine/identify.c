@@ -86,6 +86,25 @@ unsigned fsi_identify_session(fsi_read_blocks_fn read, void *ctx, uint64_t total
     return fs;
 }
 
+/* In the main volume descriptor sequence an AVDP (b) points at (ECMA-167 3/10.2: extent_ad at 16),
+ * the first descriptor with tag identifier tag, read into b; 0 when there is none before the
+ * terminating descriptor (8) or within 64 blocks. */
+static int find_in_mvds(fsi_read_blocks_fn read, void *ctx, uint64_t total_blocks, uint8_t *b, uint16_t tag)
+{
+    uint32_t len = fsi_le32(b + 16) / FSI_BLOCK_SIZE;
+    uint64_t loc = fsi_le32(b + 20);
+    for (uint32_t k = 0; k < len && k < 64 && loc + k < total_blocks; k++) {
+        if (read(ctx, loc + k, 1, b))
+            return 0;
+        uint16_t t = (uint16_t)(b[0] | b[1] << 8);
+        if (t == tag)
+            return 1;
+        if (t == 8)
+            return 0;
+    }
+    return 0;
+}
+
 int fsi_identify_udf_revision(fsi_read_blocks_fn read, void *ctx, uint64_t total_blocks, uint64_t ss)
 {
     uint8_t b[FSI_BLOCK_SIZE];
@@ -95,18 +114,9 @@ int fsi_identify_udf_revision(fsi_read_blocks_fn read, void *ctx, uint64_t total
             continue;
         if (read(ctx, anchors[i], 1, b) || !is_avdp(b, anchors[i]))
             continue;
-        /* the main volume descriptor sequence (ECMA-167 3/10.2: extent_ad at 16) */
-        uint32_t len = (uint32_t)(b[16] | b[17] << 8 | b[18] << 16 | (uint32_t)b[19] << 24) / FSI_BLOCK_SIZE;
-        uint64_t loc = (uint32_t)(b[20] | b[21] << 8 | b[22] << 16 | (uint32_t)b[23] << 24);
-        for (uint32_t k = 0; k < len && k < 64 && loc + k < total_blocks; k++) {
-            if (read(ctx, loc + k, 1, b))
-                break;
-            uint16_t tag = (uint16_t)(b[0] | b[1] << 8);
-            if (tag == 8)
-                break;
-            if (tag == 6 && !memcmp(b + 216 + 1, "*OSTA UDF Compliant", 19))
-                return b[216 + 24] | b[216 + 25] << 8;      /* domain identifier suffix: revision */
-        }
+        /* the LVD's domain identifier suffix: the revision */
+        if (find_in_mvds(read, ctx, total_blocks, b, 6) && !memcmp(b + 216 + 1, "*OSTA UDF Compliant", 19))
+            return b[216 + 24] | b[216 + 25] << 8;
     }
     return 0;
 }
@@ -128,18 +138,9 @@ static uint64_t session_end(fsi_read_blocks_fn read, void *ctx, uint64_t total_b
             return fsi_le32(b + 80);
     if (!nsr || ss + 256 >= total_blocks || read(ctx, ss + 256, 1, b) || !is_avdp(b, ss + 256))
         return 0;
-    uint32_t len = fsi_le32(b + 16) / FSI_BLOCK_SIZE;
-    uint64_t loc = fsi_le32(b + 20);
-    for (uint32_t k = 0; k < len && k < 64 && loc + k < total_blocks; k++) {
-        if (read(ctx, loc + k, 1, b))
-            break;
-        uint16_t tag = (uint16_t)(b[0] | b[1] << 8);
-        if (tag == 8)
-            break;
-        if (tag == 5)
-            return (uint64_t)fsi_le32(b + 188) + fsi_le32(b + 192);
-    }
-    return 0;
+    if (!find_in_mvds(read, ctx, total_blocks, b, 5))
+        return 0;
+    return (uint64_t)fsi_le32(b + 188) + fsi_le32(b + 192);         /* the PD's partition end */
 }
 
 uint64_t fsi_last_session(fsi_read_blocks_fn read, void *ctx, uint64_t total_blocks)

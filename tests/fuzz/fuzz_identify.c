@@ -4,7 +4,8 @@
  * can lie anywhere) and whether reads outside the data fail; the rest, in 2048-byte pieces, gives
  * blocks 16, 17, ... and its last piece is also block 256 and each of the last 257 blocks (where the
  * UDF anchors are); other blocks read as zeros. fsi_identify must read only inside the volume and answer
- * only the documented bits.
+ * only the documented bits. fsi_last_session over the same volume must read only inside it, a bounded
+ * number of blocks, and answer a block inside it.
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include <stdint.h>
@@ -20,14 +21,14 @@ typedef struct vol {
     size_t nblocks;                     /* whole 2048-byte pieces of input */
     uint64_t total;
     int fail_past;                      /* reads past the data fail */
-    unsigned reads;
+    unsigned reads, max_reads;
 } vol;
 
 static int read_blocks(void *ctx, uint64_t lba, uint32_t count, void *buf)
 {
     vol *v = ctx;
     CHECK(count >= 1 && lba < v->total && count <= v->total - lba);
-    CHECK(++v->reads <= 16 + 64 + 3);
+    CHECK(++v->reads <= v->max_reads);
     for (uint32_t i = 0; i < count; i++) {
         uint64_t b = lba + i;
         uint8_t *out = (uint8_t *)buf + (size_t)i * FSI_BLOCK_SIZE;
@@ -63,11 +64,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(pad, data, used);
     v.data = pad;
     v.nblocks = n;
+    v.max_reads = 16 + 64 + 3;
     unsigned fs = fsi_identify(read_blocks, &v, v.total);
     if (getenv("FSI_FUZZ_VERBOSE"))
         fprintf(stderr, "identify: %llu blocks, %zu pieces: %#x\n", (unsigned long long)v.total, n, fs);
     CHECK((fs & ~(FSI_FS_ISO9660 | FSI_FS_JOLIET | FSI_FS_UDF | FSI_FS_UNKNOWN)) == 0);
     CHECK(!(fs & FSI_FS_UNKNOWN) || fs == FSI_FS_UNKNOWN);
     if (v.total <= 16) CHECK(fs == 0);
+    /* per session followed: its descriptors, the MVDS, and up to 1024 candidates after it */
+    v.reads = 0;
+    v.max_reads = 1000u * (1024u * 65u + 130u);
+    uint64_t last = fsi_last_session(read_blocks, &v, v.total);
+    CHECK(last == 0 || last < v.total);
     return 0;
 }
