@@ -216,13 +216,20 @@ fsi_status fsi_cursor_read_session(fsi_cursor *c, uint64_t off, void *buf, size_
             uint64_t fstart = (uint64_t)f->first_block * FSI_BLOCK_SIZE;
             uint64_t dend = fstart + f->size;
             uint64_t bend = fstart + (uint64_t)f->blocks * FSI_BLOCK_SIZE;
-            if (off < dend) {
+            if (off >= fstart && off < dend) {
                 n = (size_t)(dend - off < len ? dend - off : len);
                 fsi_status st = read_file(c, idx, off - fstart, out, n, len, err);
                 if (st != FSI_OK)
                     return st;
             } else {
-                n = (size_t)(bend - off < len ? bend - off : len);
+                /* zeros: the tail of the file's last block, and any blocks the plan left free
+                 * before the first file, between two files or after the last one */
+                uint64_t zend = off < fstart ? fstart
+                                : idx + 1 < p->nfiles ? (uint64_t)p->files[idx + 1].first_block * FSI_BLOCK_SIZE
+                                                      : data_end;
+                if (zend <= off || zend > data_end)
+                    zend = off < bend ? bend : data_end;
+                n = (size_t)(zend - off < len ? zend - off : len);
                 memset(out, 0, n);
             }
         }
