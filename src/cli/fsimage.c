@@ -1501,6 +1501,8 @@ int main(int argc, char **argv)
             fail_errno("create output", o.output);
         w.regular = fstat(w.fd, &st) == 0 && S_ISREG(st.st_mode);
         g_out_created = w.regular;
+        w.copy_ok = w.regular;
+        w.cfr_ok = 1;
         write_span(&w, origin, 0, (uint64_t)total * FSI_BLOCK_SIZE);
         end = (uint64_t)total * FSI_BLOCK_SIZE;
     } else {
@@ -1512,7 +1514,7 @@ int main(int argc, char **argv)
         w.fd = open(o.output, O_WRONLY | O_CLOEXEC);
         if (w.fd < 0)
             fail_errno("open the image to append to", o.output);
-        w.regular = 1;
+        w.regular = w.copy_ok = w.cfr_ok = 1;
         w.out_base = (uint64_t)origin * FSI_BLOCK_SIZE;
         w.fresh = pv.size > w.out_base ? pv.size - w.out_base : 0;
         for (size_t i = 0; i < n; i++) {

@@ -10,7 +10,11 @@
  *   path tables      ISO L, ISO M, Joliet L, Joliet M, each from a block boundary
  *   directories      all ISO directories in path table order, then all Joliet directories
  *   file data        files in depth-first order of the ISO-sorted tree, each from a block boundary;
- *                    ISO and Joliet records of a file share its extent. Empty files have none.
+ *                    ISO and Joliet records of a file share its extent. Empty files have none. A
+ *                    file of ALIGN_MIN bytes or more starts on an even absolute block (4 KiB in
+ *                    the image; one zero block before it at most), so that its pages line up with
+ *                    those of an image file and a front end can have the kernel copy it whole
+ *                    (copy_file_range), as on 4 KiB-sector devices.
  *
  * With UDF the volume recognition sequence, the UDF volume structures and the UDF metadata are
  * added around these (see the top of udf.c for the whole layout); without ISO 9660 and Joliet
@@ -25,6 +29,7 @@
 #define PART_BYTES UINT64_C(0xFFFFF800)     /* multi-extent part size (level 3) */
 #define PART_BLOCKS (uint32_t)(PART_BYTES / FSI_BLOCK_SIZE)
 #define NONE FSI_NONE
+#define ALIGN_MIN (UINT64_C(1) << 20)       /* files this large start on an even block */
 
 typedef fsi_pitem pitem;
 typedef fsi_builder builder;
@@ -640,6 +645,8 @@ static fsi_status place_files(builder *b, layout *L, fsi_plan *p)
             continue;
         if (n->u.f.size && !c->ref_n) {
             uint64_t nb = blocks_of(n->u.f.size);
+            if (n->u.f.size >= ALIGN_MIN && ((blk + b->o->session_start) & 1))
+                blk++;
             if (blk + nb + b->o->session_start > UINT32_MAX) {
                 ret = fail(b, FSI_E_IMAGE_TOO_BIG, 0, n);
                 goto out;
