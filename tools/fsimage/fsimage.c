@@ -21,6 +21,8 @@
 #include "imapi2fserror.h"
 #include "imagedisc.h"
 
+#define COPY_BUFFER (512u << 10)    /* the image stream is read and written this much at a time */
+
 static int quiet;
 
 static void usage(FILE *f)
@@ -472,7 +474,10 @@ int wmain(int argc, wchar_t **argv)
         if (size.QuadPart && !SetEndOfFile(out)) fail(L"create output", HRESULT_FROM_WIN32(GetLastError()));
     }
     total = (ULONGLONG)total_blocks * 2048;
-    if (!(buf = malloc(4 << 20))) fail(L"memory", E_OUTOFMEMORY);
+    /* 512 KiB, page-aligned: the data is still in the core's cache (512 KiB of L2 on the benchmark
+     * machine) when WriteFile copies it out; through 4 MiB the 2 GiB case took 2-5 times as long. */
+    if (!(buf = VirtualAlloc(NULL, COPY_BUFFER, MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE)))
+        fail(L"memory", E_OUTOFMEMORY);
     /* What to write where: a new image or a sequential session whole (a session at the end of the
      * image file, where SessionStartBlock says), a random-write result only its modified ranges. */
     LONG ranges[8][2];
@@ -516,7 +521,7 @@ int wmain(int argc, wchar_t **argv)
         if (append == 1) at.QuadPart = (LONGLONG)session_start * 2048;
         if (!SetFilePointerEx(out, at, NULL, FILE_BEGIN)) fail(L"seek the output", HRESULT_FROM_WIN32(GetLastError()));
     while (done < end) {
-        ULONG want = end - done < (4u << 20) ? (ULONG)(end - done) : (4u << 20), got = 0;
+        ULONG want = end - done < COPY_BUFFER ? (ULONG)(end - done) : COPY_BUFFER, got = 0;
         DWORD written = 0;
         if (FAILED(hr = IStream_Read(stream, buf, want, &got))) {
             if (sink.live) fwprintf(stderr, L"\n");
@@ -538,7 +543,7 @@ int wmain(int argc, wchar_t **argv)
                  L"                                       \r" : L"", total_blocks, total_blocks);
     if (sink.items) IProgressItems_Release(sink.items);
     SysFreeString(sink.file);
-    free(buf);
+    VirtualFree(buf, 0, MEM_RELEASE);
     CloseHandle(out);
     IStream_Release(stream);
     IFileSystemImageResult_Release(result);
