@@ -677,12 +677,12 @@ typedef struct previous {
     unsigned disc_fs;                   /* the imported session's file systems */
 } previous;
 
-static int file_read(void *ctx, uint64_t lba, uint32_t count, void *buf)
+/* len bytes at off, all of them (0), or -1 */
+static int pread_all(int fd, void *buf, size_t len, uint64_t off)
 {
-    const previous *pv = ctx;
-    size_t len = (size_t)count * FSI_BLOCK_SIZE, done = 0;
+    size_t done = 0;
     while (done < len) {
-        ssize_t r = pread(pv->fd, (char *)buf + done, len - done, (off_t)(lba * FSI_BLOCK_SIZE + done));
+        ssize_t r = pread(fd, (char *)buf + done, len - done, (off_t)(off + done));
         if (r < 0 && errno == EINTR)
             continue;
         if (r <= 0)
@@ -692,7 +692,19 @@ static int file_read(void *ctx, uint64_t lba, uint32_t count, void *buf)
     return 0;
 }
 
+static int file_read(void *ctx, uint64_t lba, uint32_t count, void *buf)
+{
+    const previous *pv = ctx;
+    return pread_all(pv->fd, buf, (size_t)count * FSI_BLOCK_SIZE, lba * FSI_BLOCK_SIZE);
+}
+
 #define FS_SUPPORTED (FSI_FS_ISO9660 | FSI_FS_JOLIET | FSI_FS_UDF)
+
+/* The revisions UDFRevision takes (src/com/fsimage.c, udf_revisions). */
+static int udf_revision_ok(int rev)
+{
+    return rev == 0x102 || rev == 0x150 || rev == 0x200 || rev == 0x201 || rev == 0x250 || rev == 0x260;
+}
 
 /* MultisessionInterfaces and ImportFileSystem / ImportSpecificFileSystem as the DLL does them
  * (src/com/fsimage.c, import_fs): the session's tree goes into img, and po gets its file systems,
@@ -745,7 +757,7 @@ static void import_previous(fsi_image *img, const options *o, fsi_plan_opts *po,
     if (pv->disc_fs & FSI_FS_UDF) {
         int rev = want == FSI_FS_UDF && info.udf_revision
                 ? info.udf_revision : fsi_identify_udf_revision(file_read, pv, pv->blocks, start);
-        if (rev == 0x102 || rev == 0x150 || rev == 0x200 || rev == 0x201 || rev == 0x250 || rev == 0x260)
+        if (udf_revision_ok(rev))
             po->udf_revision = rev;
     }
     if (o->append == 1) {
@@ -782,24 +794,24 @@ static void import_previous(fsi_image *img, const options *o, fsi_plan_opts *po,
 static struct {
     int fd, active;
     uint64_t size;
-    struct { uint64_t off; size_t len; uint8_t *data; } saved[8];
+    struct saved { uint64_t off; size_t len; uint8_t *data; } *saved;
     size_t nsaved;
 } g_restore;
 
 static void save_old(const previous *pv, uint64_t off, uint64_t len)
 {
-    if (off >= pv->size || g_restore.nsaved == 8)
+    struct saved *grown;
+    if (off >= pv->size)
         return;
     if (len > pv->size - off)
         len = pv->size - off;
     uint8_t *d = malloc(len ? len : 1);
-    if (!d)
+    grown = realloc(g_restore.saved, (g_restore.nsaved + 1) * sizeof *grown);
+    if (!d || !grown)
         fail_nomem("memory");
-    for (uint64_t k = 0; k < len; k += FSI_BLOCK_SIZE) {
-        size_t n = len - k < FSI_BLOCK_SIZE ? (size_t)(len - k) : FSI_BLOCK_SIZE;
-        if (pread(pv->fd, d + k, n, (off_t)(off + k)) != (ssize_t)n)
-            fail_errno("read the image to append to", g_out_path);
-    }
+    g_restore.saved = grown;
+    if (pread_all(pv->fd, d, (size_t)len, off) != 0)
+        fail_errno("read the image to append to", g_out_path);
     g_restore.saved[g_restore.nsaved].off = off;
     g_restore.saved[g_restore.nsaved].len = (size_t)len;
     g_restore.saved[g_restore.nsaved++].data = d;
@@ -810,11 +822,11 @@ static void restore_old(void)
     if (!g_restore.active)
         return;
     g_restore.active = 0;
+    /* best effort: the process is failing already */
     for (size_t i = 0; i < g_restore.nsaved; i++)
         if (pwrite(g_restore.fd, g_restore.saved[i].data, g_restore.saved[i].len, (off_t)g_restore.saved[i].off) < 0)
             break;
-    if (ftruncate(g_restore.fd, (off_t)g_restore.size) != 0)
-        return;
+    (void)!ftruncate(g_restore.fd, (off_t)g_restore.size);
 }
 
 /* ---- --boot: BootOptions ---------------------------------------------------------------------- */
@@ -1408,7 +1420,7 @@ int main(int argc, char **argv)
             fail_hr("FileSystemsToCreate", IMAPI_E_FILE_SYSTEM_CHANGE_NOT_ALLOWED, NULL, NULL, NULL);
     }
     if (o.udf) {
-        if (o.udf != 0x102 && o.udf != 0x150 && o.udf != 0x200 && o.udf != 0x201 && o.udf != 0x250 && o.udf != 0x260)
+        if (!udf_revision_ok(o.udf))
             fail_hr("UDFRevision", IMAPI_E_INVALID_PARAM, "newVal", NULL, NULL);
         if ((pv.disc_fs & FSI_FS_UDF) && o.udf != po.udf_revision)
             fail_hr("UDFRevision", IMAPI_E_UDF_REVISION_CHANGE_NOT_ALLOWED, NULL, NULL, NULL);
@@ -1550,6 +1562,7 @@ int main(int argc, char **argv)
         close(pv.fd);
     for (size_t i = 0; i < g_restore.nsaved; i++)
         free(g_restore.saved[i].data);
+    free(g_restore.saved);
     for (size_t i = 0; i < boot.n; i++) {
         fsi_source_unref(boot.e[i].src);
         free(boot.data[i]);
