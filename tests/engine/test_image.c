@@ -445,21 +445,26 @@ static void dir_packing(void **state)
 
 /* ---- reading ------------------------------------------------------------------------------------ */
 
-/* Files of 1 MiB or more start on an even absolute block (plan.c, ALIGN_MIN), whatever the session
- * start; the block left free before one reads as zeros through the cursor, in one read and in odd
- * chunks that end or start inside it (a gap after a file's last block once made the cursor spin). */
+/* Files of 1 MiB or more start on an even absolute block, files of 8 MiB or more on a multiple of
+ * 32 blocks (plan.c, ALIGN_MIN and ALIGN_BIG), whatever the session start; the blocks left free
+ * before one read as zeros through the cursor, in one read and in odd chunks that end or start
+ * inside them (a gap after a file's last block once made the cursor spin). */
 static void aligned_large_files(void **state)
 {
     (void)state;
-    static uint8_t big[(1 << 20) + 1];
-    for (size_t i = 0; i < sizeof big; i++)
+    const size_t mib = (size_t)1 << 20, huge_len = 8 * mib + 5;
+    uint8_t *big = malloc(huge_len);
+    assert_non_null(big);
+    for (size_t i = 0; i < huge_len; i++)
         big[i] = (uint8_t)(i * 13 + i / 4099);
     for (uint32_t ss = 0; ss < 2; ss++) {
         fsi_image *img = fsi_image_new();
         fsi_node *r = fsi_image_root(img);
         mkfile_in(img, r, "a", "x", 1);
-        mkfile_in(img, r, "b1", big, sizeof big);           /* 513 blocks */
-        mkfile_in(img, r, "b2", big, sizeof big - 1);       /* after an odd run: a free block */
+        mkfile_in(img, r, "b1", big, mib + 1);              /* 513 blocks */
+        mkfile_in(img, r, "b2", big, mib);                  /* after an odd run: a free block */
+        mkfile_in(img, r, "b3", big, huge_len);             /* 4097 blocks: up to 31 free before */
+        mkfile_in(img, r, "b4", big, 8 * mib);              /* and again after an odd run */
         mkfile_in(img, r, "c", "yz", 2);
         fsi_plan_opts o = opts(FSI_FS_ISO9660 | FSI_FS_JOLIET, 2);
         o.session_start = ss ? 101 : 0;
@@ -474,8 +479,8 @@ static void aligned_large_files(void **state)
         for (size_t i = 0; i < fsi_plan_extent_count(p); i++) {
             const fsi_extent_info *x = fsi_plan_extent(p, i);
             uint64_t rel = (uint64_t)(x->first_block - o.session_start) * FSI_BLOCK_SIZE;
-            if (x->is_file && x->size >= (1u << 20)) {
-                assert_int_equal(x->first_block % 2, 0);
+            if (x->is_file && x->size >= mib) {
+                assert_int_equal(x->first_block % (x->size >= 8 * mib ? 32 : 2), 0);
                 assert_memory_equal(all + rel, big, (size_t)x->size);
                 seen++;
             }
@@ -486,10 +491,10 @@ static void aligned_large_files(void **state)
             }
             prev_end = (uint64_t)x->first_block + x->block_count;
         }
-        assert_int_equal(seen, 2);
-        assert_true(gaps >= 1);
-        for (uint64_t off = 0; off < size; off += 777) {
-            size_t len = size - off < 777 ? (size_t)(size - off) : 777;
+        assert_int_equal(seen, 4);
+        assert_true(gaps >= 3);
+        for (uint64_t off = 0; off < size; off += 7777) {
+            size_t len = size - off < 7777 ? (size_t)(size - off) : 7777;
             assert_int_equal(fsi_cursor_read(c, off, chunk + off, len, &err), FSI_OK);
         }
         assert_memory_equal(chunk, all, (size_t)size);
@@ -499,6 +504,7 @@ static void aligned_large_files(void **state)
         fsi_plan_unref(p);
         fsi_image_free(img);
     }
+    free(big);
 }
 
 static void odd_reads(void **state)
