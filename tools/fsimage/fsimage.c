@@ -21,7 +21,10 @@
 #include "imapi2fserror.h"
 #include "imagedisc.h"
 
-#define COPY_BUFFER (512u << 10)    /* the image stream is read and written this much at a time */
+#ifndef COPY_BUFFER
+#define COPY_BUFFER (64u << 10)     /* the image stream is read and written this much at a time
+                                       (-DCOPY_BUFFER=... builds another size to measure) */
+#endif
 
 static int quiet;
 
@@ -474,14 +477,16 @@ int wmain(int argc, wchar_t **argv)
         if (size.QuadPart && !SetEndOfFile(out)) fail(L"create output", HRESULT_FROM_WIN32(GetLastError()));
     }
     total = (ULONGLONG)total_blocks * 2048;
-    /* 512 KiB, page-aligned: the data is still in the core's cache (512 KiB of L2 on the benchmark
-     * machine) when WriteFile copies it out; through 4 MiB the 2 GiB case took 2-5 times as long. */
+    /* 64 KiB, page-aligned: each piece is still in the core's cache when WriteFile copies it into
+     * the output's page cache. With 512 KiB, writing 2 GiB right after another 2 GiB image was
+     * deleted took 1.4-4.5 s instead of 0.5-0.7 s on the benchmark machine (benchmarks.md). */
     if (!(buf = VirtualAlloc(NULL, COPY_BUFFER, MEM_COMMIT | MEM_RESERVE, PAGE_READWRITE)))
         fail(L"memory", E_OUTOFMEMORY);
     /* What to write where: a new image or a sequential session whole (a session at the end of the
      * image file, where SessionStartBlock says), a random-write result only its modified ranges. */
-    LONG ranges[8][2];
-    int nranges = 1;
+    LONG (*ranges)[2] = malloc(sizeof(*ranges));
+    LONG nranges = 1;
+    if (!ranges) fail(L"memory", E_OUTOFMEMORY);
     ranges[0][0] = 0;
     ranges[0][1] = total_blocks - 1;
     if (append == 2) {
@@ -494,7 +499,9 @@ int wmain(int argc, wchar_t **argv)
         IFileSystemImageResult2_Release(r2);
         if (FAILED(hr = IBlockRangeList_get_BlockRanges(list, &sa))) fail(L"BlockRanges", hr);
         nranges = 0;
-        for (LONG k = 0; k <= (LONG)sa->rgsabound[0].cElements - 1 && nranges < 8; k++) {
+        if (!(ranges = realloc(ranges, (sa->rgsabound[0].cElements + 1) * sizeof(*ranges))))
+            fail(L"memory", E_OUTOFMEMORY);
+        for (LONG k = 0; k < (LONG)sa->rgsabound[0].cElements; k++) {
             VARIANT v;
             IBlockRange *br;
             VariantInit(&v);
@@ -511,9 +518,9 @@ int wmain(int argc, wchar_t **argv)
         SafeArrayDestroy(sa);
         IBlockRangeList_Release(list);
         total = 0;
-        for (int k = 0; k < nranges; k++) total += (ULONGLONG)(ranges[k][1] - ranges[k][0] + 1) * 2048;
+        for (LONG k = 0; k < nranges; k++) total += (ULONGLONG)(ranges[k][1] - ranges[k][0] + 1) * 2048;
     }
-    for (int k = 0; k < nranges; k++) {
+    for (LONG k = 0; k < nranges; k++) {
         LARGE_INTEGER at;
         ULONGLONG end = done + (ULONGLONG)(ranges[k][1] - ranges[k][0] + 1) * 2048;
         at.QuadPart = (LONGLONG)ranges[k][0] * 2048;
@@ -544,6 +551,7 @@ int wmain(int argc, wchar_t **argv)
     if (sink.items) IProgressItems_Release(sink.items);
     SysFreeString(sink.file);
     VirtualFree(buf, 0, MEM_RELEASE);
+    free(ranges);
     CloseHandle(out);
     IStream_Release(stream);
     IFileSystemImageResult_Release(result);
