@@ -1,6 +1,9 @@
 /*
  * Sector stream: image bytes at any offset from a plan. Metadata comes from the rendered blocks,
  * file data straight from the sources (into the caller's buffer), gaps and file tails are zero.
+ * A caller that reads a file in pieces smaller than READ_AHEAD (a client reading the stream a
+ * block at a time) is served from one READ_AHEAD read of the open file, never past its recorded
+ * size; larger pieces, and a piece that reaches the file's end, go to the source directly.
  * Rendered blocks are found through the plan's segments (the UDF metadata mirror shares the
  * metadata file's blocks; the last UDF anchor follows the file data).
  *
@@ -9,6 +12,7 @@
 #include "fsi_internal.h"
 
 #define PROGRESS_STEP 512u
+#define READ_AHEAD ((size_t)64 << 10)      /* bytes: one source read for small pieces */
 
 struct fsi_cursor {
     fsi_plan *plan;
@@ -19,6 +23,9 @@ struct fsi_cursor {
     void *progress_ctx;
     size_t prog_idx;                /* file the progress state is about, or SIZE_MAX */
     uint32_t prog_last;             /* blocks last reported */
+    uint8_t *ra;                    /* READ_AHEAD bytes, allocated on first use */
+    uint64_t ra_off;                /* byte offset in the open file of ra[0] */
+    size_t ra_len;                  /* bytes of ra that hold the open file's data (0: none) */
 };
 
 fsi_cursor *fsi_cursor_new(fsi_plan *p)
@@ -43,6 +50,7 @@ static void close_source(fsi_cursor *c)
     s->ops->close(s, c->handle);
     c->open_idx = SIZE_MAX;
     c->handle = NULL;
+    c->ra_len = 0;
 }
 
 void fsi_cursor_free(fsi_cursor *c)
@@ -51,6 +59,7 @@ void fsi_cursor_free(fsi_cursor *c)
         return;
     close_source(c);
     fsi_plan_unref(c->plan);
+    free(c->ra);
     free(c);
 }
 
@@ -105,6 +114,31 @@ static fsi_status file_error(fsi_cursor *c, size_t idx, fsi_status st, uint64_t 
     return st;
 }
 
+/* One read of the open file idx, as fsi_source_ops.read (*got < len is not an error, 0 is its end):
+ * from the read-ahead buffer when off is in it; straight into dst when len is READ_AHEAD or more or
+ * reaches the recorded end (the probe past the end included); otherwise through the buffer, filled
+ * with up to READ_AHEAD bytes at off, not past the recorded size. */
+static fsi_status source_read(fsi_cursor *c, size_t idx, uint64_t off, uint8_t *dst, size_t len, size_t *got)
+{
+    const fsi_plan_file *f = &c->plan->files[idx];
+    fsi_source *s = f->src;
+    if (!(c->ra_len && off >= c->ra_off && off - c->ra_off < c->ra_len)) {
+        if (len >= READ_AHEAD || off + len >= f->size || (!c->ra && !(c->ra = malloc(READ_AHEAD))))
+            return s->ops->read(s, c->handle, off, dst, len, got);
+        size_t fill = f->size - off < READ_AHEAD ? (size_t)(f->size - off) : READ_AHEAD, n = 0;
+        c->ra_len = 0;
+        fsi_status st = s->ops->read(s, c->handle, off, c->ra, fill, &n);
+        if (st != FSI_OK)
+            return st;
+        c->ra_off = off;
+        c->ra_len = n;
+    }
+    size_t at = (size_t)(off - c->ra_off), k = c->ra_len - at < len ? c->ra_len - at : len;
+    memcpy(dst, c->ra + at, k);
+    *got = k;
+    return FSI_OK;
+}
+
 /* Read exactly n bytes of file idx at byte offset foff into dst. room > n means dst[n] may be used
  * as scratch (it is overwritten by the caller afterwards). */
 static fsi_status read_file(fsi_cursor *c, size_t idx, uint64_t foff, uint8_t *dst, size_t n, size_t room,
@@ -128,7 +162,7 @@ static fsi_status read_file(fsi_cursor *c, size_t idx, uint64_t foff, uint8_t *d
         want = n + 1;                       /* detect a source longer than recorded for free */
     while (done < want) {
         size_t got = 0;
-        fsi_status st = s->ops->read(s, c->handle, foff + done, dst + done, want - done, &got);
+        fsi_status st = source_read(c, idx, foff + done, dst + done, want - done, &got);
         if (st != FSI_OK)
             return file_error(c, idx, st == FSI_E_NOMEM ? st : FSI_E_READ, 0, 0, err);
         if (got == 0)

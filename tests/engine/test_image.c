@@ -715,6 +715,27 @@ static void sources_open_once_and_progress(void **state)
     assert_true(g_prog_monotonic);
     assert_int_equal(g_prog_last, 1300);
     assert_int_equal(g_prog_total, 1300);
+    /* a block at a time (the commonest client): the same bytes, the sources read 64 KiB at a time
+     * (cursor.c READ_AHEAD) plus the piece that reaches the end and the probe past it */
+    fsi_cursor_set_progress(c, NULL, NULL);
+    for (int i = 0; i < 4; i++)
+        s[i].opens = s[i].closes = s[i].reads = 0;
+    for (uint64_t off = 0; off < total; off += 2048) {
+        assert_int_equal(fsi_cursor_read(c, off, chunk, 2048, &err), FSI_OK);
+        assert_memory_equal(chunk, all + off, 2048);
+    }
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(s[i].opens, 1);
+        assert_int_equal(s[i].closes, 1);
+        assert_true(s[i].reads <= (int)((s[i].size + 65535) / 65536) + 2);
+    }
+    assert_true(s[0].reads >= 3);
+    /* backwards inside the big file: the same bytes from wherever they come */
+    for (uint64_t k = 1; k <= 40; k++) {
+        uint64_t off = bo + (40 - k) * 2048 + 100;
+        assert_int_equal(fsi_cursor_read(c, off, chunk, 777, &err), FSI_OK);
+        assert_memory_equal(chunk, all + off, 777);
+    }
     fsi_cursor_free(c);
     assert_int_equal(g_open_now, 0);
     free(chunk);
