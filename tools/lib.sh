@@ -71,3 +71,16 @@ wine_ready() {
         printf '%s' "$dll" > "$stamp"
     fi
 }
+
+# The benchmarks' options (tools/bench): -n RUNS sets $runs, -h/--help prints the comment block at
+# the top of the script and exits; the other arguments, in order, go to the array $args.
+bench_options() {
+    args=()
+    while [ $# -gt 0 ]; do
+        case $1 in
+            -n) runs=$2; shift 2 ;;
+            -h|--help) sed -n '2,/^source/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+            *) args+=("$1"); shift ;;
+        esac
+    done
+}

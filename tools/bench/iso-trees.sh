@@ -23,14 +23,8 @@
 # kept in results-DATE.tsv there.
 source "$(dirname "$0")/../lib.sh"
 runs=
-while [ $# -gt 0 ]; do
-    case $1 in
-        -n) runs=$2; shift 2 ;;
-        -h|--help) sed -n '2,/^source/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-        *) break ;;
-    esac
-done
-cases=("$@"); [ ${#cases[@]} -gt 0 ] || cases=(20k large 50k 1m)
+bench_options "$@"
+cases=("${args[@]}"); [ ${#cases[@]} -gt 0 ] || cases=(20k large 50k 1m)
 ensure_packages $BUILD_PKGS genisoimage xorriso
 work=${FSI_BENCH_DIR:-$BUILD/bench}
 mkdir -p "$work"

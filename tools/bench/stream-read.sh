@@ -8,14 +8,8 @@
 # the median seconds and MiB/s per piece size (RUNS, default 7).
 source "$(dirname "$0")/../lib.sh"
 runs=7
-while [ $# -gt 0 ]; do
-    case $1 in
-        -n) runs=$2; shift 2 ;;
-        -h|--help) sed -n '2,/^source/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-        *) break ;;
-    esac
-done
-case=${1:-large}
+bench_options "$@"
+case=${args[0]:-large}
 work=${FSI_BENCH_DIR:-$BUILD/bench}
 export WINEPREFIX=$work/wineprefix
 build_win64; wine_ready
