@@ -303,6 +303,10 @@ uint16_t fsi_boot_sector_count(unsigned platform, unsigned emulation, uint64_t s
  * its first 512 bytes (El Torito 2.0 5.3), 0 if there is no MBR signature or no partition. */
 uint8_t fsi_boot_system_type(const void *mbr, size_t len);
 
+/* Whether rev is a UDF revision the engine writes: 0x102, 0x150, 0x200, 0x201, 0x250 or 0x260
+ * (OSTA UDF 1.02 to 2.60; the values of IFileSystemImage::UDFRevision). */
+int fsi_udf_revision_supported(int rev);
+
 typedef struct fsi_plan_opts {
     unsigned fs;                    /* FSI_FS_ISO9660 | FSI_FS_JOLIET | FSI_FS_UDF, any mix. With UDF,
                                        a file of 4 GiB or more at ISO level 1/2 is in UDF only

@@ -700,12 +700,6 @@ static int file_read(void *ctx, uint64_t lba, uint32_t count, void *buf)
 
 #define FS_SUPPORTED (FSI_FS_ISO9660 | FSI_FS_JOLIET | FSI_FS_UDF)
 
-/* The revisions UDFRevision takes (src/com/fsimage.c, udf_revisions). */
-static int udf_revision_ok(int rev)
-{
-    return rev == 0x102 || rev == 0x150 || rev == 0x200 || rev == 0x201 || rev == 0x250 || rev == 0x260;
-}
-
 /* MultisessionInterfaces and ImportFileSystem / ImportSpecificFileSystem as the DLL does them
  * (src/com/fsimage.c, import_fs): the session's tree goes into img, and po gets its file systems,
  * UDF revision and where the new session goes. The imported volume name becomes the volume name
@@ -757,7 +751,7 @@ static void import_previous(fsi_image *img, const options *o, fsi_plan_opts *po,
     if (pv->disc_fs & FSI_FS_UDF) {
         int rev = want == FSI_FS_UDF && info.udf_revision
                 ? info.udf_revision : fsi_identify_udf_revision(file_read, pv, pv->blocks, start);
-        if (udf_revision_ok(rev))
+        if (fsi_udf_revision_supported(rev))
             po->udf_revision = rev;
     }
     if (o->append == 1) {
@@ -1420,7 +1414,7 @@ int main(int argc, char **argv)
             fail_hr("FileSystemsToCreate", IMAPI_E_FILE_SYSTEM_CHANGE_NOT_ALLOWED, NULL, NULL, NULL);
     }
     if (o.udf) {
-        if (!udf_revision_ok(o.udf))
+        if (!fsi_udf_revision_supported(o.udf))
             fail_hr("UDFRevision", IMAPI_E_INVALID_PARAM, "newVal", NULL, NULL);
         if ((pv.disc_fs & FSI_FS_UDF) && o.udf != po.udf_revision)
             fail_hr("UDFRevision", IMAPI_E_UDF_REVISION_CHANGE_NOT_ALLOWED, NULL, NULL, NULL);

@@ -1049,6 +1049,11 @@ static void plan_free(fsi_plan *p)
     free(p);
 }
 
+int fsi_udf_revision_supported(int rev)
+{
+    return rev == 0x102 || rev == 0x150 || rev == 0x200 || rev == 0x201 || rev == 0x250 || rev == 0x260;
+}
+
 fsi_status fsi_plan_build(const fsi_image *img, const fsi_plan_opts *opts, fsi_plan **out, fsi_err *err)
 {
     fsi_err_clear(err);
@@ -1069,8 +1074,7 @@ fsi_status fsi_plan_build(const fsi_image *img, const fsi_plan_opts *opts, fsi_p
         return FSI_E_INVALID_PARAM;
     }
     int rev = opts->udf_revision;
-    if ((opts->fs & FSI_FS_UDF) && rev != 0x102 && rev != 0x150 && rev != 0x200 && rev != 0x201 &&
-        rev != 0x250 && rev != 0x260) {
+    if ((opts->fs & FSI_FS_UDF) && !fsi_udf_revision_supported(rev)) {
         fsi_err_set(err, FSI_E_INVALID_PARAM, FSI_FS_UDF, NULL);
         return FSI_E_INVALID_PARAM;
     }
