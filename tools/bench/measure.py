@@ -54,9 +54,11 @@ def paired(runs, case, tool, base):
     """Median over the runs of tool's wall time / base's in the same run (interleaved, so that both
     saw the same load); a tool run once is set against base's median."""
     a, b = runs[(case, tool)], runs[(case, base)]
-    if len(a) == len(b):    # the runs where both finished (a failed run has no time to compare)
-        a, b = zip(*[(x, y) for x, y in zip(a, b) if not failed(x) and not failed(y)]) or ((), ())
-    a, b = [x for x in a if not failed(x)], [y for y in b if not failed(y)]
+    pairs = [(x, y) for x, y in zip(a, b) if not failed(x) and not failed(y)] if len(a) == len(b) else []
+    if pairs:               # the runs where both finished (a failed run has no time to compare)
+        a, b = [x for x, _ in pairs], [y for _, y in pairs]
+    else:
+        a, b = [x for x in a if not failed(x)], [y for y in b if not failed(y)]
     if len(a) == 1 or len(b) == 1:
         return a[0][0] / max(statistics.median(r[0] for r in b), 0.001) if len(a) == 1 else \
             statistics.median(r[0] for r in a) / max(b[0][0], 0.001)
@@ -74,7 +76,7 @@ def table(path):
     for key, rs in runs.items():
         st = [r[3] for r in rs]
         good = [r for r in rs if not failed(r)]
-        bad = [s for s in st if s not in ('0', 'timeout')]
+        bad = [r[3] for r in rs if failed(r)]
         status = 'timeout' if 'timeout' in st else 'ok' if not bad else \
             'exit %s' % bad[0] if not good else '%d failed (exit %s)' % (len(bad), bad[0])
         if not good:
