@@ -213,7 +213,8 @@ static void warn(int quiet, const char *fmt, const char *path, const char *why)
 
 static const char *fs_name(unsigned fs)
 {
-    return fs == FSI_FS_ISO9660 ? "ISO9660" : fs == FSI_FS_JOLIET ? "Joliet" : fs == FSI_FS_UDF ? "UDF" : "";
+    return fs == FSI_FS_ISO9660 ? "ISO9660" : fs == FSI_FS_JOLIET ? "Joliet" : fs == FSI_FS_UDF ? "UDF"
+         : fs == (FSI_FS_ISO9660 | FSI_FS_JOLIET) ? "ISO9660/Joliet" : "";
 }
 
 static char *utf8_of(const uint16_t *s, size_t len)

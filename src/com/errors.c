@@ -12,6 +12,7 @@ const WCHAR *fsi_fs_name(unsigned fs)
     case FSI_FS_ISO9660: return L"ISO9660";
     case FSI_FS_JOLIET: return L"Joliet";
     case FSI_FS_UDF: return L"UDF";
+    case FSI_FS_ISO9660 | FSI_FS_JOLIET: return L"ISO9660/Joliet";  /* as Windows names them together */
     default: return L"";
     }
 }

@@ -332,7 +332,7 @@ typedef struct fsi_builder {
     fsi_udf_layout udf;
     fsi_boot_layout boot;
     /* per-directory scratch */
-    fsi_node **k, **k2;
+    fsi_node **k;
     fsi_mapped *mi, *mj, *mu;
     uint32_t *idx;
     size_t kcap;

@@ -20,9 +20,9 @@
  *
  * With UDF the volume recognition sequence, the UDF volume structures and the UDF metadata are
  * added around these (see the top of udf.c for the whole layout); without ISO 9660 and Joliet
- * there are no ISO descriptors, path tables or directories. A file of 4 GiB or more at ISO level 1
- * or 2 is an error without UDF (FSI_E_DATA_TOO_BIG); with UDF it is left out of the ISO 9660 and
- * Joliet trees and recorded in UDF only.
+ * there are no ISO descriptors, path tables or directories. A file of more than 2 GiB at ISO level
+ * 1 or 2 is an error whenever ISO 9660 or Joliet is written (FSI_E_DATA_TOO_BIG naming both), as on
+ * Windows; level 3 writes it in several extents, UDF alone takes any size.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -33,6 +33,9 @@
 #define NONE FSI_NONE
 #define ALIGN_MIN (UINT64_C(1) << 20)       /* files this large start on an even block */
 #define ALIGN_BIG (UINT64_C(8) << 20)       /* files this large on a multiple of 32 blocks */
+/* The largest file in the ISO 9660 / Joliet trees at levels 1 and 2: Windows' ceiling (2 GiB
+ * accepted, one byte more refused, UDF or not; docs/behaviour.md). Level 3 has no ceiling. */
+#define ISO_FILE_MAX (UINT64_C(1) << 31)
 
 typedef fsi_pitem pitem;
 typedef fsi_builder builder;
@@ -49,6 +52,12 @@ static unsigned main_fs(const builder *b)
 }
 
 static int isoj(const builder *b) { return b->iso_sel || b->jol_sel; }
+
+/* The file systems with ISO 9660 directory records (FSI_E_DATA_TOO_BIG names them together). */
+static unsigned trees_fs(const builder *b)
+{
+    return (b->iso_sel ? FSI_FS_ISO9660 : 0) | (b->jol_sel ? FSI_FS_JOLIET : 0);
+}
 
 static uint64_t file_parts(const builder *b, uint64_t size)
 {
@@ -108,9 +117,6 @@ static int scratch(builder *b, size_t k)
     fsi_node **nk = realloc(b->k, c * sizeof *nk);
     if (nk)
         b->k = nk;
-    fsi_node **nk2 = realloc(b->k2, c * sizeof *nk2);
-    if (nk2)
-        b->k2 = nk2;
     fsi_mapped *nmu = realloc(b->mu, c * sizeof *nmu);
     if (nmu)
         b->mu = nmu;
@@ -123,7 +129,7 @@ static int scratch(builder *b, size_t k)
     uint32_t *ni = realloc(b->idx, c * sizeof *ni);
     if (ni)
         b->idx = ni;
-    if (!nk || !nk2 || !nmu || !nmi || !nmj || !ni)
+    if (!nk || !nmu || !nmi || !nmj || !ni)
         return 0;
     b->kcap = c;
     return 1;
@@ -162,20 +168,12 @@ static fsi_status collect(builder *b, const fsi_node *root)
         b->it[h].jfirst = (uint32_t)b->njo;
         if (!k)
             continue;
-        /* ke: children in the ISO 9660 / Joliet trees, first in b->k */
+        /* ke: children in the ISO 9660 / Joliet trees (all of them when those are written) */
         size_t ke = trees ? k : 0;
-        if (trees && b->udf_sel && b->level < 3) {
-            size_t x = 0;
-            ke = 0;
-            for (size_t i = 0; i < k; i++) {
-                fsi_node *c = b->k[i];
-                if (!c->is_dir && c->u.f.size > UINT32_MAX)
-                    b->k2[x++] = c;         /* too large for this level: UDF only */
-                else
-                    b->k[ke++] = c;
-            }
-            memcpy(b->k + ke, b->k2, x * sizeof *b->k);
-        }
+        if (trees && b->level < 3)
+            for (size_t i = 0; i < k; i++)
+                if (!b->k[i]->is_dir && b->k[i]->u.f.size > ISO_FILE_MAX)
+                    return fail(b, FSI_E_DATA_TOO_BIG, trees_fs(b), b->k[i]);
         size_t bad = 0;
         fsi_status st;
         if (ke) {
@@ -260,8 +258,6 @@ static fsi_status collect(builder *b, const fsi_node *root)
                     return fail(b, FSI_E_ISO9660_LEVELS, FSI_FS_ISO9660, c);
             } else {
                 uint64_t size = c->u.f.size;
-                if (trees && !b->udf_sel && size > UINT32_MAX && b->level < 3)
-                    return fail(b, FSI_E_DATA_TOO_BIG, mfs, c);
                 if (strict && b->iso_sel && j < ke && par->plen + 1 + ci->iso_len + 2u > 255)
                     return fail(b, FSI_E_ISO9660_LEVELS, FSI_FS_ISO9660, c);
                 if (size > 0)
@@ -1026,7 +1022,6 @@ static void builder_free(builder *b)
     fsi_pool_free(&b->jpool);
     fsi_pool_free(&b->upool);
     free(b->k);
-    free(b->k2);
     free(b->mi);
     free(b->mj);
     free(b->mu);

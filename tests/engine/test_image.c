@@ -762,15 +762,29 @@ static void errors(void **state)
     assert_int_equal(fsi_plan_build(img, &o, &p, &err), FSI_E_DATA_TOO_BIG);
     assert_null(p);
     assert_int_equal(err.code, FSI_E_DATA_TOO_BIG);
-    assert_int_equal(err.fs, FSI_FS_ISO9660);
+    assert_int_equal(err.fs, FSI_FS_ISO9660 | FSI_FS_JOLIET);    /* "ISO9660/Joliet", as Windows says */
     assert_true(u16_eq(err.path, err.path_len, "\\big\\huge.bin"));
     o = opts(FSI_FS_JOLIET, 1);
     assert_int_equal(fsi_plan_build(img, &o, &p, &err), FSI_E_DATA_TOO_BIG);
     assert_int_equal(err.fs, FSI_FS_JOLIET);
-    /* exactly 4 GiB - 1 is fine at level 2 */
+    /* Windows' ceiling at levels 1 and 2: 2 GiB is fine, one byte more is not, with UDF too */
     fsi_node *h = fsi_dir_lookup(bd, U("huge.bin", NULL), 8);
     fsi_node_detach(img, h);
-    add_src_file(img, bd, "max.bin", UINT32_MAX, &g_huge.base);
+    add_src_file(img, bd, "max.bin", UINT64_C(1) << 31, &g_huge.base);
+    o = opts(FSI_FS_ISO9660, 1);
+    assert_int_equal(fsi_plan_build(img, &o, &p, &err), FSI_OK);
+    fsi_plan_unref(p);
+    add_src_file(img, bd, "over.bin", (UINT64_C(1) << 31) + 1, &g_huge.base);
+    o = opts(FSI_FS_ISO9660 | FSI_FS_UDF, 2);
+    o.udf_revision = 0x102;
+    assert_int_equal(fsi_plan_build(img, &o, &p, &err), FSI_E_DATA_TOO_BIG);
+    assert_int_equal(err.fs, FSI_FS_ISO9660);
+    assert_true(u16_eq(err.path, err.path_len, "\\big\\over.bin"));
+    o = opts(FSI_FS_UDF, 2);
+    o.udf_revision = 0x102;
+    assert_int_equal(fsi_plan_build(img, &o, &p, &err), FSI_OK);
+    fsi_plan_unref(p);
+    fsi_node_detach(img, fsi_dir_lookup(bd, U("over.bin", NULL), 8));
     o = opts(FSI_FS_ISO9660, 2);
     assert_int_equal(fsi_plan_build(img, &o, &p, &err), FSI_OK);
     fsi_plan_unref(p);

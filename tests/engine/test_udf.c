@@ -910,15 +910,27 @@ static void big_files(void **state)
     uint64_t five = UINT64_C(5) << 30;
     add_big(img, r, "five.bin", five);
     mkfile_in(img, r, "small.txt", "hello", 5);
-    /* without UDF, level 2: the documented error */
-    fsi_plan_opts o = uopts(FSI_FS_ISO9660 | FSI_FS_JOLIET, 0x102);
+    /* ISO 9660 or Joliet at level 2, with UDF or not: Windows' ceiling (2 GiB) fails the image,
+     * naming the file systems that have it */
+    static const unsigned bridged[][2] = {
+        { FSI_FS_ISO9660 | FSI_FS_JOLIET, FSI_FS_ISO9660 | FSI_FS_JOLIET },
+        { FSI_FS_ISO9660 | FSI_FS_JOLIET | FSI_FS_UDF, FSI_FS_ISO9660 | FSI_FS_JOLIET },
+        { FSI_FS_ISO9660 | FSI_FS_UDF, FSI_FS_ISO9660 },
+        { FSI_FS_JOLIET | FSI_FS_UDF, FSI_FS_JOLIET },
+    };
+    fsi_plan_opts o;
     fsi_plan *p = NULL;
     fsi_err err;
-    assert_int_equal(fsi_plan_build(img, &o, &p, &err), FSI_E_DATA_TOO_BIG);
+    for (size_t i = 0; i < sizeof bridged / sizeof bridged[0]; i++) {
+        o = uopts(bridged[i][0], 0x250);
+        assert_int_equal(fsi_plan_build(img, &o, &p, &err), FSI_E_DATA_TOO_BIG);
+        assert_null(p);
+        assert_int_equal(err.fs, bridged[i][1]);
+    }
     for (size_t ri = 0; ri < sizeof REVS / sizeof REVS[0]; ri++) {
         int rev = REVS[ri];
-        /* with UDF: the file is in UDF only; the ISO trees have the other file */
-        o = uopts(FSI_FS_ISO9660 | FSI_FS_JOLIET | FSI_FS_UDF, rev);
+        /* UDF alone takes any size */
+        o = uopts(FSI_FS_UDF, rev);
         p = ubuild(img, &o);
         uimg u;
         uint8_t lvd[2048], lvid[2048];
@@ -941,18 +953,7 @@ static void big_files(void **state)
         assert_int_equal(b[1], 7);
         rdb(&u, f.ext[5].abs + (f.ext[5].len - 1) / 2048, b, 1);
         assert_int_equal(b[(five - 1) % 2048], (uint8_t)((five - 1) * 7));
-        /* ISO 9660 root: small.txt only */
-        rdb(&u, 16, b, 1);
-        uint32_t rl = rd_both32(b + 156 + 2);
-        uint8_t d[2048];
-        rdb(&u, rl, d, 1);
-        size_t pos = 0, nrec = 0;
-        while (pos < 2048 && d[pos]) {
-            nrec++;
-            pos += d[pos];
-        }
-        assert_int_equal(nrec, 3);
-        assert_memory_equal(d + 68 + 33, "SMALL.TXT;1", 11);
+        assert_non_null(find_path(&u, rpart, rlb, "small.txt", &f, &fid));
         uclose(&u);
         fsi_plan_unref(p);
     }
