@@ -215,6 +215,10 @@ size_t fsi_dir_child_count(const fsi_node *dir);
 fsi_node *fsi_dir_child(const fsi_node *dir, size_t index);
 
 int fsi_node_is_dir(const fsi_node *n);
+/* Where n stands (for the COM items, which outlive changes to the tree): 1 in img's tree; 0 in a
+ * subtree that is no tree's (made detached, and what was built under it); -1 out of a tree it was
+ * in (it or an ancestor was removed or replaced, or its tree was freed: a rolled-back one). O(depth). */
+int fsi_node_standing(const fsi_image *img, const fsi_node *n);
 fsi_node *fsi_node_parent(const fsi_node *n);               /* NULL for root or detached */
 const uint16_t *fsi_node_name(const fsi_node *n, size_t *len);
 /* Full image path into buf (cap units); returns the full length (may exceed cap). Root is "\". */

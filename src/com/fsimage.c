@@ -49,6 +49,8 @@ struct fsimage {
     BSTR imported_name;             /* its volume name */
     uint32_t old_end;               /* random-write: the end of the imported volume (blocks) */
     uint32_t base_vrs_end;          /* random-write: the end of its recognition sequence */
+    fsi_time made;                  /* when the object was made: the root's times (docs/behaviour.md) */
+    LONG epoch;                     /* moves whenever items may have left the tree (items.c) */
 };
 
 static const IID *const fsimage_error_iids[] = {
@@ -56,7 +58,9 @@ static const IID *const fsimage_error_iids[] = {
 };
 
 static const LONG udf_revisions[] = { 0x102, 0x150, 0x200, 0x201, 0x250, 0x260 };
-static const ULONG iso_levels[] = { 1, 2, 3 };
+/* ISO9660InterchangeLevelsSupported lists what Windows lists; the setter also takes 3, our
+ * extension (multi-extent files; docs/behaviour.md). */
+static const ULONG iso_levels[] = { 1, 2 };
 
 static inline fsimage *impl_from_IFileSystemImage3(IFileSystemImage3 *iface)
 {
@@ -70,7 +74,9 @@ void fsimage_release(fsimage *img) { IFileSystemImage3_Release(&img->IFileSystem
 void fsimage_lock(fsimage *img) { EnterCriticalSection(&img->cs); }
 void fsimage_unlock(fsimage *img) { LeaveCriticalSection(&img->cs); }
 fsi_image *fsimage_tree(fsimage *img) { return img->tree; }
-void fsimage_changed(fsimage *img) { img->change_point++; }
+fsi_time fsimage_root_time(fsimage *img) { return img->made; }
+void fsimage_changed(fsimage *img) { img->change_point++; img->epoch++; }
+LONG fsimage_epoch(fsimage *img) { return img->epoch; }
 unsigned fsimage_fs(fsimage *img) { return img->fs; }
 int fsimage_iso_level(fsimage *img) { return img->iso_level; }
 int fsimage_restricted(fsimage *img) { return img->restricted != VARIANT_FALSE; }
@@ -618,7 +624,7 @@ static HRESULT WINAPI fsimage_get_DirectoryCount(IFileSystemImage3 *iface, LONG 
     fsimage *img = impl_from_IFileSystemImage3(iface);
     if (!value) return E_POINTER;
     EnterCriticalSection(&img->cs);
-    *value = (LONG)fsi_image_dir_count(img->tree);
+    *value = (LONG)fsi_image_dir_count(img->tree) + 1;      /* the root counts, as on Windows */
     LeaveCriticalSection(&img->cs);
     return S_OK;
 }
@@ -829,13 +835,15 @@ static HRESULT WINAPI fsimage_get_ISO9660InterchangeLevelsSupported(IFileSystemI
     return variant_array(VT_UI4, iso_levels, ARRAY_SIZE(iso_levels), value);
 }
 
+static void disc_identifier(fsi_medium *m, uint64_t start, WCHAR text[17]);
+
 static HRESULT WINAPI fsimage_CreateResultImage(IFileSystemImage3 *iface, IFileSystemImageResult **result)
 {
     fsimage *img = impl_from_IFileSystemImage3(iface);
     fsi_plan_opts o;
     fsi_plan *plan;
     fsi_err err;
-    WCHAR defname[16];
+    WCHAR defname[16], disc_id[17] = L"0000000000000000";
     fsi_status st;
     HRESULT hr;
 
@@ -850,11 +858,14 @@ static HRESULT WINAPI fsimage_CreateResultImage(IFileSystemImage3 *iface, IFileS
     st = fsi_plan_build(img->tree, &o, &plan, &err);
     /* A generated name becomes the image's name, as if the caller had set it. */
     if (st == FSI_OK && !img->volume_name) img->volume_name = SysAllocString(defname);
+    /* DiscId: zeros for a new image, as on Windows; an appended session names the disc it
+     * belongs to: CalculateDiscIdentifier of the medium it was imported from */
+    if (st == FSI_OK && img->medium) disc_identifier(img->medium, img->ms && !img->ms->random ? (uint64_t)img->ms->prev_start : 0, disc_id);
     LeaveCriticalSection(&img->cs);
     if (st != FSI_OK) return fsi_error_from_engine(&err, &IID_IFileSystemImage);
     /* a random-write result is the whole volume, from block 0 */
-    hr = fsiresult_create(plan, o.base ? 0 : o.session_start, img->events, (IDispatch *)&img->IFileSystemImage3_iface,
-                          result);
+    hr = fsiresult_create(plan, o.base ? 0 : o.session_start, disc_id, img->events,
+                          (IDispatch *)&img->IFileSystemImage3_iface, result);
     fsi_plan_unref(plan);
     return hr;
 }
@@ -906,13 +917,27 @@ static unsigned session_fs(fsi_medium *m, uint64_t start)
     return fsi_identify_session(medium_read, m, fsi_medium_blocks(m), start);
 }
 
+/* The disc identifier of the session at start of m: FNV-1a over its volume recognition area (16
+ * blocks) and the medium's size, 16 hex digits. The same disc in the same state gives the same
+ * string (not guaranteed unique, as documented). */
+static void disc_identifier(fsi_medium *m, uint64_t start, WCHAR text[17])
+{
+    unsigned char b[2048];
+    uint64_t h = UINT64_C(14695981039346656037);
+    for (uint64_t k = 16; k < 32 && start + k < fsi_medium_blocks(m); k++) {
+        if (fsi_medium_read(m, start + k, 1, b)) break;
+        for (size_t i = 0; i < sizeof(b); i++) h = (h ^ b[i]) * UINT64_C(1099511628211);
+    }
+    h = (h ^ fsi_medium_blocks(m)) * UINT64_C(1099511628211);
+    swprintf(text, 17, L"%016I64X", (unsigned long long)h);
+}
+
 static HRESULT WINAPI fsimage_CalculateDiscIdentifier(IFileSystemImage3 *iface, BSTR *id)
 {
     fsimage *img = impl_from_IFileSystemImage3(iface);
-    unsigned char b[2048];
-    uint64_t start, h = UINT64_C(14695981039346656037);
+    uint64_t start;
     fsi_medium *m;
-    WCHAR text[40];
+    WCHAR text[17];
     HRESULT hr;
 
     if (!id) return E_POINTER;
@@ -921,15 +946,8 @@ static HRESULT WINAPI fsimage_CalculateDiscIdentifier(IFileSystemImage3 *iface, 
     hr = session_medium(img, &m, &start);
     LeaveCriticalSection(&img->cs);
     if (FAILED(hr)) return hr;
-    /* FNV-1a over the session's volume recognition area (16 blocks) and the medium's size: the
-     * same disc in the same state gives the same string (not guaranteed unique, as documented) */
-    for (uint64_t k = 16; k < 32 && start + k < fsi_medium_blocks(m); k++) {
-        if (fsi_medium_read(m, start + k, 1, b)) break;
-        for (size_t i = 0; i < sizeof(b); i++) h = (h ^ b[i]) * UINT64_C(1099511628211);
-    }
-    h = (h ^ fsi_medium_blocks(m)) * UINT64_C(1099511628211);
+    disc_identifier(m, start, text);
     fsi_medium_unref(m);
-    swprintf(text, ARRAY_SIZE(text), L"%016I64X", (unsigned long long)h);
     *id = SysAllocString(text);
     return *id ? S_OK : E_OUTOFMEMORY;
 }
@@ -1084,6 +1102,7 @@ static HRESULT import_fs(fsimage *img, FsiFileSystems want, FsiFileSystems *done
             img->free_media_blocks = img->ms->total_sectors > (LONG)end ? img->ms->total_sectors - (LONG)end : 0;
         }
         img->change_point++;
+        img->epoch++;                   /* imported items may have replaced items in memory */
         *done = want;
     }
     LeaveCriticalSection(&img->cs);
@@ -1132,6 +1151,7 @@ static HRESULT WINAPI fsimage_RollbackToChangePoint(IFileSystemImage3 *iface, LO
     }
     fsi_image_free(img->tree);
     img->tree = tree;
+    img->epoch++;                                       /* every item rebinds by its path */
     SysFreeString(img->volume_name);
     img->volume_name = name;
     img->session_start = p->session_start;
@@ -1245,8 +1265,7 @@ static HRESULT WINAPI fsimage_get_MultisessionInterfaces(IFileSystemImage3 *ifac
     if (!value) return E_POINTER;
     *value = NULL;
     EnterCriticalSection(&img->cs);
-    if (!img->ms) hr = fsi_error(IMAPI_E_MULTISESSION_NOT_SET, &IID_IFileSystemImage, NULL, NULL);
-    else hr = fsi_msession_array(img->ms, value);
+    hr = fsi_msession_array(img->ms, value);            /* empty until set, as on Windows */
     LeaveCriticalSection(&img->cs);
     return hr;
 }
@@ -1493,7 +1512,7 @@ HRESULT fsimage_create(IUnknown *outer, REFIID riid, void **ppv)
     {
         /* the root folder is dated when the image object is made (docs/behaviour.md) */
         fsi_times t;
-        t.creation = t.access = t.modification = now_time();
+        t.creation = t.access = t.modification = img->made = now_time();
         fsi_node_set_times(fsi_image_root(img->tree), &t);
     }
     img->IFileSystemImage3_iface.lpVtbl = &fsimage_vtbl;
@@ -1501,9 +1520,10 @@ HRESULT fsimage_create(IUnknown *outer, REFIID riid, void **ppv)
     img->refs = 1;
     InitializeCriticalSection(&img->cs);
     img->free_media_blocks = DEFAULT_FREE_MEDIA_BLOCKS;
-    img->fs = FsiFileSystemISO9660 | FsiFileSystemJoliet;
+    /* Windows 11's defaults (docs/behaviour.md) */
+    img->fs = FsiFileSystemISO9660 | FsiFileSystemJoliet | FsiFileSystemUDF;
     img->udf_revision = 0x102;
-    img->iso_level = 2;
+    img->iso_level = 1;
     img->strict = VARIANT_FALSE;
     img->restricted = VARIANT_FALSE;
     img->stage = VARIANT_FALSE;

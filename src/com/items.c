@@ -17,8 +17,10 @@ typedef struct fsiitem {
     fsi_error_support sei;
     LONG refs;
     fsimage *img;
-    fsi_node *node;
+    fsi_node *node;                 /* a reference; rebound by item_bind */
     int is_dir;
+    LONG epoch;                     /* fsimage_epoch when node was last found good */
+    WCHAR *path;                    /* its image path when last seen in the tree; NULL: never */
 } fsiitem;
 
 static const IID *const dir_error_iids[] = {
@@ -51,6 +53,64 @@ fsimage *fsiitem_image(IFsiItem *item)
 static const IID *item_iid(fsiitem *it)
 {
     return it->is_dir ? &IID_IFsiDirectoryItem : &IID_IFsiFileItem;
+}
+
+/* ---- binding to the live image ------------------------------------------------------------------
+ * An item outlives changes to the tree. Its node is good while it is in the image's tree or in a
+ * subtree that was never in one (CreateDirectoryItem / CreateFileItem and what is built under
+ * them). Once it has left the tree (Remove or RemoveTree of it or an ancestor, a merge that
+ * replaced it, RollbackToChangePoint, which swaps the tree) the item works on the item of its kind
+ * at the same path in the live tree, or fails with IMAPI_E_ITEM_NOT_FOUND: nothing added through a
+ * stale item can vanish. The check is skipped while the image's epoch has not moved. */
+
+static void remember_path(fsiitem *it)
+{
+    size_t len = fsi_node_path(it->node, NULL, 0);
+    WCHAR *path = malloc((len + 1) * sizeof(*path));
+    if (!path) return;                      /* keep the older one */
+    fsi_node_path(it->node, path, len);
+    path[len] = 0;
+    free(it->path);
+    it->path = path;
+}
+
+/* Lock held. */
+static HRESULT item_bind(fsiitem *it)
+{
+    fsi_image *tree = fsimage_tree(it->img);
+    LONG epoch = fsimage_epoch(it->img);
+    int standing;
+    fsi_node *n;
+
+    if (it->epoch == epoch) return S_OK;
+    standing = fsi_node_standing(tree, it->node);
+    if (standing > 0) {
+        remember_path(it);
+    } else if (standing < 0) {
+        if (!it->path || fsi_dir_walk(fsi_image_root(tree), it->path, lstrlenW(it->path), &n) != FSI_OK ||
+            fsi_node_is_dir(n) != it->is_dir) {
+            size_t len;
+            const WCHAR *name = fsi_node_name(it->node, &len);
+            WCHAR *what = it->path ? NULL : SysAllocStringLen(name, (UINT)len);
+            HRESULT hr = fsi_error(IMAPI_E_ITEM_NOT_FOUND, item_iid(it), it->path ? it->path : what ? what : L"", NULL);
+            SysFreeString(what);
+            return hr;
+        }
+        fsi_node_ref(n);
+        fsi_node_unref(it->node);
+        it->node = n;
+    }
+    it->epoch = epoch;
+    return S_OK;
+}
+
+/* Take the image lock and bind; on failure the lock is not held. */
+static HRESULT item_enter(fsiitem *it)
+{
+    HRESULT hr;
+    fsimage_lock(it->img);
+    if (FAILED(hr = item_bind(it))) fsimage_unlock(it->img);
+    return hr;
 }
 
 /* ---- time conversion: DATE (days since 1899-12-30, taken as UTC) <-> fsi_time ------------------ */
@@ -111,6 +171,7 @@ static ULONG WINAPI item_Release(IFsiItem *iface)
         fsi_node_unref(it->node);
         fsimage_unlock(img);
         fsimage_release(img);
+        free(it->path);
         free(it);
         fsi_unlock_module();
     }
@@ -157,6 +218,7 @@ static HRESULT WINAPI item_get_Name(IFsiItem *iface, BSTR *value)
     size_t len;
     if (!value) return E_POINTER;
     fsimage_lock(it->img);
+    if (FAILED(item_bind(it))) SetErrorInfo(0, NULL);  /* an item that is gone keeps its name */
     name = fsi_node_name(it->node, &len);
     *value = SysAllocStringLen(name, (UINT)len);
     fsimage_unlock(it->img);
@@ -169,8 +231,15 @@ static HRESULT WINAPI item_get_FullPath(IFsiItem *iface, BSTR *value)
     size_t len;
     if (!value) return E_POINTER;
     fsimage_lock(it->img);
-    len = fsi_node_path(it->node, NULL, 0);
-    if ((*value = SysAllocStringLen(NULL, (UINT)len))) fsi_node_path(it->node, *value, len);
+    if (FAILED(item_bind(it))) {
+        /* gone: the path it had */
+        SetErrorInfo(0, NULL);
+        *value = SysAllocString(it->path ? it->path : L"");
+    } else {
+        /* the root's FullPath is empty, as on Windows; below it "\dir\file" */
+        len = it->node == fsi_image_root(fsimage_tree(it->img)) ? 0 : fsi_node_path(it->node, NULL, 0);
+        if ((*value = SysAllocStringLen(NULL, (UINT)len))) fsi_node_path(it->node, *value, len);
+    }
     fsimage_unlock(it->img);
     return *value ? S_OK : E_OUTOFMEMORY;
 }
@@ -181,11 +250,21 @@ static HRESULT get_time(IFsiItem *iface, enum time_kind kind, DATE *value)
 {
     fsiitem *it = impl_from_IFsiItem(iface);
     fsi_times t;
+    fsi_time v;
+    HRESULT hr;
     if (!value) return E_POINTER;
-    fsimage_lock(it->img);
+    if (FAILED(hr = item_enter(it))) return hr;
     fsi_node_get_times(it->node, &t);
+    v = kind == TIME_CREATION ? t.creation : kind == TIME_ACCESS ? t.access : t.modification;
+    /* The root answers DATE 0 (1899-12-30) until a client sets its times, as on Windows; the image
+     * still dates the root directory when the image object was made (fsimage_root_time). */
+    if (it->node == fsi_image_root(fsimage_tree(it->img)) && v == fsimage_root_time(it->img)) {
+        fsimage_unlock(it->img);
+        *value = 0;
+        return S_OK;
+    }
     fsimage_unlock(it->img);
-    *value = date_from_time(kind == TIME_CREATION ? t.creation : kind == TIME_ACCESS ? t.access : t.modification);
+    *value = date_from_time(v);
     return S_OK;
 }
 
@@ -194,8 +273,9 @@ static HRESULT put_time(IFsiItem *iface, enum time_kind kind, DATE value, const 
     fsiitem *it = impl_from_IFsiItem(iface);
     fsi_times t;
     fsi_time v;
+    HRESULT hr;
     if (!time_from_date(value, &v)) return fsi_error(IMAPI_E_INVALID_PARAM, item_iid(it), param, NULL);
-    fsimage_lock(it->img);
+    if (FAILED(hr = item_enter(it))) return hr;
     fsi_node_get_times(it->node, &t);
     if (kind == TIME_CREATION) t.creation = v;
     else if (kind == TIME_ACCESS) t.access = v;
@@ -216,8 +296,9 @@ static HRESULT WINAPI item_put_LastModifiedTime(IFsiItem *iface, DATE v) { retur
 static HRESULT WINAPI item_get_IsHidden(IFsiItem *iface, VARIANT_BOOL *value)
 {
     fsiitem *it = impl_from_IFsiItem(iface);
+    HRESULT hr;
     if (!value) return E_POINTER;
-    fsimage_lock(it->img);
+    if (FAILED(hr = item_enter(it))) return hr;
     *value = fsi_node_hidden(it->node) ? VARIANT_TRUE : VARIANT_FALSE;
     fsimage_unlock(it->img);
     return S_OK;
@@ -226,7 +307,8 @@ static HRESULT WINAPI item_get_IsHidden(IFsiItem *iface, VARIANT_BOOL *value)
 static HRESULT WINAPI item_put_IsHidden(IFsiItem *iface, VARIANT_BOOL value)
 {
     fsiitem *it = impl_from_IFsiItem(iface);
-    fsimage_lock(it->img);
+    HRESULT hr;
+    if (FAILED(hr = item_enter(it))) return hr;
     fsi_node_set_hidden(it->node, value != VARIANT_FALSE);
     fsimage_changed(it->img);
     fsimage_unlock(it->img);
@@ -249,7 +331,7 @@ static HRESULT WINAPI item_FileSystemName(IFsiItem *iface, FsiFileSystems fs, BS
     if (!value) return E_POINTER;
     *value = NULL;
     if (FAILED(hr = check_fs_arg(it, fs))) return hr;
-    fsimage_lock(it->img);
+    if (FAILED(hr = item_enter(it))) return hr;
     if (!fsi_node_parent(it->node)) len = 0;      /* root or not in the image */
     else len = fsi_map_name(fsimage_tree(it->img), it->node, fs, fsimage_iso_level(it->img), buf, ARRAY_SIZE(buf));
     fsimage_unlock(it->img);
@@ -269,7 +351,7 @@ static HRESULT WINAPI item_FileSystemPath(IFsiItem *iface, FsiFileSystems fs, BS
     if (!value) return E_POINTER;
     *value = NULL;
     if (FAILED(hr = check_fs_arg(it, fs))) return hr;
-    fsimage_lock(it->img);
+    if (FAILED(hr = item_enter(it))) return hr;
     for (n = it->node; n && fsi_node_parent(n) && depth < (int)ARRAY_SIZE(chain); n = fsi_node_parent(n))
         chain[depth++] = n;
     cap = 1 + (size_t)depth * 257;
@@ -460,7 +542,10 @@ static HRESULT dir_enum(fsiitem *it, item_enum **out)
 
     if (!refs) return E_OUTOFMEMORY;
     *refs = 1;
-    fsimage_lock(it->img);
+    if (FAILED(hr = item_enter(it))) {
+        free(refs);
+        return hr;
+    }
     count = (ULONG)fsi_dir_child_count(it->node);
     if (count && !(items = calloc(count, sizeof(*items)))) hr = E_OUTOFMEMORY;
     for (i = 0; SUCCEEDED(hr) && i < count; i++) {
@@ -543,7 +628,7 @@ static HRESULT WINAPI dir_get_Item(IFsiDirectoryItem2 *iface, BSTR path, IFsiIte
     if (!item) return E_POINTER;
     *item = NULL;
     if (!path || !*path) return fsi_error(IMAPI_E_INVALID_PARAM, &IID_IFsiDirectoryItem, L"path", NULL);
-    fsimage_lock(it->img);
+    if (FAILED(hr = item_enter(it))) return hr;
     st = fsi_dir_walk(it->node, path, SysStringLen(path), &node);
     if (st == FSI_OK) hr = fsiitem_create(it->img, node, &IID_IFsiItem, (void **)item);
     else hr = fsi_error(IMAPI_E_ITEM_NOT_FOUND, &IID_IFsiDirectoryItem, path, NULL);
@@ -554,8 +639,9 @@ static HRESULT WINAPI dir_get_Item(IFsiDirectoryItem2 *iface, BSTR path, IFsiIte
 static HRESULT WINAPI dir_get_Count(IFsiDirectoryItem2 *iface, LONG *count)
 {
     fsiitem *it = impl_from_IFsiDirectoryItem2(iface);
+    HRESULT hr;
     if (!count) return E_POINTER;
-    fsimage_lock(it->img);
+    if (FAILED(hr = item_enter(it))) return hr;
     *count = (LONG)fsi_dir_child_count(it->node);
     fsimage_unlock(it->img);
     return S_OK;
@@ -615,7 +701,7 @@ static HRESULT WINAPI dir_AddDirectory(IFsiDirectoryItem2 *iface, BSTR path)
     HRESULT hr;
 
     if (!path || !*path) return fsi_error(IMAPI_E_INVALID_PARAM, &IID_IFsiDirectoryItem, L"path", NULL);
-    fsimage_lock(it->img);
+    if (FAILED(hr = item_enter(it))) return hr;
     hr = split_path(it, path, &parent, &name, &len);
     if (SUCCEEDED(hr)) hr = fsimage_check_name(it->img, name, len, path);
     if (SUCCEEDED(hr)) {
@@ -657,7 +743,10 @@ static HRESULT WINAPI dir_AddFile(IFsiDirectoryItem2 *iface, BSTR path, IStream 
         src = staged;
         stat.cbSize.QuadPart = copied;
     }
-    fsimage_lock(it->img);
+    if (FAILED(hr = item_enter(it))) {
+        fsi_source_unref(src);
+        return hr;
+    }
     hr = split_path(it, path, &parent, &name, &len);
     if (SUCCEEDED(hr)) hr = fsimage_check_name(it->img, name, len, path);
     if (SUCCEEDED(hr)) {
@@ -809,6 +898,71 @@ static int enter_dir(tree_walk *w, const WCHAR *path)
     return 1;
 }
 
+/* A detached file node for the file at path that fd describes: its size, times and a source that
+ * opens it when the image stream reaches it (or a staged copy), with its named streams for
+ * AddTreeWithNamedStreams. S_FALSE (no node) for a link whose target is gone. */
+static HRESULT file_node(tree_walk *w, const WCHAR *path, const WIN32_FIND_DATAW *fd, fsi_node **out)
+{
+    uint64_t size = (uint64_t)fd->nFileSizeHigh << 32 | fd->nFileSizeLow;
+    fsi_source *src = NULL;
+    fsi_status st;
+    HRESULT hr = S_OK;
+
+    *out = NULL;
+    if (fd->dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT) {
+        /* A link: its target's size; a link whose target is gone cannot be opened and is
+         * skipped. (Wine does not list dangling links at all.) */
+        HANDLE h = CreateFileW(path, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
+                               NULL, OPEN_EXISTING, 0, NULL);
+        LARGE_INTEGER sz;
+        if (h == INVALID_HANDLE_VALUE) return S_FALSE;
+        if (GetFileSizeEx(h, &sz)) size = (uint64_t)sz.QuadPart;
+        CloseHandle(h);
+    }
+    if (size && !(src = fsi_source_new_win32_path(path))) return E_OUTOFMEMORY;
+    if (src && fsimage_staging(w->img)) {
+        fsi_source *staged;
+        hr = fsimage_stage(w->img, src, size, path, &staged, &size);
+        fsi_source_unref(src);
+        src = staged;
+        if (FAILED(hr)) return hr;
+    }
+    st = fsi_node_new_file(fd->cFileName, lstrlenW(fd->cFileName), size, src, out);
+    if (src) fsi_source_unref(src);
+    if (st != FSI_OK) return fsi_error(fsi_hresult_from_status(st), &IID_IFsiDirectoryItem, path, NULL);
+    set_find_times(*out, fd);
+    w->bytes += size;
+    if (w->streams) hr = add_streams(w, path, *out);
+    if (FAILED(hr)) {
+        fsi_node_unref(*out);
+        *out = NULL;
+    }
+    return hr;
+}
+
+/* AddTree given a file: that file, added into the directory (scripts call AddTree on every entry
+ * of a folder, files included, and Windows adds them). include_base has no meaning for a file. */
+static HRESULT walk_file(tree_walk *w, const WCHAR *path, const WCHAR *source, fsi_node *top)
+{
+    WIN32_FIND_DATAW fd;
+    HANDLE find = FindFirstFileExW(path, FindExInfoBasic, &fd, FindExSearchNameMatch, NULL, 0);
+    fsi_node *node;
+    fsi_status st;
+    HRESULT hr;
+
+    if (find == INVALID_HANDLE_VALUE) return fsi_error(IMAPI_E_DIR_NOT_FOUND, &IID_IFsiDirectoryItem, source, NULL);
+    FindClose(find);
+    if (FAILED(hr = fsimage_check_name(w->img, fd.cFileName, lstrlenW(fd.cFileName), path))) return hr;
+    hr = file_node(w, path, &fd, &node);
+    if (hr == S_FALSE) return fsi_error(IMAPI_E_DIR_NOT_FOUND, &IID_IFsiDirectoryItem, source, NULL);
+    if (FAILED(hr)) return hr;
+    st = fsi_dir_attach(NULL, top, node, 1);
+    fsi_node_unref(node);
+    if (st != FSI_OK) return fsi_error(fsi_hresult_from_status(st), &IID_IFsiDirectoryItem, source, NULL);
+    w->items++;
+    return S_OK;
+}
+
 /* Mirror the folder at path (a buffer of 32768 WCHARs; len its length) into dir. The caller has
  * entered it (enter_dir); it is left on return. */
 static HRESULT walk_dir(tree_walk *w, WCHAR *path, size_t len, fsi_node *dir)
@@ -847,32 +1001,9 @@ static HRESULT walk_dir(tree_walk *w, WCHAR *path, size_t len, fsi_node *dir)
             hr = walk_dir(w, path, len + 1 + nlen, node);
             w->depth--;
         } else {
-            uint64_t size = (uint64_t)fd.nFileSizeHigh << 32 | fd.nFileSizeLow;
-            fsi_source *src = NULL;
-            if (fd.dwFileAttributes & FILE_ATTRIBUTE_REPARSE_POINT) {
-                /* A link: its target's size; a link whose target is gone cannot be opened and is
-                 * skipped. (Wine does not list dangling links at all.) */
-                HANDLE h = CreateFileW(path, GENERIC_READ, FILE_SHARE_READ | FILE_SHARE_WRITE | FILE_SHARE_DELETE,
-                                       NULL, OPEN_EXISTING, 0, NULL);
-                LARGE_INTEGER sz;
-                if (h == INVALID_HANDLE_VALUE) { path[len] = 0; continue; }
-                if (GetFileSizeEx(h, &sz)) size = (uint64_t)sz.QuadPart;
-                CloseHandle(h);
-            }
-            if (size && !(src = fsi_source_new_win32_path(path))) { hr = E_OUTOFMEMORY; break; }
-            if (src && fsimage_staging(w->img)) {
-                fsi_source *staged;
-                hr = fsimage_stage(w->img, src, size, path, &staged, &size);
-                fsi_source_unref(src);
-                src = staged;
-                if (FAILED(hr)) break;
-            }
-            st = fsi_node_new_file(fd.cFileName, nlen, size, src, &node);
-            if (src) fsi_source_unref(src);
-            if (st != FSI_OK) { hr = fsi_error(fsi_hresult_from_status(st), &IID_IFsiDirectoryItem, path, NULL); break; }
-            set_find_times(node, &fd);
-            w->bytes += size;
-            if (w->streams) hr = add_streams(w, path, node);
+            hr = file_node(w, path, &fd, &node);
+            if (hr == S_FALSE) { path[len] = 0; continue; }
+            if (FAILED(hr)) break;
         }
         path[len] = 0;
         if (SUCCEEDED(hr)) {
@@ -900,8 +1031,7 @@ static HRESULT add_tree(fsiitem *it, BSTR source, VARIANT_BOOL include_base, int
 
     if (!source || !*source) return fsi_error(IMAPI_E_INVALID_PARAM, &IID_IFsiDirectoryItem, L"sourceDirectory", NULL);
     attrs = GetFileAttributesW(source);
-    if (attrs == INVALID_FILE_ATTRIBUTES || !(attrs & FILE_ATTRIBUTE_DIRECTORY))
-        return fsi_error(IMAPI_E_DIR_NOT_FOUND, &IID_IFsiDirectoryItem, source, NULL);
+    if (attrs == INVALID_FILE_ATTRIBUTES) return fsi_error(IMAPI_E_DIR_NOT_FOUND, &IID_IFsiDirectoryItem, source, NULL);
     if (!(path = malloc(32768 * sizeof(WCHAR)))) return E_OUTOFMEMORY;
     if (!(w = calloc(1, sizeof(*w)))) { free(path); return E_OUTOFMEMORY; }
     w->img = it->img;
@@ -913,7 +1043,9 @@ static HRESULT add_tree(fsiitem *it, BSTR source, VARIANT_BOOL include_base, int
     /* Build the whole subtree detached from the image (no lock needed: nobody else sees it). */
     st = fsi_node_new_dir(L"x", 1, &top);
     hr = st == FSI_OK ? S_OK : E_OUTOFMEMORY;
-    if (SUCCEEDED(hr) && include_base) {
+    if (SUCCEEDED(hr) && !(attrs & FILE_ATTRIBUTE_DIRECTORY)) {
+        hr = walk_file(w, path, source, top);
+    } else if (SUCCEEDED(hr) && include_base) {
         const WCHAR *name = path + len;
         while (name > path && name[-1] != '\\' && name[-1] != '/') name--;
         st = fsi_node_new_dir(name, lstrlenW(name), &base);
@@ -931,7 +1063,7 @@ static HRESULT add_tree(fsiitem *it, BSTR source, VARIANT_BOOL include_base, int
             w->dirs++;
         }
     }
-    if (SUCCEEDED(hr)) {
+    if (SUCCEEDED(hr) && (attrs & FILE_ATTRIBUTE_DIRECTORY)) {
         if (!enter_dir(w, path)) hr = fsi_error(IMAPI_E_DIRECTORY_READ_FAILURE, &IID_IFsiDirectoryItem, source, NULL);
         else hr = walk_dir(w, path, len, base ? base : top);
     }
@@ -941,8 +1073,7 @@ static HRESULT add_tree(fsiitem *it, BSTR source, VARIANT_BOOL include_base, int
     }
 
     /* Merge it in one step: the source wins on collisions; on failure the image is unchanged. */
-    if (SUCCEEDED(hr)) {
-        fsimage_lock(it->img);
+    if (SUCCEEDED(hr) && SUCCEEDED(hr = item_enter(it))) {
         hr = fsimage_check_add(it->img, it->node, w->bytes, w->items, w->dirs, w->max_depth + (base ? 1 : 0), source);
         if (SUCCEEDED(hr)) {
             st = fsi_dir_merge(fsimage_tree(it->img), it->node, top);
@@ -995,7 +1126,10 @@ static HRESULT WINAPI dir_Add(IFsiDirectoryItem2 *iface, IFsiItem *item)
     if (!item) return fsi_error(IMAPI_E_INVALID_PARAM, &IID_IFsiDirectoryItem, L"item", NULL);
     if (!node) return fsi_error(IMAPI_E_INVALID_PARAM, &IID_IFsiDirectoryItem, L"item", NULL);
     IFsiItem_get_Name(item, &name);
-    fsimage_lock(it->img);
+    if (FAILED(hr = item_enter(it))) {
+        SysFreeString(name);
+        return hr;
+    }
     if (fsi_node_parent(node) || node == fsi_image_root(fsimage_tree(it->img)))
         hr = fsi_error(IMAPI_E_DUP_NAME, &IID_IFsiDirectoryItem, name ? name : L"", NULL);
     else {
@@ -1019,7 +1153,7 @@ static HRESULT remove_item(fsiitem *it, BSTR path, int tree)
     fsi_status st;
     HRESULT hr = S_OK;
     if (!path || !*path) return fsi_error(IMAPI_E_INVALID_PARAM, &IID_IFsiDirectoryItem, L"path", NULL);
-    fsimage_lock(it->img);
+    if (FAILED(hr = item_enter(it))) return hr;
     st = fsi_dir_walk(it->node, path, SysStringLen(path), &node);
     if (st != FSI_OK) hr = fsi_error(IMAPI_E_ITEM_NOT_FOUND, &IID_IFsiDirectoryItem, path, NULL);
     else if (!fsi_node_parent(node)) hr = fsi_error(IMAPI_E_INVALID_PARAM, &IID_IFsiDirectoryItem, L"path", NULL);
@@ -1093,8 +1227,9 @@ static inline fsiitem *impl_from_IFsiFileItem2(IFsiFileItem2 *iface)
 static HRESULT WINAPI file_get_DataSize(IFsiFileItem2 *iface, LONGLONG *value)
 {
     fsiitem *it = impl_from_IFsiFileItem2(iface);
+    HRESULT hr;
     if (!value) return E_POINTER;
-    fsimage_lock(it->img);
+    if (FAILED(hr = item_enter(it))) return hr;
     *value = (LONGLONG)fsi_node_size(it->node);
     fsimage_unlock(it->img);
     return S_OK;
@@ -1276,7 +1411,7 @@ static HRESULT WINAPI file_get_Data(IFsiFileItem2 *iface, IStream **value)
     fsiitem *it = impl_from_IFsiFileItem2(iface);
     HRESULT hr;
     if (!value) return E_POINTER;
-    fsimage_lock(it->img);
+    if (FAILED(hr = item_enter(it))) return hr;
     hr = source_stream_create(fsi_node_source(it->node), fsi_node_size(it->node), value);
     fsimage_unlock(it->img);
     return hr;
@@ -1304,7 +1439,10 @@ static HRESULT WINAPI file_put_Data(IFsiFileItem2 *iface, IStream *data)
         src = staged;
         stat.cbSize.QuadPart = copied;
     }
-    fsimage_lock(it->img);
+    if (FAILED(hr = item_enter(it))) {
+        fsi_source_unref(src);
+        return hr;
+    }
     /* Read-only once the item is part of an image. */
     if (fsi_node_parent(it->node)) hr = fsi_error(IMAPI_E_READONLY, &IID_IFsiFileItem, NULL, NULL);
     else {
@@ -1319,9 +1457,17 @@ static HRESULT WINAPI file_put_Data(IFsiFileItem2 *iface, IStream *data)
 static HRESULT WINAPI file_get_FsiNamedStreams(IFsiFileItem2 *iface, IFsiNamedStreams **streams)
 {
     fsiitem *it = impl_from_IFsiFileItem2(iface);
+    fsi_node *node;
+    HRESULT hr;
     if (!streams) return E_POINTER;
     *streams = NULL;
-    return fsi_namedstreams_create(it->img, &it->IFsiItem_iface, it->node, streams);
+    if (FAILED(hr = item_enter(it))) return hr;
+    node = it->node;
+    fsi_node_ref(node);
+    fsimage_unlock(it->img);
+    hr = fsi_namedstreams_create(it->img, &it->IFsiItem_iface, node, streams);
+    fsi_node_unref(node);
+    return hr;
 }
 
 static HRESULT WINAPI file_get_IsNamedStream(IFsiFileItem2 *iface, VARIANT_BOOL *value)
@@ -1331,13 +1477,15 @@ static HRESULT WINAPI file_get_IsNamedStream(IFsiFileItem2 *iface, VARIANT_BOOL 
     return S_OK;
 }
 
-/* Is node in img's current tree (not removed, not created detached, not left in a tree abandoned
- * by RollbackToChangePoint)? Lock held. */
+/* Is the item's file in the image's tree after binding (not made detached and never added, not
+ * removed)? Lock held. */
 static int in_image(fsiitem *it)
 {
-    fsi_node *n = it->node, *up;
-    while ((up = fsi_node_parent(n))) n = up;
-    return n != it->node && n == fsi_image_root(fsimage_tree(it->img));
+    if (FAILED(item_bind(it))) {
+        SetErrorInfo(0, NULL);
+        return 0;
+    }
+    return fsi_node_standing(fsimage_tree(it->img), it->node) > 0;
 }
 
 static HRESULT WINAPI file_AddStream(IFsiFileItem2 *iface, BSTR name, IStream *data)
@@ -1408,7 +1556,7 @@ static HRESULT WINAPI file_RemoveStream(IFsiFileItem2 *iface, BSTR name)
     HRESULT hr = S_OK;
 
     if (!name || !len) return fsi_error(IMAPI_E_INVALID_PARAM, &IID_IFsiFileItem2, L"name", NULL);
-    fsimage_lock(it->img);
+    if (FAILED(hr = item_enter(it))) return hr;
     st = fsi_node_remove_stream(it->node, name, len);
     if (st != FSI_OK) hr = fsi_error(IMAPI_E_ITEM_NOT_FOUND, &IID_IFsiFileItem2, name, NULL);
     else fsimage_changed(it->img);
@@ -1419,8 +1567,9 @@ static HRESULT WINAPI file_RemoveStream(IFsiFileItem2 *iface, BSTR name)
 static HRESULT WINAPI file_get_IsRealTime(IFsiFileItem2 *iface, VARIANT_BOOL *value)
 {
     fsiitem *it = impl_from_IFsiFileItem2(iface);
+    HRESULT hr;
     if (!value) return E_POINTER;
-    fsimage_lock(it->img);
+    if (FAILED(hr = item_enter(it))) return hr;
     *value = fsi_node_realtime(it->node) ? VARIANT_TRUE : VARIANT_FALSE;
     fsimage_unlock(it->img);
     return S_OK;
@@ -1430,7 +1579,7 @@ static HRESULT WINAPI file_put_IsRealTime(IFsiFileItem2 *iface, VARIANT_BOOL val
 {
     fsiitem *it = impl_from_IFsiFileItem2(iface);
     HRESULT hr;
-    fsimage_lock(it->img);
+    if (FAILED(hr = item_enter(it))) return hr;
     fsi_node_set_realtime(it->node, value != VARIANT_FALSE);
     fsimage_changed(it->img);
     /* Kept in any case; written only in UDF 2.01 and later. */
@@ -1470,6 +1619,9 @@ HRESULT fsiitem_create(fsimage *img, fsi_node *node, REFIID riid, void **ppv)
     fsi_node_ref(node);
     fsimage_addref(img);
     fsi_lock_module();
+    /* callers hold the image lock (or own the detached node) */
+    it->epoch = fsimage_epoch(img);
+    if (fsi_node_standing(fsimage_tree(img), node) > 0) remember_path(it);
     hr = IFsiItem_QueryInterface(&it->IFsiItem_iface, riid, ppv);
     IFsiItem_Release(&it->IFsiItem_iface);
     return hr;

@@ -174,6 +174,9 @@ void fsimage_release(fsimage *img);
 void fsimage_lock(fsimage *img);
 void fsimage_unlock(fsimage *img);
 fsi_image *fsimage_tree(fsimage *img);              /* call with the lock held */
+/* The time the image object was made (SOURCE_DATE_EPOCH when set): the root's times until a
+ * client sets them; its item then answers DATE 0. */
+fsi_time fsimage_root_time(fsimage *img);
 /* Check an addition under parent before making it (lock held): FreeMediaBlocks
  * (IMAPI_E_IMAGE_SIZE_LIMIT naming what) and, with StrictFileSystemCompliance, the ISO 9660
  * limits: directories deeper than 8 levels (IMAPI_E_ISO9660_LEVELS), more than 65535
@@ -190,7 +193,10 @@ int fsimage_staging(fsimage *img);
  * *size its length. IMAPI_E_WORKING_DIRECTORY_SPACE when the working directory has too little
  * room; a stash error when writing fails. Takes the image lock itself briefly; call without it. */
 HRESULT fsimage_stage(fsimage *img, fsi_source *src, uint64_t size, const WCHAR *what, fsi_source **out, uint64_t *copied);
-void fsimage_changed(fsimage *img);                 /* a tree change: bumps ChangePoint */
+void fsimage_changed(fsimage *img);                 /* a tree change: bumps ChangePoint and the epoch */
+/* Moves whenever items may have left the tree (a change, a rollback, an import): items check
+ * their node again (items.c, item_bind). Lock held. */
+LONG fsimage_epoch(fsimage *img);
 unsigned fsimage_fs(fsimage *img);
 int fsimage_iso_level(fsimage *img);
 LONG fsimage_udf_revision(fsimage *img);
@@ -219,9 +225,9 @@ void fsi_events_fire_import(fsi_events *ev, IDispatch *object, FsiFileSystems fs
                             LONG dirs_done, LONG dirs_total, LONG files_done, LONG files_total);
 
 /* Result (result.c): takes a reference on plan, on events and on object (the image, passed to the
- * events as their first argument); events and object may be NULL. */
-HRESULT fsiresult_create(fsi_plan *plan, uint32_t session_start, fsi_events *events, IDispatch *object,
-                         IFileSystemImageResult **out);
+ * events as their first argument); events and object may be NULL. disc_id: what DiscId answers. */
+HRESULT fsiresult_create(fsi_plan *plan, uint32_t session_start, const WCHAR *disc_id, fsi_events *events,
+                         IDispatch *object, IFileSystemImageResult **out);
 HRESULT fsistream_create(fsi_plan *plan, fsi_events *events, IDispatch *object, IStream **out);
 
 /* Progress items of a result (progress.c): an immutable table made from the plan. */

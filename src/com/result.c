@@ -340,6 +340,7 @@ typedef struct fsiresult {
     LONG refs;
     fsi_plan *plan;
     uint32_t session_start;
+    WCHAR disc_id[17];                  /* DiscId: 16 hex digits */
     IStream *stream;                    /* the one ImageStream returns: the same object every time */
     fsi_progress_table *progress;       /* made on first use */
 } fsiresult;
@@ -432,57 +433,10 @@ static HRESULT WINAPI result_get_BlockSize(IFileSystemImageResult2 *iface, LONG 
     return S_OK;
 }
 
-static uint32_t le32(const unsigned char *p) { return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24; }
-
-/* The volume identifier the layout wrote: the ISO 9660 Primary Volume Descriptor's (block 16 of
- * the session), or for an image without one, the UDF Primary Volume Descriptor's. */
-static HRESULT volume_identifier(fsiresult *r, WCHAR *out, size_t cap)
-{
-    unsigned char b[FSI_BLOCK_SIZE];
-    uint64_t size = (uint64_t)fsi_plan_total_blocks(r->plan) * FSI_BLOCK_SIZE;
-    fsi_cursor *c = fsi_cursor_new(r->plan);
-    size_t n = 0;
-    fsi_err err;
-
-    out[0] = 0;
-    if (!c) return E_OUTOFMEMORY;
-#define READ_BLOCK(blk) ((uint64_t)((blk) + 1) * FSI_BLOCK_SIZE <= size && \
-                         fsi_cursor_read(c, (uint64_t)(blk) * FSI_BLOCK_SIZE, b, FSI_BLOCK_SIZE, &err) == FSI_OK)
-    if (READ_BLOCK(16) && b[0] == 1 && !memcmp(b + 1, "CD001", 5)) {
-        for (size_t i = 0; i < 32 && n + 1 < cap; i++) out[n++] = b[40 + i];
-        while (n && out[n - 1] == ' ') n--;
-    } else if (READ_BLOCK(256) && (b[0] | b[1] << 8) == 2) {
-        /* UDF: the Anchor Volume Descriptor Pointer leads to the Main Volume Descriptor Sequence;
-         * its Primary Volume Descriptor (tag 1) holds the volume identifier (a dstring). */
-        uint32_t len = le32(b + 16), loc = le32(b + 20);
-        for (uint32_t i = 0; i < len / FSI_BLOCK_SIZE && i < 64 && loc >= r->session_start; i++) {
-            if (!READ_BLOCK(loc - r->session_start + i)) break;
-            unsigned tag = b[0] | b[1] << 8;
-            if (tag == 8) break;                                /* terminating descriptor */
-            if (tag != 1) continue;
-            const unsigned char *d = b + 24;                    /* dstring[32] */
-            unsigned used = d[31] < 32 ? d[31] : 31;
-            if (d[0] == 8)
-                for (unsigned k = 1; k < used && n + 1 < cap; k++) out[n++] = d[k];
-            else if (d[0] == 16)
-                for (unsigned k = 1; k + 1 < used && n + 1 < cap; k += 2) out[n++] = (WCHAR)(d[k] << 8 | d[k + 1]);
-            break;
-        }
-    }
-#undef READ_BLOCK
-    out[n] = 0;
-    fsi_cursor_free(c);
-    return S_OK;
-}
-
 static HRESULT WINAPI result_get_DiscId(IFileSystemImageResult2 *iface, BSTR *id)
 {
-    WCHAR name[64];
-    HRESULT hr;
     if (!id) return E_POINTER;
-    *id = NULL;
-    if (FAILED(hr = volume_identifier(impl_from_IFileSystemImageResult2(iface), name, ARRAY_SIZE(name)))) return hr;
-    *id = SysAllocString(name);
+    *id = SysAllocString(impl_from_IFileSystemImageResult2(iface)->disc_id);
     return *id ? S_OK : E_OUTOFMEMORY;
 }
 
@@ -521,8 +475,8 @@ static const IFileSystemImageResult2Vtbl result_vtbl = {
     result_get_ModifiedBlocks,
 };
 
-HRESULT fsiresult_create(fsi_plan *plan, uint32_t session_start, fsi_events *events, IDispatch *object,
-                         IFileSystemImageResult **out)
+HRESULT fsiresult_create(fsi_plan *plan, uint32_t session_start, const WCHAR *disc_id, fsi_events *events,
+                         IDispatch *object, IFileSystemImageResult **out)
 {
     fsiresult *r = calloc(1, sizeof(*r));
     HRESULT hr;
@@ -538,6 +492,7 @@ HRESULT fsiresult_create(fsi_plan *plan, uint32_t session_start, fsi_events *eve
     r->plan = plan;
     fsi_plan_ref(plan);
     r->session_start = session_start;
+    lstrcpynW(r->disc_id, disc_id, ARRAY_SIZE(r->disc_id));
     fsi_lock_module();
     *out = (IFileSystemImageResult *)&r->IFileSystemImageResult2_iface;
     return S_OK;

@@ -29,6 +29,8 @@ struct fsi_node {
     int32_t refs;                   /* atomic */
     uint8_t is_dir, hidden, is_root;
     uint8_t realtime;               /* files: UDF 2.01+ real-time file (file type 249) */
+    uint8_t gone;                   /* left the tree it was in: removed, replaced, or its parent was
+                                     * freed (fsi_node_standing); cleared when attached again */
     uint16_t name_len;
     uint32_t hash;                  /* fsi_name_hash(name) */
     fsi_node *parent;               /* not owning; NULL when detached / root */

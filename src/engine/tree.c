@@ -111,6 +111,8 @@ static void node_destroy(fsi_node *n)
                 if (__atomic_sub_fetch(&k->refs, 1, __ATOMIC_ACQ_REL) == 0) {
                     k->parent = stack;
                     stack = k;
+                } else {
+                    k->gone = 1;            /* someone holds it: it outlives its tree */
                 }
             }
             free(x->u.d.kids);
@@ -310,6 +312,7 @@ static void counts_update(fsi_node *d, const fsi_node *c, int sign)
 /* Append c (detached) to d; room must have been reserved in kids and tab. */
 static void link_child(fsi_node *d, fsi_node *c)
 {
+    c->gone = 0;
     c->parent = d;
     c->slot = d->u.d.nkids;
     d->u.d.kids[d->u.d.nkids++] = c;
@@ -323,12 +326,14 @@ static void replace_child(fsi_node *d, fsi_node *e, fsi_node *c)
 {
     counts_update(d, e, -1);
     tab_remove(d, e);
+    c->gone = 0;
     c->parent = d;
     c->slot = e->slot;
     d->u.d.kids[e->slot] = c;
     tab_insert(d, c);
     counts_update(d, c, +1);
     e->parent = NULL;
+    e->gone = 1;
     fsi_node_unref(e);
 }
 
@@ -339,6 +344,7 @@ static void unlink_child(fsi_node *d, fsi_node *c)
     d->u.d.kids[c->slot] = NULL;
     d->u.d.holes++;
     c->parent = NULL;
+    c->gone = 1;
 }
 
 fsi_status fsi_dir_attach(fsi_image *img, fsi_node *dir, fsi_node *child, int replace)
@@ -563,6 +569,17 @@ fsi_node *fsi_dir_child(const fsi_node *dir, size_t index)
 }
 
 int fsi_node_is_dir(const fsi_node *n) { return n && n->is_dir; }
+
+int fsi_node_standing(const fsi_image *img, const fsi_node *n)
+{
+    if (!n)
+        return -1;
+    while (n->parent)
+        n = n->parent;
+    if (img && n == img->root)
+        return 1;
+    return n->gone || n->is_root ? -1 : 0;
+}
 fsi_node *fsi_node_parent(const fsi_node *n) { return n ? n->parent : NULL; }
 
 const uint16_t *fsi_node_name(const fsi_node *n, size_t *len)

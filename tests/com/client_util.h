@@ -113,7 +113,10 @@ static inline IFileSystemImage *new_image(void)
     CHECK_HR(CoCreateInstance(&CLSID_MsftFileSystemImage, NULL, CLSCTX_INPROC_SERVER, &IID_IFileSystemImage,
                               (void **)&image), S_OK);
     if (!image) { report(); exit(1); }
+    /* what these tests were written for (a fresh image has Windows' 7 and level 1: test_observed) */
     IFileSystemImage_put_FreeMediaBlocks(image, 0);
+    IFileSystemImage_put_FileSystemsToCreate(image, FsiFileSystemISO9660 | FsiFileSystemJoliet);
+    IFileSystemImage_put_ISO9660InterchangeLevel(image, 2);
     return image;
 }
 
