@@ -155,7 +155,7 @@ Sub Main()
     Check UBound(ranges) = 0, "one modified range (" & UBound(ranges) & ")"
     Check ranges(0).StartLba = 0 And ranges(0).EndLba = result.TotalBlocks - 1, _
           "modified " & ranges(0).StartLba & ".." & ranges(0).EndLba
-    Check result.DiscId = "VBS_EVENTS", "DiscId " & result.DiscId
+    Check result.DiscId = "0000000000000000", "DiscId " & result.DiscId
 
     ' WScript.ConnectObject on an object made with CreateObject.
     Set second = CreateObject("IMAPI2FS.MsftFileSystemImage")

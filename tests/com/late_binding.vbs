@@ -8,6 +8,7 @@ Set fsi = CreateObject("IMAPI2FS.MsftFileSystemImage")
 fsi.FreeMediaBlocks = 0
 fsi.VolumeName = "vbs-test"
 fsi.FileSystemsToCreate = 3
+fsi.ISO9660InterchangeLevel = 2     ' what fsimage.exe writes by default (a fresh image has 1)
 Set root = fsi.Root
 root.AddTree src, False
 WScript.Echo "FileCount=" & fsi.FileCount

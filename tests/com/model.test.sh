@@ -12,12 +12,12 @@ out=$(wine cscript //nologo "$(w "$here/model.vbs")" "$(w "$tmp/good")" "$(w "$t
 printf '%s\n' "$out"
 pass=0 fail=0
 expect() { if grep -qxF -- "$1" <<<"$out"; then pass=$((pass+1)); else fail=$((fail+1)); echo "not ok - expected line: $1"; fi; }
-expect "Files=2 Dirs=1"
+expect "Files=2 Dirs=2"
 expect "AddTreeErr=C0AAB111"
 expect "AddTreeText=True"
-expect "AfterFailure Files=2 Dirs=1"
-expect "Added Files=4 Dirs=3"
-expect "RolledBack Files=2 Dirs=1"
+expect "AfterFailure Files=2 Dirs=2"
+expect "Added Files=4 Dirs=4"
+expect "RolledBack Files=2 Dirs=2"
 expect "BadPointErr=C0AAB101"
 expect "Stage=True Work=True"
 expect "Staged Files=4"

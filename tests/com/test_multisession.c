@@ -15,6 +15,9 @@ static IFileSystemImage3 *ms_image(void)
     IFileSystemImage3 *image = NULL;
     CHECK_HR(CoCreateInstance(&CLSID_MsftFileSystemImage, NULL, CLSCTX_INPROC_SERVER, &IID_IFileSystemImage3,
                               (void **)&image), S_OK);
+    /* what these tests were written for (a fresh image has Windows' 7 and level 1: test_observed) */
+    IFileSystemImage3_put_FileSystemsToCreate(image, FsiFileSystemISO9660 | FsiFileSystemJoliet);
+    IFileSystemImage3_put_ISO9660InterchangeLevel(image, 2);
     return image;
 }
 
@@ -199,7 +202,10 @@ static void errors_without_multisession(void)
     LONG i = 0;
     CHECK_HR(IFileSystemImage3_ImportFileSystem(image, &fs), IMAPI_E_MULTISESSION_NOT_SET);
     CHECK_HR(IFileSystemImage3_ImportSpecificFileSystem(image, FsiFileSystemJoliet), IMAPI_E_MULTISESSION_NOT_SET);
-    CHECK_HR(IFileSystemImage3_get_MultisessionInterfaces(image, &sa), IMAPI_E_MULTISESSION_NOT_SET);
+    CHECK_HR(IFileSystemImage3_get_MultisessionInterfaces(image, &sa), S_OK);    /* empty until set */
+    CHECK(sa && sa->rgsabound[0].cElements == 0, "MultisessionInterfaces is an empty array until set");
+    if (sa) SafeArrayDestroy(sa);
+    sa = NULL;
     CHECK_HR(IFileSystemImage3_CalculateDiscIdentifier(image, &id), IMAPI_E_MULTISESSION_NOT_SET);
     CHECK_HR(IFileSystemImage3_ProbeSpecificFileSystem(image, FsiFileSystemJoliet, &ok), IMAPI_E_MULTISESSION_NOT_SET);
     check_error_text(L"MultisessionInterfaces property must be set", "MULTISESSION_NOT_SET text");

@@ -185,7 +185,7 @@ int wmain(int argc, WCHAR **argv)
         CHECK_HR(IFileSystemImage_get_FileCount(image, &count), S_OK);
         CHECK(count == 3, "FileCount %ld, want 3", count);
         CHECK_HR(IFileSystemImage_get_DirectoryCount(image, &count), S_OK);
-        CHECK(count == 4, "DirectoryCount %ld, want 4 (docs, deep, base, sub)", count);
+        CHECK(count == 5, "DirectoryCount %ld, want 5 (the root, docs, deep, base, sub)", count);
         swprintf(path, MAX_PATH, L"\\%ls\\sub\\empty.bin", wcsrchr(dir, '\\') + 1);
         CHECK_HR(IFileSystemImage_Exists(image, s = B(path), &type), S_OK); SysFreeString(s);
         CHECK(type == FsiItemFile, "Exists(file) %d", type);

@@ -14,12 +14,12 @@ blocks=$(( $(stat -c %s "$tmp/ref.iso") / 2048 ))
 pass=0 fail=0
 expect() { if grep -qxF -- "$1" <<<"$out"; then pass=$((pass+1)); else fail=$((fail+1)); echo "not ok - expected line: $1"; fi; }
 expect "FileCount=3"
-expect "DirectoryCount=1"
+expect "DirectoryCount=2"
 expect "TotalBlocks=$blocks"
 expect "BlockSize=2048"
 expect "StreamEmpty=False"
 expect "Alias=IFileSystemImage3"
-expect "DefaultFS=3"
+expect "DefaultFS=7"
 expect "RootItems=3 Count=3"
 expect "DupErr=C0AAB112"
 expect "DupText='dup' name already exists."

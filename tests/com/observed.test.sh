@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# What real Windows was seen to do (../shared/reference/windows-observed.md), late bound from
+# VBScript under `wine cscript`: observed.vbs. test_observed.c pins the same through the vtable.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+mkdir -p "$tmp/src/sub"
+printf 'a\n' > "$tmp/src/a.txt"; printf 'bb\n' > "$tmp/src/sub/b.txt"; : > "$tmp/src/empty"
+truncate -s 2147483649 "$tmp/over.bin"          # sparse: 2 GiB + 1 byte
+w() { local p; p=$(realpath "$1"); printf 'Z:%s' "${p//\//\\}"; }
+out=$(wine cscript //nologo "$(w "$here/observed.vbs")" "$(w "$tmp/src")" "$(w "$tmp/over.bin")" | tr -d '\r')
+printf '%s\n' "$out"
+pass=0 fail=0
+expect() { if grep -qxF -- "$1" <<<"$out"; then pass=$((pass+1)); else fail=$((fail+1)); echo "not ok - expected line: $1"; fi; }
+expect "FileSystemsToCreate=7"
+expect "FileSystemsSupported=7"
+expect "ISO9660InterchangeLevel=1"
+expect "UDFRevision=258"
+expect "DirectoryCount=1"
+expect "FreeMediaBlocks=332800"
+expect "CreateRedundantUdfMetadataFiles=True"
+expect "LevelsSupported=2"
+expect "MultisessionInterfaces=0"
+expect "BootImageOptionsArray=0"
+expect "RootName=[] RootFullPath=[]"
+expect "RootTimes=0,0,0"
+expect "RootCreation=1899-12-30"
+expect "Tree Files=3 Dirs=2"
+expect "ChildPath=\\sub\\b.txt"
+expect "DiscId=0000000000000000"
+expect "TooBigErr=C0AAB132"
+expect "TooBigText=Data file is too large for 'ISO9660/Joliet' file system."
+expect "TooBigIsoText=Data file is too large for 'ISO9660' file system."
+expect "UdfAloneBlocks=True"
+expect "BoundAdd=1"
+expect "GoneErr=C0AAB118"
+expect "GoneText=Cannot find item '\\e' in FileSystemImage hierarchy."
+expect "GoneName=e \\e"
+expect "AncestorErr=C0AAB118"
+expect "AncestorGone=0"
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
