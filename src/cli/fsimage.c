@@ -69,7 +69,9 @@ typedef struct options {
 static void usage(FILE *f)
 {
     fputs("usage: fsimage [options] SOURCE OUT.iso\n"
-          "Build an image of the folder SOURCE with the imapi2fs engine.\n\n"
+          "Build an image of the folder SOURCE with the imapi2fs engine.\n"
+          "The defaults below are fsimage's own (fsimage.exe's too); a new MsftFileSystemImage of the\n"
+          "DLL has Windows' defaults (iso9660,joliet,udf, level 1, UDF 1.02, 332800 media blocks).\n\n"
           "  -f, --fs LIST         file systems: iso9660,joliet,udf (default iso9660,joliet)\n"
           "  -l, --level N         ISO 9660 interchange level 1, 2 or 3 (default 2)\n"
           "  -u, --udf REV         UDF revision: 102, 150, 200, 201, 250 or 260 (or 0x102 ...; default 102)\n"
@@ -779,8 +781,8 @@ static void import_previous(fsi_image *img, const options *o, fsi_plan_opts *po,
     if (!o->quiet)
         fprintf(stderr, "imported %s: %llu files, %llu directories; new session at block %u\n",
                 want == FSI_FS_UDF ? "UDF" : want == FSI_FS_JOLIET ? "Joliet" : "ISO 9660",
-                (unsigned long long)fsi_image_file_count(img), (unsigned long long)fsi_image_dir_count(img),
-                po->session_start);
+                (unsigned long long)fsi_image_file_count(img), (unsigned long long)fsi_image_dir_count(img) + 1,
+                po->session_start);     /* the root counts, as in the DLL's DirectoryCount */
 }
 
 /* On failure after the output has been opened for --append/--rewrite: the bytes below its old end
@@ -1480,7 +1482,7 @@ int main(int argc, char **argv)
     total = fsi_plan_total_blocks(plan);
     if (!o.quiet)
         fprintf(stderr, "%llu files, %llu directories, %u blocks\n", (unsigned long long)fsi_image_file_count(img),
-                (unsigned long long)fsi_image_dir_count(img), total);
+                (unsigned long long)fsi_image_dir_count(img) + 1, total);    /* the root counts, as on Windows */
     /* a random-write result covers the volume from block 0 */
     origin = po.base ? 0 : po.session_start;
     if (o.map)

@@ -213,6 +213,6 @@ step test $? = 0
 step test -z "$out"
 out=$("$native" "$tmp/bs" "$tmp/bs.iso" 2>&1)
 step grep -q "warning: left out $tmp/bs/back\\\\slash: the name is not valid in the image" <<<"$out"
-step grep -q "1 files, 0 directories" <<<"$out"
+step grep -q "1 files, 1 directories" <<<"$out"
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -153,6 +153,9 @@ int wmain(int argc, WCHAR **argv)
     CHECK_HR(IFileSystemImage_get_Root(image, &root), S_OK);
 
     if (argc == 3) {
+        /* fsimage.exe's defaults, for the same bytes (a fresh image has Windows' 7 and level 1) */
+        CHECK_HR(IFileSystemImage_put_FileSystemsToCreate(image, FsiFileSystemISO9660 | FsiFileSystemJoliet), S_OK);
+        CHECK_HR(IFileSystemImage_put_ISO9660InterchangeLevel(image, 2), S_OK);
         CHECK_HR(IFileSystemImage_put_FreeMediaBlocks(image, 0), S_OK);
         CHECK_HR(IFsiDirectoryItem_AddTree(root, s = B(argv[1]), VARIANT_FALSE), S_OK);
         SysFreeString(s);

@@ -32,7 +32,9 @@ static void usage(FILE *f)
 {
     fwprintf(f,
         L"usage: fsimage [options] SOURCE OUT.iso\n"
-        L"Build an image of the folder SOURCE with the IMAPI2FS COM API.\n\n"
+        L"Build an image of the folder SOURCE with the IMAPI2FS COM API.\n"
+        L"The defaults below are fsimage's own; a new MsftFileSystemImage has Windows' defaults\n"
+        L"(iso9660,joliet,udf, level 1, UDF 1.02, 332800 media blocks), which fsimage overrides.\n\n"
         L"  -f, --fs LIST         file systems: iso9660,joliet,udf (default iso9660,joliet)\n"
         L"  -l, --level N         ISO 9660 interchange level 1, 2 or 3 (default 2)\n"
         L"  -u, --udf REV         UDF revision: 102, 150, 200, 201, 250 or 260 (or 0x102 ...; default 102)\n"
@@ -420,7 +422,9 @@ int wmain(int argc, wchar_t **argv)
     if (no_mirror && FAILED(hr = IFileSystemImage3_put_CreateRedundantUdfMetadataFiles((IFileSystemImage3 *)image, VARIANT_FALSE)))
         fail(L"CreateRedundantUdfMetadataFiles", hr);
     if (append) IFileSystemImage_get_FileSystemsToCreate(image, &fs);
-    if ((fs & FsiFileSystemISO9660) && FAILED(hr = IFileSystemImage_put_ISO9660InterchangeLevel(image, level)))
+    /* fsimage's own default (2), not the DLL's (1): Joliet's file-size ceiling follows it too */
+    if ((fs & (FsiFileSystemISO9660 | FsiFileSystemJoliet)) &&
+        FAILED(hr = IFileSystemImage_put_ISO9660InterchangeLevel(image, level)))
         fail(L"ISO9660InterchangeLevel", hr);
     if ((!append || media_blocks) && FAILED(hr = IFileSystemImage_put_FreeMediaBlocks(image, media_blocks)))
         fail(L"FreeMediaBlocks", hr);
