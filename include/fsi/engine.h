@@ -370,11 +370,15 @@ typedef struct fsi_extent_info {
 size_t fsi_plan_extent_count(const fsi_plan *p);
 const fsi_extent_info *fsi_plan_extent(const fsi_plan *p, size_t i);
 
-/* The name an item gets in one file system (ISO 9660 with ";1" stripped, Joliet, UDF), after mapping
- * and uniqueness within its directory. Returns the length; writes up to cap units. 0 if not mapped.
- * UDF keeps names as they are unless one in the directory exceeds 255 OSTA CS0 bytes. */
-size_t fsi_map_name(const fsi_image *img, const fsi_node *n, unsigned fs, int iso_level,
-                    uint16_t *buf, size_t cap);
+/* The name item n gets in file system fs (ISO 9660 with ";1" stripped, Joliet, UDF) in an image of
+ * the file systems fs_mask (FSI_FS_*; fs is added when missing) at ISO level iso_level (1-3): the
+ * name fsi_plan_build records, by the same rule (src/engine/names.c). Returns the length; writes up
+ * to cap units. 0 if n has no name there: the root, a detached item, an invalid fs or level, or a
+ * file that is not in the ISO 9660 and Joliet trees (4 GiB or more at level 1 or 2 with UDF).
+ * UDF keeps names as they are unless one in the directory exceeds 255 OSTA CS0 bytes. The
+ * directory's names are mapped on every call: O(children of n's parent). */
+size_t fsi_map_name(const fsi_image *img, const fsi_node *n, unsigned fs, unsigned fs_mask,
+                    int iso_level, uint16_t *buf, size_t cap);
 
 /* The volume identifier a volume name becomes in one file system (FSI_FS_ISO9660: d-characters,
  * upper case, 32 at most; FSI_FS_JOLIET: 16 UCS-2 units, forbidden characters replaced;

@@ -251,7 +251,7 @@ static HRESULT WINAPI item_FileSystemName(IFsiItem *iface, FsiFileSystems fs, BS
     if (FAILED(hr = check_fs_arg(it, fs))) return hr;
     fsimage_lock(it->img);
     if (!fsi_node_parent(it->node)) len = 0;      /* root or not in the image */
-    else len = fsi_map_name(fsimage_tree(it->img), it->node, fs, fsimage_iso_level(it->img), buf, ARRAY_SIZE(buf));
+    else len = fsi_map_name(fsimage_tree(it->img), it->node, fs, fsimage_fs(it->img), fsimage_iso_level(it->img), buf, ARRAY_SIZE(buf));
     fsimage_unlock(it->img);
     *value = SysAllocStringLen(buf, (UINT)(len < ARRAY_SIZE(buf) ? len : ARRAY_SIZE(buf)));
     return *value ? S_OK : E_OUTOFMEMORY;
@@ -276,7 +276,8 @@ static HRESULT WINAPI item_FileSystemPath(IFsiItem *iface, FsiFileSystems fs, BS
     if ((path = malloc(cap * sizeof(*path)))) {
         path[len++] = '\\';
         for (int i = depth - 1; i >= 0; i--) {
-            size_t l = fsi_map_name(fsimage_tree(it->img), chain[i], fs, fsimage_iso_level(it->img), buf, ARRAY_SIZE(buf));
+            size_t l = fsi_map_name(fsimage_tree(it->img), chain[i], fs, fsimage_fs(it->img), fsimage_iso_level(it->img), buf, ARRAY_SIZE(buf));
+            if (!l) { len = 0; break; }     /* not in that file system (a 4 GiB file in UDF only) */
             if (l > ARRAY_SIZE(buf)) l = ARRAY_SIZE(buf);
             memcpy(path + len, buf, l * sizeof(*buf));
             len += l;

@@ -162,20 +162,8 @@ static fsi_status collect(builder *b, const fsi_node *root)
         b->it[h].jfirst = (uint32_t)b->njo;
         if (!k)
             continue;
-        /* ke: children in the ISO 9660 / Joliet trees, first in b->k */
-        size_t ke = trees ? k : 0;
-        if (trees && b->udf_sel && b->level < 3) {
-            size_t x = 0;
-            ke = 0;
-            for (size_t i = 0; i < k; i++) {
-                fsi_node *c = b->k[i];
-                if (!c->is_dir && c->u.f.size > UINT32_MAX)
-                    b->k2[x++] = c;         /* too large for this level: UDF only */
-                else
-                    b->k[ke++] = c;
-            }
-            memcpy(b->k + ke, b->k2, x * sizeof *b->k);
-        }
+        /* ke: children in the ISO 9660 / Joliet trees, first in b->k (names.c's rule) */
+        size_t ke = trees ? fsi_iso_members(b->k, k, b->k2, b->o->fs, b->level) : 0;
         size_t bad = 0;
         fsi_status st;
         if (ke) {
@@ -201,17 +189,13 @@ static fsi_status collect(builder *b, const fsi_node *root)
         } else if (!fsi_sort_u32(b->idx, k, raw_cmp, b->k)) {
             return FSI_E_NOMEM;
         }
-        int udf_mapped = 0;
-        if (b->udf_sel) {
-            for (size_t i = 0; i < k && !udf_mapped; i++)
-                udf_mapped = !fsi_udf_name_fits(b->k[i]->name, b->k[i]->name_len);
-            if (udf_mapped) {
-                st = fsi_map_children(b->k, k, FSI_FS_UDF, 0, &b->upool, b->mu, &bad);
-                if (st == FSI_E_NO_UNIQUE_NAME)
-                    return fail(b, st, FSI_FS_UDF, b->k[bad]);
-                if (st)
-                    return st;
-            }
+        int udf_mapped = b->udf_sel && fsi_udf_names_mapped(b->k, k);
+        if (udf_mapped) {
+            st = fsi_map_children(b->k, k, FSI_FS_UDF, 0, &b->upool, b->mu, &bad);
+            if (st == FSI_E_NO_UNIQUE_NAME)
+                return fail(b, st, FSI_FS_UDF, b->k[bad]);
+            if (st)
+                return st;
         }
         if (b->n + k > UINT32_MAX - 2)
             return FSI_E_IMAGE_TOO_BIG;

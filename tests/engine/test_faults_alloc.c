@@ -376,11 +376,11 @@ static void plans(void **state)
         if (g_cfg[i].fs & FSI_FS_ISO9660) {
             fsi_node *n = fsi_dir_child(many, 7);
             uint16_t a[256], b[256];
-            size_t la = fsi_map_name(img, n, FSI_FS_ISO9660, g_cfg[i].level, a, 256), lb;
+            size_t la = fsi_map_name(img, n, FSI_FS_ISO9660, g_cfg[i].fs, g_cfg[i].level, a, 256), lb;
             assert_true(la > 0);
             for (k = 0;; k++) {
                 arm(k);
-                lb = fsi_map_name(img, n, FSI_FS_ISO9660, g_cfg[i].level, b, 256);
+                lb = fsi_map_name(img, n, FSI_FS_ISO9660, g_cfg[i].fs, g_cfg[i].level, b, 256);
                 disarm();
                 if (!g_failed)
                     break;

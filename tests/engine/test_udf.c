@@ -1068,7 +1068,7 @@ static void long_names(void **state)
     fsi_node *an = fsi_dir_lookup(r, U(a, NULL), 205);
     assert_non_null(an);
     uint16_t mb[300];
-    assert_int_equal(fsi_map_name(img, an, FSI_FS_UDF, 2, mb, 300), 127);
+    assert_int_equal(fsi_map_name(img, an, FSI_FS_UDF, o.fs, 2, mb, 300), 127);
     uclose(&u);
     fsi_plan_unref(p);
     fsi_image_free(img);
