@@ -421,7 +421,8 @@ int fsi_udf_names_mapped(fsi_node *const *kids, size_t k)
 
 #define TAIL_DIGITS_MAX 9           /* N < 10^9 */
 
-/* Give the child b describes the first free "~N" name (see the top). cand gets it. 0: none fits. */
+/* The "~N" name of the child b describes (see the top) into cand, *len, *nlen, its collision key
+ * length *kl and hash *h: 1; 0 when no N fits; -1 out of memory. */
 static int take_tail(unsigned fs, const fsi_node *kid, const base *b, uset *names, uset *counters,
                      uint16_t *cand, size_t *len, size_t *nlen, size_t *kl, uint32_t *h)
 {
