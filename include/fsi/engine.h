@@ -312,9 +312,9 @@ uint8_t fsi_boot_system_type(const void *mbr, size_t len);
 int fsi_udf_revision_supported(int rev);
 
 typedef struct fsi_plan_opts {
-    unsigned fs;                    /* FSI_FS_ISO9660 | FSI_FS_JOLIET | FSI_FS_UDF, any mix. With UDF,
-                                       a file of 4 GiB or more at ISO level 1/2 is in UDF only
-                                       (without UDF: FSI_E_DATA_TOO_BIG) */
+    unsigned fs;                    /* FSI_FS_ISO9660 | FSI_FS_JOLIET | FSI_FS_UDF, any mix. With
+                                       ISO 9660 or Joliet, a file over 2 GiB at ISO level 1/2 fails
+                                       the plan (FSI_E_DATA_TOO_BIG), UDF or not */
     int iso_level;                  /* ISO 9660 interchange level 1, 2 or 3 */
     int udf_revision;               /* 0x102, 0x150, 0x200, 0x201, 0x250 or 0x260 (UDF only) */
     int udf_redundant_metadata;     /* 2.50+: write the metadata mirror file (default 1) */
@@ -374,11 +374,13 @@ typedef struct fsi_extent_info {
 size_t fsi_plan_extent_count(const fsi_plan *p);
 const fsi_extent_info *fsi_plan_extent(const fsi_plan *p, size_t i);
 
-/* The name an item gets in one file system (ISO 9660 with ";1" stripped, Joliet, UDF), after mapping
- * and uniqueness within its directory. Returns the length; writes up to cap units. 0 if not mapped.
- * UDF keeps names as they are unless one in the directory exceeds 255 OSTA CS0 bytes. */
-size_t fsi_map_name(const fsi_image *img, const fsi_node *n, unsigned fs, int iso_level,
-                    uint16_t *buf, size_t cap);
+/* The name item n gets in file system fs (ISO 9660 with ";1" stripped, Joliet, UDF) at ISO level
+ * iso_level (1-3): the name fsi_plan_build records, by the same rule (src/engine/names.c). Returns
+ * the length; writes up to cap units. 0 if n has no name there: the root, a detached item, an
+ * invalid fs or level. UDF keeps names as they are unless one in the directory exceeds 255 OSTA
+ * CS0 bytes. The directory's names are mapped on every call: O(children of n's parent). */
+size_t fsi_map_name(const fsi_image *img, const fsi_node *n, unsigned fs, int iso_level, uint16_t *buf,
+                    size_t cap);
 
 /* The volume identifier a volume name becomes in one file system (FSI_FS_ISO9660: d-characters,
  * upper case, 32 at most; FSI_FS_JOLIET: 16 UCS-2 units, forbidden characters replaced;

@@ -359,6 +359,7 @@ static HRESULT WINAPI item_FileSystemPath(IFsiItem *iface, FsiFileSystems fs, BS
         path[len++] = '\\';
         for (int i = depth - 1; i >= 0; i--) {
             size_t l = fsi_map_name(fsimage_tree(it->img), chain[i], fs, fsimage_iso_level(it->img), buf, ARRAY_SIZE(buf));
+            if (!l) { len = 0; break; }     /* not in that file system (a 4 GiB file in UDF only) */
             if (l > ARRAY_SIZE(buf)) l = ARRAY_SIZE(buf);
             memcpy(path + len, buf, l * sizeof(*buf));
             len += l;

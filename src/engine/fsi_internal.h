@@ -110,10 +110,15 @@ typedef struct fsi_mapped {
 #define FSI_ISO_L2_DIR 31u
 #define FSI_JOLIET_MAX 64u
 
-/* Map the names of the n children kids[] of one directory for fs (FSI_FS_ISO9660 or FSI_FS_JOLIET)
- * at ISO level (1..3; ignored for Joliet), made unique within the directory (~N rule, resolved in
- * the ISO 9.3 order of the original names). Names are appended to pool; out[i] describes kids[i].
- * FSI_E_NO_UNIQUE_NAME: *bad = index of the child that could not get a name. */
+/* The naming rule (names.c), shared by the plan and fsi_map_name. */
+/* Do a directory's children go through the UDF mapping (one of them is too long for UDF)? */
+int fsi_udf_names_mapped(fsi_node *const *kids, size_t k);
+/* Map the names of the n children kids[] of one directory for fs (FSI_FS_ISO9660, FSI_FS_JOLIET or
+ * FSI_FS_UDF) at ISO level (1..3; ignored for Joliet and UDF), made unique within the directory
+ * (~N rule, resolved in the ISO 9.3 order of the original names; see the top of names.c). kids[]
+ * are the directory's children (all of them are in every tree written). Names are appended to pool;
+ * out[i] describes kids[i]. FSI_E_NO_UNIQUE_NAME: *bad = index of the child that could not get a
+ * name. */
 fsi_status fsi_map_children(fsi_node *const *kids, size_t n, unsigned fs, int level,
                             fsi_u16pool *pool, fsi_mapped *out, size_t *bad);
 

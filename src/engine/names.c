@@ -1,37 +1,62 @@
 /*
- * Name mapping: original UTF-16 names -> ISO 9660 (levels 1..3) and Joliet identifiers, with the
- * deterministic "~N" uniqueness rule. fsi_map_name() and the plan share fsi_map_children(), so an
- * item gets the same name from both.
+ * Name mapping: original UTF-16 names -> ISO 9660 (levels 1..3), Joliet and UDF identifiers, made
+ * unique within their directory. The one rule for which name an item gets: the plan (plan.c,
+ * collect) and fsi_map_name() both call fsi_udf_names_mapped() and fsi_map_children() below, so
+ * FileSystemName / FileSystemPath and the image always agree. Every child of a directory is named
+ * in every tree written (a file over the 2 GiB ceiling of levels 1 and 2 refuses the image).
  *
- * Rules (see engine.h / the project brief):
- *  ISO 9660: a-z upper-cased; anything outside the d-characters A-Z 0-9 _ becomes '_' (one '_' per
- *  code point, so a surrogate pair gives one). Files: the last '.' separates name and extension,
- *  other dots become '_'; the separator is always written ("README" -> "README."), ";1" is added
- *  when rendering. Level 1: name <= 8, extension <= 3, directories <= 8. Levels 2/3: name + '.' +
- *  extension <= 30, directories <= 31 (no '.').
- *  Joliet: at most 64 UTF-16 units (";1" not counted), a surrogate pair is never split; control
- *  characters and * / : ; ? \ become '_'. Truncation keeps the extension when possible.
- *  UDF: names are kept as they are unless their OSTA CS0 form exceeds 255 bytes (254 units when all
- *  are below U+0100, else 127): then they are cut like Joliet names (extension kept, a surrogate
- *  pair never split) and made unique with "~N".
- *  Uniqueness: the children are visited in ECMA-119 9.3 order of their original names; the first
- *  keeps its name, later ones get "~N" at the end of the name part (N = 1, 2, ... per colliding
- *  name), the name part being shortened so that the limits hold. ISO 9660 identifiers may hold
- *  d-characters only and '~' is not one (ECMA-119 7.4.1), so the ISO tree uses "_N" instead
- *  (FSI_ISO_UNIQUE_MARK); Joliet uses "~N". For ISO 9660 a file without
- *  extension "A." and a directory "A" collide (readers show both as "A"). Joliet compares exactly
- *  (case-sensitive), so "a.h" and "A.h" both keep their names.
+ * ISO 9660, level 1: 8.3 names the way Windows makes short names (RtlGenerate8dot3Name), with
+ * d-characters:
+ *  - A name that is already 8.3 keeps it, upper-cased: a file is 1-8 characters of A-Z a-z 0-9 _,
+ *    then optionally '.' and 1-3 of them (one '.' at most, not first or last); a directory is 1-8
+ *    of them ("readme.txt" -> "README.TXT", "Docs" -> "DOCS").
+ *  - Any other name gets a numeric tail "~N" (N = 1, 2, ...), even when nothing collides: leading
+ *    '.'s are skipped; a file's extension is what follows the last '.' (a directory has none);
+ *    spaces, control characters, other '.'s and every character outside ASCII (a surrogate pair
+ *    too) are dropped, a-z are upper-cased and any other ASCII character that is not a
+ *    d-character becomes '_'. The name part is then cut to leave room for "~N" in 8 characters
+ *    (6 for ~1..~9, 5 for ~10..~99, ...), the extension to 3: "_internal" -> "_INTER~1",
+ *    "AIPacsLiteViewer.exe" -> "AIPACS~1.EXE", "index.html" -> "INDEX~1.HTM", "my file.c" ->
+ *    "MYFILE~1.C", ".bashrc" -> "BASHRC~1", "Menu Démarrer" -> "MENUDM~1". A name part left empty
+ *    becomes "_" ("été.txt" -> "T~1.TXT", "日本.txt" -> "_~1.TXT").
+ *  - An 8.3 name that collides with one already taken (names differing only in case) gets a tail
+ *    too: "a.txt" after "A.TXT" -> "A~1.TXT".
+ * ISO 9660, levels 2 and 3: a-z upper-cased; anything outside the d-characters A-Z 0-9 _ becomes
+ *  '_' (one '_' per code point, so a surrogate pair gives one). Files: the last '.' separates name
+ *  and extension, other dots become '_'. Name + '.' + extension <= 30, directories <= 31 (no '.').
+ *  A name is cut to fit, keeping its extension when possible, and gets a tail "~N" only when it
+ *  collides with one already taken. In every level the separator of a file is always written
+ *  ("README" -> "README."), ";1" is added when rendering, and a file without extension "A." and a
+ *  directory "A" collide (readers show both as "A").
+ * Joliet: at most 64 UTF-16 units (";1" not counted), a surrogate pair is never split; control
+ *  characters and * / : ; ? \ become '_'. Truncation keeps the extension when possible. Names are
+ *  compared exactly (case-sensitive), so "a.h" and "A.h" both keep their names.
+ * UDF: names are kept as they are unless one of the directory's names does not fit 255 bytes of
+ *  OSTA CS0 (254 units when all are below U+0100, else 127; fsi_udf_names_mapped): then every name
+ *  of that directory goes through the mapping, where those too long are cut like Joliet names
+ *  (extension kept, a surrogate pair never split).
+ *
+ * Uniqueness (every file system): the children are visited in ECMA-119 9.3 order of their original
+ * names, so the result does not depend on the order of adds. A name that needs no tail is taken if
+ * free; otherwise the tail "~N" goes at the end of the name part, which is shortened so that the
+ * limits hold, keeping at least its first character (the extension is shortened only when the
+ * name part cannot make room). N is the lowest number not yet handed out for that shortened name
+ * part and extension and number of digits, counted by a hash table of counters, not by trying
+ * every N again (50,000 names of one stem are O(n)): "LONGFI~1.TXT" .. "LONGFI~9.TXT", then
+ * "LONGF~10.TXT" .. "LONGF~99.TXT", "LONG~100.TXT", ... A candidate that is taken all the same (an
+ * original Joliet or UDF name can hold "~N") is skipped. When no N fits (level 1: ~999999 is
+ * taken for the name part cut to its first character, with that extension) the plan fails with
+ * FSI_E_NO_UNIQUE_NAME. '~' is not an ECMA-119 d-character; Windows writes it all the same and
+ * every reader we test lists and extracts such names (tests/iso/tilde-names.sh).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "fsi_internal.h"
 
-/* Marker before N in unique ISO 9660 names: must be a d-character (see above). */
-#define FSI_ISO_UNIQUE_MARK '_'
-
 static int is_high(uint16_t c) { return c >= 0xD800 && c <= 0xDBFF; }
 static int is_low(uint16_t c) { return c >= 0xDC00 && c <= 0xDFFF; }
 static int is_dchar(uint16_t c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'; }
+static int is_dchar_any_case(uint16_t c) { return is_dchar(c) || (c >= 'a' && c <= 'z'); }
 
 static size_t iso_chars(const uint16_t *s, size_t n, uint16_t *o)
 {
@@ -43,6 +68,23 @@ static size_t iso_chars(const uint16_t *s, size_t n, uint16_t *o)
             o[k++] = '_';
             continue;
         }
+        if (c >= 'a' && c <= 'z')
+            c = (uint16_t)(c - 'a' + 'A');
+        else if (!is_dchar(c))
+            c = '_';
+        o[k++] = c;
+    }
+    return k;
+}
+
+/* Level 1 short-name characters (see the top): dropped (0) or the d-character written. */
+static size_t short_chars(const uint16_t *s, size_t n, uint16_t *o)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint16_t c = s[i];
+        if (c <= ' ' || c == '.' || c >= 0x7F)
+            continue;
         if (c >= 'a' && c <= 'z')
             c = (uint16_t)(c - 'a' + 'A');
         else if (!is_dchar(c))
@@ -126,23 +168,61 @@ typedef struct base {
     uint16_t ext[FSI_NAME_MAX + 1];
     size_t nl, el;
     int sep;                        /* write the '.' separator */
+    int tail;                       /* needs "~N" even when free (level 1: not already 8.3) */
     size_t max_name, max_ext, max_total;
 } base;
+
+/* Level 1: is the original name already 8.3 in d-characters (upper or lower case)? */
+static int fits_8_3(const fsi_node *n, size_t np)
+{
+    size_t el = np < n->name_len ? n->name_len - np - 1 : 0;
+    if (np < 1 || np > FSI_ISO_L1_NAME)
+        return 0;
+    if (np < n->name_len && (n->is_dir || el < 1 || el > FSI_ISO_L1_EXT))
+        return 0;
+    for (size_t i = 0; i < n->name_len; i++)
+        if (i != np && !is_dchar_any_case(n->name[i]))
+            return 0;
+    return 1;
+}
+
+/* Level 1 name and extension (see the top). */
+static void make_short(const fsi_node *n, size_t np, base *b)
+{
+    if (fits_8_3(n, np)) {
+        b->nl = iso_chars(n->name, np, b->name);
+        b->el = np < n->name_len ? iso_chars(n->name + np + 1, n->name_len - np - 1, b->ext) : 0;
+        b->tail = 0;
+        return;
+    }
+    size_t start = 0;
+    while (start < n->name_len && n->name[start] == '.')
+        start++;
+    size_t dot = n->name_len;
+    if (!n->is_dir)
+        for (size_t i = n->name_len; i > start; i--)
+            if (n->name[i - 1] == '.') {
+                dot = i - 1;
+                break;
+            }
+    b->nl = short_chars(n->name + start, dot - start, b->name);
+    b->el = dot < n->name_len ? short_chars(n->name + dot + 1, n->name_len - dot - 1, b->ext) : 0;
+    if (!b->nl)
+        b->name[b->nl++] = '_';
+    b->tail = 1;
+}
 
 static void make_base(const fsi_node *n, unsigned fs, int level, base *b)
 {
     size_t np = orig_name_part(n);
     int has_dot = np < n->name_len;
+    b->tail = 0;
     if (fs == FSI_FS_ISO9660) {
         if (n->is_dir) {
-            b->nl = iso_chars(n->name, n->name_len, b->name);
-            b->el = 0;
             b->sep = 0;
             b->max_name = b->max_total = level == 1 ? FSI_ISO_L1_NAME : FSI_ISO_L2_DIR;
             b->max_ext = 0;
         } else {
-            b->nl = iso_chars(n->name, np, b->name);
-            b->el = has_dot ? iso_chars(n->name + np + 1, n->name_len - np - 1, b->ext) : 0;
             b->sep = 1;
             if (level == 1) {
                 b->max_name = FSI_ISO_L1_NAME;
@@ -151,6 +231,15 @@ static void make_base(const fsi_node *n, unsigned fs, int level, base *b)
             } else {
                 b->max_name = b->max_ext = b->max_total = FSI_ISO_L2_FILE;
             }
+        }
+        if (level == 1) {
+            make_short(n, np, b);
+        } else if (n->is_dir) {
+            b->nl = iso_chars(n->name, n->name_len, b->name);
+            b->el = 0;
+        } else {
+            b->nl = iso_chars(n->name, np, b->name);
+            b->el = has_dot ? iso_chars(n->name + np + 1, n->name_len - np - 1, b->ext) : 0;
         }
     } else {
         if (n->is_dir || !has_dot) {
@@ -182,15 +271,17 @@ static void make_base(const fsi_node *n, unsigned fs, int level, base *b)
     }
 }
 
-/* Compose name[0..k) + suffix + ('.' if sep) + ext[0..e) into out. 0 if it cannot fit. */
+/* Compose name[0..k) + suffix + ('.' if sep) + ext[0..e) into out: the longest name part and
+ * extension that fit with the suffix. The name part gives way first, down to one unit (none if
+ * that would split a surrogate pair); then the extension. 0 if it cannot fit. */
 static int compose(const base *b, const uint16_t *suf, size_t sl, uint16_t *out, size_t *len,
                    size_t *name_len)
 {
     size_t sep = (size_t)b->sep;
     size_t e = b->el < b->max_ext ? b->el : b->max_ext;
-    if (sl > b->max_name)
+    size_t need = sl + (b->nl ? 1 : 0);
+    if (need > b->max_name)
         return 0;
-    size_t need = sl ? sl : (b->nl ? 1 : 0);
     if (sep + e + need > b->max_total) {
         if (b->max_total < sep + need)
             return 0;
@@ -218,13 +309,15 @@ static int compose(const base *b, const uint16_t *suf, size_t sl, uint16_t *out,
     return 1;
 }
 
-/* ---- uniqueness set -------------------------------------------------------------------------- */
+/* ---- hash sets ------------------------------------------------------------------------------- */
 
+/* Open-addressing set of strings (the names taken, and the tail counters' keys) with a value per
+ * entry. At most as many entries as the directory has children. */
 typedef struct uentry {
     uint32_t off;                   /* in keys */
     uint32_t len;
     uint32_t hash;
-    uint32_t next_n;                /* next ~N to try for names colliding with this one */
+    uint32_t val;                   /* counters: the next N to hand out */
 } uentry;
 
 typedef struct uset {
@@ -235,34 +328,52 @@ typedef struct uset {
     fsi_u16pool keys;
 } uset;
 
-static uint32_t uset_find(const uset *s, const uint16_t *k, size_t len, uint32_t h)
+static int uset_init(uset *s, size_t n)
+{
+    size_t cap = 8;
+    while (cap < 2 * n)
+        cap *= 2;
+    s->tab = calloc(cap, sizeof *s->tab);
+    s->mask = cap - 1;
+    s->ent = malloc(n * sizeof *s->ent);
+    return s->tab && s->ent;
+}
+
+static void uset_free(uset *s)
+{
+    free(s->tab);
+    free(s->ent);
+    fsi_pool_free(&s->keys);
+}
+
+static uentry *uset_find(const uset *s, const uint16_t *k, size_t len, uint32_t h)
 {
     for (size_t i = h & s->mask;; i = (i + 1) & s->mask) {
         uint32_t e = s->tab[i];
         if (!e)
-            return 0;
-        const uentry *x = &s->ent[e - 1];
+            return NULL;
+        uentry *x = &s->ent[e - 1];
         if (x->hash == h && x->len == len && memcmp(s->keys.p + x->off, k, len * sizeof *k) == 0)
-            return e;
+            return x;
     }
 }
 
-static int uset_add(uset *s, const uint16_t *k, size_t len, uint32_t h)
+static uentry *uset_add(uset *s, const uint16_t *k, size_t len, uint32_t h, uint32_t val)
 {
     if (!fsi_pool_reserve(&s->keys, len))
-        return 0;
+        return NULL;
     uentry *x = &s->ent[s->nent];
     x->off = (uint32_t)s->keys.len;
     x->len = (uint32_t)len;
     x->hash = h;
-    x->next_n = 1;
+    x->val = val;
     memcpy(s->keys.p + s->keys.len, k, len * sizeof *k);
     s->keys.len += len;
     size_t i = h & s->mask;
     while (s->tab[i])
         i = (i + 1) & s->mask;
     s->tab[i] = (uint32_t)(++s->nent);
-    return 1;
+    return x;
 }
 
 /* The name readers see, used for collisions: ISO files without extension drop the '.'. */
@@ -271,6 +382,58 @@ static size_t key_len(unsigned fs, const fsi_node *n, size_t len, size_t name_le
     if (fs == FSI_FS_ISO9660 && !n->is_dir && len == name_len + 1)
         return name_len;
     return len;
+}
+
+/* ---- the rule -------------------------------------------------------------------------------- */
+
+int fsi_udf_names_mapped(fsi_node *const *kids, size_t k)
+{
+    for (size_t i = 0; i < k; i++)
+        if (!fsi_udf_name_fits(kids[i]->name, kids[i]->name_len))
+            return 1;
+    return 0;
+}
+
+#define TAIL_DIGITS_MAX 9           /* N < 10^9 */
+
+/* The "~N" name of the child b describes (see the top) into cand, *len, *nlen, its collision key
+ * length *kl and hash *h: 1; 0 when no N fits; -1 out of memory. */
+static int take_tail(unsigned fs, const fsi_node *kid, const base *b, uset *names, uset *counters,
+                     uint16_t *cand, size_t *len, size_t *nlen, size_t *kl, uint32_t *h)
+{
+    uint32_t lo = 1, hi = 9;
+    for (size_t d = 1; d <= TAIL_DIGITS_MAX; d++, lo = hi + 1, hi = hi * 10 + 9) {
+        uint16_t suf[1 + TAIL_DIGITS_MAX];
+        suf[0] = '~';
+        for (size_t q = 1; q <= d; q++)
+            suf[q] = '0';
+        if (!compose(b, suf, d + 1, cand, len, nlen))
+            return 0;
+        /* the counter's key: the candidate's collision key with its digits as '0', then the
+         * position and number of the digits (two keys never share a candidate) */
+        size_t pos = *nlen - d;
+        *kl = key_len(fs, kid, *len, *nlen);
+        uint16_t *key = cand + *len;
+        memcpy(key, cand, *kl * sizeof *key);
+        key[*kl] = (uint16_t)pos;
+        key[*kl + 1] = (uint16_t)d;
+        uint32_t ch = fsi_name_hash(key, *kl + 2);
+        uentry *c = uset_find(counters, key, *kl + 2, ch);
+        uint32_t nn = c ? c->val : lo;
+        for (; nn <= hi; nn++) {
+            for (uint32_t v = nn, q = (uint32_t)d; q > 0; v /= 10, q--)
+                cand[pos + q - 1] = (uint16_t)('0' + v % 10);
+            *h = fsi_name_hash(cand, *kl);
+            if (!uset_find(names, cand, *kl, *h))
+                break;
+        }
+        if (!c && !(c = uset_add(counters, key, *kl + 2, ch, nn)))
+            return -1;
+        c->val = nn <= hi ? nn + 1 : nn;
+        if (nn <= hi)
+            return 1;
+    }
+    return 0;
 }
 
 fsi_status fsi_map_children(fsi_node *const *kids, size_t n, unsigned fs, int level,
@@ -283,60 +446,46 @@ fsi_status fsi_map_children(fsi_node *const *kids, size_t n, unsigned fs, int le
     if (n > UINT32_MAX / 4)
         return FSI_E_NOMEM;
     fsi_status ret = FSI_E_NOMEM;
-    uset s = { 0 };
+    uset names = { 0 }, counters = { 0 };
     base *b = malloc(sizeof *b);
     uint32_t *order = malloc(n * sizeof *order);
-    size_t cap = 8;
-    while (cap < 2 * n)
-        cap *= 2;
-    s.tab = calloc(cap, sizeof *s.tab);
-    s.mask = cap - 1;
-    s.ent = malloc(n * sizeof *s.ent);
-    if (!b || !order || !s.tab || !s.ent)
+    /* counters: at most one per child that gets a tail, plus those whose every N is taken by
+     * original names (each of those holds 9 names or more) */
+    if (!b || !order || !uset_init(&names, n) || !uset_init(&counters, 2 * n))
         goto out;
     for (size_t i = 0; i < n; i++)
         order[i] = (uint32_t)i;
     if (!fsi_sort_u32(order, n, orig_cmp, (void *)kids))
         goto out;
 
-    uint16_t cand[2 * FSI_NAME_MAX + 16];
+    /* a candidate, then room for a counter key (the candidate's key and two units) */
+    uint16_t cand[2 * (2 * FSI_NAME_MAX + 16) + 2];
     for (size_t oi = 0; oi < n; oi++) {
         size_t idx = order[oi];
         const fsi_node *kid = kids[idx];
-        size_t len, nlen;
+        size_t len, nlen, kl;
+        uint32_t h;
         make_base(kid, fs, level, b);
-        static const uint16_t no_suffix[1] = { 0 };
-        compose(b, no_suffix, 0, cand, &len, &nlen);
-        size_t kl = key_len(fs, kid, len, nlen);
-        uint32_t h = fsi_name_hash(cand, kl);
-        uint32_t e = uset_find(&s, cand, kl, h);
-        if (e) {
-            /* collision: ~N, counting on from the last N used for this name */
-            uint32_t first = e;
-            uint32_t nn = s.ent[first - 1].next_n;
-            for (;; nn++) {
-                uint16_t suf[16];
-                char digits[16];
-                size_t dl = 0;
-                for (uint32_t v = nn; v; v /= 10)
-                    digits[dl++] = (char)('0' + v % 10);
-                suf[0] = fs == FSI_FS_ISO9660 ? FSI_ISO_UNIQUE_MARK : '~';
-                for (size_t q = 0; q < dl; q++)
-                    suf[1 + q] = (uint16_t)digits[dl - 1 - q];
-                if (!compose(b, suf, dl + 1, cand, &len, &nlen) || nn == UINT32_MAX) {
-                    if (bad)
-                        *bad = idx;
-                    ret = FSI_E_NO_UNIQUE_NAME;
-                    goto out;
-                }
-                kl = key_len(fs, kid, len, nlen);
-                h = fsi_name_hash(cand, kl);
-                if (!uset_find(&s, cand, kl, h))
-                    break;
-            }
-            s.ent[first - 1].next_n = nn + 1;
+        int ok = 0;
+        if (!b->tail) {
+            static const uint16_t no_suffix[1] = { 0 };
+            compose(b, no_suffix, 0, cand, &len, &nlen);
+            kl = key_len(fs, kid, len, nlen);
+            h = fsi_name_hash(cand, kl);
+            ok = !uset_find(&names, cand, kl, h);
         }
-        if (!uset_add(&s, cand, kl, h))
+        if (!ok) {
+            ok = take_tail(fs, kid, b, &names, &counters, cand, &len, &nlen, &kl, &h);
+            if (ok < 0)
+                goto out;
+            if (!ok) {
+                if (bad)
+                    *bad = idx;
+                ret = FSI_E_NO_UNIQUE_NAME;
+                goto out;
+            }
+        }
+        if (!uset_add(&names, cand, kl, h, 0))
             goto out;
         if (!fsi_pool_reserve(pool, len))
             goto out;
@@ -350,49 +499,42 @@ fsi_status fsi_map_children(fsi_node *const *kids, size_t n, unsigned fs, int le
 out:
     free(b);
     free(order);
-    free(s.tab);
-    free(s.ent);
-    fsi_pool_free(&s.keys);
+    uset_free(&names);
+    uset_free(&counters);
     return ret;
 }
 
-size_t fsi_map_name(const fsi_image *img, const fsi_node *n, unsigned fs, int iso_level,
-                    uint16_t *buf, size_t cap)
+size_t fsi_map_name(const fsi_image *img, const fsi_node *n, unsigned fs, int iso_level, uint16_t *buf,
+                    size_t cap)
 {
     (void)img;
     if (!n || !n->parent || (fs != FSI_FS_ISO9660 && fs != FSI_FS_JOLIET && fs != FSI_FS_UDF))
         return 0;
-    if (fs == FSI_FS_ISO9660 && (iso_level < 1 || iso_level > 3))
+    if (fs != FSI_FS_UDF && (iso_level < 1 || iso_level > 3))
         return 0;
     const fsi_node *d = n->parent;
-    size_t cnt = d->u.d.nkids - d->u.d.holes, k = 0, me = 0;
-    fsi_node **kids = malloc((cnt ? cnt : 1) * sizeof *kids);
+    size_t cnt = d->u.d.nkids - d->u.d.holes, k = 0, me = (size_t)-1;
+    fsi_node **kids = calloc(cnt ? cnt : 1, sizeof *kids);
     fsi_mapped *m = malloc((cnt ? cnt : 1) * sizeof *m);
     fsi_u16pool pool = { 0 };
     size_t ret = 0;
     if (!kids || !m)
         goto out;
-    for (size_t i = 0; i < d->u.d.nkids; i++) {
-        fsi_node *c = d->u.d.kids[i];
-        if (!c)
-            continue;
-        if (c == n)
-            me = k;
-        kids[k++] = c;
-    }
+    for (size_t i = 0; i < d->u.d.nkids; i++)
+        if (d->u.d.kids[i])
+            kids[k++] = d->u.d.kids[i];
     if (fs == FSI_FS_UDF) {
-        /* names are kept unless one of the directory's names is too long for UDF */
-        int all_fit = 1;
-        for (size_t i = 0; i < k && all_fit; i++)
-            all_fit = fsi_udf_name_fits(kids[i]->name, kids[i]->name_len);
-        if (all_fit) {
+        if (!fsi_udf_names_mapped(kids, k)) {
             ret = n->name_len;
             for (size_t i = 0; i < ret && i < cap; i++)
                 buf[i] = n->name[i];
             goto out;
         }
     }
-    if (fsi_map_children(kids, k, fs, iso_level, &pool, m, NULL) != FSI_OK)
+    for (size_t i = 0; i < k; i++)
+        if (kids[i] == n)
+            me = i;
+    if (me == (size_t)-1 || fsi_map_children(kids, k, fs, iso_level, &pool, m, NULL) != FSI_OK)
         goto out;
     ret = m[me].len;
     for (size_t i = 0; i < ret && i < cap; i++)

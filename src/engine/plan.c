@@ -168,7 +168,8 @@ static fsi_status collect(builder *b, const fsi_node *root)
         b->it[h].jfirst = (uint32_t)b->njo;
         if (!k)
             continue;
-        /* ke: children in the ISO 9660 / Joliet trees (all of them when those are written) */
+        /* ke: children in the ISO 9660 / Joliet trees: all of them when those are written (a file
+         * over Windows' 2 GiB ceiling at level 1 or 2 refuses the image instead) */
         size_t ke = trees ? k : 0;
         if (trees && b->level < 3)
             for (size_t i = 0; i < k; i++)
@@ -199,17 +200,13 @@ static fsi_status collect(builder *b, const fsi_node *root)
         } else if (!fsi_sort_u32(b->idx, k, raw_cmp, b->k)) {
             return FSI_E_NOMEM;
         }
-        int udf_mapped = 0;
-        if (b->udf_sel) {
-            for (size_t i = 0; i < k && !udf_mapped; i++)
-                udf_mapped = !fsi_udf_name_fits(b->k[i]->name, b->k[i]->name_len);
-            if (udf_mapped) {
-                st = fsi_map_children(b->k, k, FSI_FS_UDF, 0, &b->upool, b->mu, &bad);
-                if (st == FSI_E_NO_UNIQUE_NAME)
-                    return fail(b, st, FSI_FS_UDF, b->k[bad]);
-                if (st)
-                    return st;
-            }
+        int udf_mapped = b->udf_sel && fsi_udf_names_mapped(b->k, k);
+        if (udf_mapped) {
+            st = fsi_map_children(b->k, k, FSI_FS_UDF, 0, &b->upool, b->mu, &bad);
+            if (st == FSI_E_NO_UNIQUE_NAME)
+                return fail(b, st, FSI_FS_UDF, b->k[bad]);
+            if (st)
+                return st;
         }
         if (b->n + k > UINT32_MAX - 2)
             return FSI_E_IMAGE_TOO_BIG;

@@ -137,6 +137,195 @@ static int iso_flags_of(IStream *stream, const char *ident)
     return -1;
 }
 
+/* ---- names the Windows way: FileSystemName and the image agree ------------------------------ */
+
+/* Identifiers of the root directory of the primary volume descriptor's tree (up to max). */
+static int root_idents(IStream *stream, char ids[][40], int max)
+{
+    BYTE pvd[2048], dir[4 * 2048];
+    LARGE_INTEGER pos;
+    ULONG n = 0, size;
+    int k = 0;
+    pos.QuadPart = 16 * 2048;
+    IStream_Seek(stream, pos, STREAM_SEEK_SET, NULL);
+    IStream_Read(stream, pvd, 2048, &n);
+    size = *(DWORD *)(pvd + 156 + 10);
+    if (size > sizeof(dir)) size = sizeof(dir);
+    pos.QuadPart = (LONGLONG)(*(DWORD *)(pvd + 156 + 2)) * 2048;
+    IStream_Seek(stream, pos, STREAM_SEEK_SET, NULL);
+    IStream_Read(stream, dir, size, &n);
+    for (ULONG off = 0; off < n;) {
+        BYTE len = dir[off], idlen = dir[off + 32];
+        if (!len) { off = (off / 2048 + 1) * 2048; continue; }
+        if (!(idlen == 1 && dir[off + 33] <= 1) && k < max) {       /* not "." or ".." */
+            memcpy(ids[k], dir + off + 33, idlen < 39 ? idlen : 39);
+            ids[k++][idlen < 39 ? idlen : 39] = 0;
+        }
+        off += len;
+    }
+    return k;
+}
+
+/* Each of the root's items named in want[] has that ISO 9660 FileSystemName and FileSystemPath,
+ * and the image made now holds exactly those names in its root (files with ";1"). */
+static void expect_root(IFileSystemImage *image, IFsiDirectoryItem *root, const WCHAR *const *items,
+                        const WCHAR *const *want, int n, const char *what)
+{
+    IFileSystemImageResult *result = NULL;
+    IStream *stream = NULL;
+    char ids[64][40];
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+        WCHAR path[64];
+        swprintf(path, 64, L"\\%ls", want[i]);
+        expect_name(root, items[i], FsiFileSystemISO9660, want[i], path);
+    }
+    CHECK_HR(IFileSystemImage_CreateResultImage(image, &result), S_OK);
+    if (!result) return;
+    IFileSystemImageResult_get_ImageStream(result, &stream);
+    if (stream) { k = root_idents(stream, ids, 64); IStream_Release(stream); }
+    IFileSystemImageResult_Release(result);
+    CHECK(k == n, "%s: %d names in the image's root, %d items", what, k, n);
+    for (int i = 0; i < n; i++) {
+        IFsiItem *item = NULL;
+        IFsiDirectoryItem *dir = NULL;
+        BSTR b = B(items[i]);
+        char rec[48];
+        int found = 0, is_dir = 0;
+        IFsiDirectoryItem_get_Item(root, b, &item);
+        SysFreeString(b);
+        if (item) {
+            if (SUCCEEDED(IFsiItem_QueryInterface(item, &IID_IFsiDirectoryItem, (void **)&dir))) {
+                is_dir = 1;
+                IFsiDirectoryItem_Release(dir);
+            }
+            IFsiItem_Release(item);
+        }
+        snprintf(rec, sizeof(rec), "%ls%s", want[i], is_dir ? "" : ";1");
+        for (int j = 0; j < k; j++) found |= !strcmp(ids[j], rec);
+        CHECK(found, "%s: '%s' (FileSystemName of '%ls') in the image", what, rec, items[i]);
+    }
+}
+
+static void windows_names(void)
+{
+    IFileSystemImage *image;
+    IFsiDirectoryItem *root;
+    BSTR s;
+    WCHAR names[12][40];
+    WCHAR tails[12][40];
+
+    /* Level 1, ISO 9660 alone: as Windows was seen to write (windows-observed.md) */
+    {
+        const WCHAR *items[16] = { L"_internal", L"AIPacsLiteViewer.exe", L"A.TXT", L"a.txt" };
+        const WCHAR *want[16] = { L"_INTER~1", L"AIPACS~1.EXE", L"A.TXT", L"A~1.TXT" };
+        int n = 4;
+        image = new_image(&root);
+        CHECK_HR(IFileSystemImage_put_FileSystemsToCreate(image, FsiFileSystemISO9660), S_OK);
+        CHECK_HR(IFileSystemImage_put_ISO9660InterchangeLevel(image, 1), S_OK);
+        CHECK_HR(IFsiDirectoryItem_AddDirectory(root, s = B(L"_internal")), S_OK); SysFreeString(s);
+        add_empty(root, L"AIPacsLiteViewer.exe");
+        add_empty(root, L"a.txt");
+        add_empty(root, L"A.TXT");
+        for (int i = 0; i < 11; i++, n++) {         /* ~1 .. ~9, then ~10 with one character less */
+            swprintf(names[i], 40, L"longfilename%02d.txt", i);
+            swprintf(tails[i], 40, i < 9 ? L"LONGFI~%d.TXT" : L"LONGF~%d.TXT", i + 1);
+            add_empty(root, names[i]);
+            items[n] = names[i];
+            want[n] = tails[i];
+        }
+        expect_root(image, root, items, want, n, "level 1");
+        IFsiDirectoryItem_Release(root);
+        IFileSystemImage_Release(image);
+    }
+    /* Level 2 with Joliet and UDF: names cut to 30 collide and get "~N", the name part shorter
+     * from ~10 */
+    {
+        const WCHAR *items[11], *want[11];
+        image = new_image(&root);
+        CHECK_HR(IFileSystemImage_put_FileSystemsToCreate(image, FsiFileSystemISO9660 | FsiFileSystemJoliet | FsiFileSystemUDF), S_OK);
+        CHECK_HR(IFileSystemImage_put_ISO9660InterchangeLevel(image, 2), S_OK);
+        for (int i = 0; i < 11; i++) {
+            swprintf(names[i], 40, L"a_very_long_common_name_prefix_%02d.txt", i);
+            if (i == 0) swprintf(tails[i], 40, L"A_VERY_LONG_COMMON_NAME_PR.TXT");
+            else if (i < 10) swprintf(tails[i], 40, L"A_VERY_LONG_COMMON_NAME_~%d.TXT", i);
+            else swprintf(tails[i], 40, L"A_VERY_LONG_COMMON_NAME~%d.TXT", i);
+            add_empty(root, names[i]);
+            items[i] = names[i];
+            want[i] = tails[i];
+        }
+        expect_root(image, root, items, want, 11, "level 2");
+        IFsiDirectoryItem_Release(root);
+        IFileSystemImage_Release(image);
+    }
+    /* Issue 17: A.TXT of 5 GiB beside a.txt, ISO 9660 + UDF, level 2 (FileSystemName said A_1.TXT,
+     * the image had A.TXT;1). Either the big file is in the ISO 9660 tree and a.txt is A~1.TXT, or
+     * it is in UDF only (the engine's rule today) and a.txt is A.TXT; the image agrees, unless a
+     * size ceiling refuses it. At level 3 it is in both. */
+    {
+        IStream *data = big(5ull << 30);
+        IFileSystemImageResult *result = NULL;
+        IFsiItem *item;
+        BSTR bn = NULL, sn = NULL;
+        HRESULT hr;
+        image = new_image(&root);
+        CHECK_HR(IFileSystemImage_put_FileSystemsToCreate(image, FsiFileSystemISO9660 | FsiFileSystemUDF), S_OK);
+        CHECK_HR(IFileSystemImage_put_ISO9660InterchangeLevel(image, 2), S_OK);
+        CHECK_HR(IFsiDirectoryItem_AddFile(root, s = B(L"A.TXT"), data), S_OK); SysFreeString(s);
+        IStream_Release(data);
+        add_empty(root, L"a.txt");
+        IFsiDirectoryItem_get_Item(root, s = B(L"A.TXT"), &item); SysFreeString(s);
+        if (item) { IFsiItem_FileSystemName(item, FsiFileSystemISO9660, &bn); IFsiItem_Release(item); }
+        if (bn && *bn) {
+            expect_name(root, L"A.TXT", FsiFileSystemISO9660, L"A.TXT", L"\\A.TXT");
+            expect_name(root, L"a.txt", FsiFileSystemISO9660, L"A~1.TXT", L"\\A~1.TXT");
+        } else {
+            expect_name(root, L"A.TXT", FsiFileSystemISO9660, L"", L"");
+            expect_name(root, L"A.TXT", FsiFileSystemJoliet, L"", L"");
+            expect_name(root, L"a.txt", FsiFileSystemISO9660, L"A.TXT", L"\\A.TXT");
+        }
+        expect_name(root, L"A.TXT", FsiFileSystemUDF, L"A.TXT", L"\\A.TXT");
+        IFsiDirectoryItem_get_Item(root, s = B(L"a.txt"), &item); SysFreeString(s);
+        if (item) { IFsiItem_FileSystemName(item, FsiFileSystemISO9660, &sn); IFsiItem_Release(item); }
+        hr = IFileSystemImage_CreateResultImage(image, &result);
+        CHECK(hr == S_OK || hr == IMAPI_E_DATA_TOO_BIG, "CreateResultImage: 0x%08lx", (unsigned long)hr);
+        if (result) {
+            IStream *stream = NULL;
+            char ids[4][40], want_b[48], want_s[48];
+            int k = 0;
+            snprintf(want_b, sizeof(want_b), "%ls;1", bn ? bn : L"");
+            snprintf(want_s, sizeof(want_s), "%ls;1", sn ? sn : L"");
+            IFileSystemImageResult_get_ImageStream(result, &stream);
+            if (stream) { k = root_idents(stream, ids, 4); IStream_Release(stream); }
+            if (bn && *bn)
+                CHECK(k == 2 && !strcmp(ids[0], want_b) && !strcmp(ids[1], want_s), "the ISO 9660 root holds %s and %s", want_b, want_s);
+            else
+                CHECK(k == 1 && !strcmp(ids[0], want_s), "the ISO 9660 root holds %s alone (%d names)", want_s, k);
+            IFileSystemImageResult_Release(result);
+            result = NULL;
+        }
+        SysFreeString(bn);
+        SysFreeString(sn);
+        CHECK_HR(IFileSystemImage_put_ISO9660InterchangeLevel(image, 3), S_OK);
+        expect_name(root, L"a.txt", FsiFileSystemISO9660, L"A~1.TXT", L"\\A~1.TXT");
+        expect_name(root, L"A.TXT", FsiFileSystemISO9660, L"A.TXT", L"\\A.TXT");
+        CHECK_HR(IFileSystemImage_CreateResultImage(image, &result), S_OK);
+        if (result) {
+            IStream *stream = NULL;
+            char ids[4][40];
+            int k = 0;
+            IFileSystemImageResult_get_ImageStream(result, &stream);
+            if (stream) { k = root_idents(stream, ids, 4); IStream_Release(stream); }
+            /* the big file has two records (multi-extent) */
+            CHECK(k == 3 && !strcmp(ids[0], "A.TXT;1") && !strcmp(ids[1], "A.TXT;1") && !strcmp(ids[2], "A~1.TXT;1"),
+                  "level 3: the ISO 9660 root holds A.TXT;1 (twice) and A~1.TXT;1 (%d names)", k);
+            IFileSystemImageResult_Release(result);
+        }
+        IFsiDirectoryItem_Release(root);
+        IFileSystemImage_Release(image);
+    }
+}
+
 int wmain(void)
 {
     IFileSystemImage *image;
@@ -164,16 +353,19 @@ int wmain(void)
     CHECK_HR(IFileSystemImage_put_ISO9660InterchangeLevel(image, 4), IMAPI_E_INVALID_PARAM);
     CHECK_HR(IFileSystemImage_put_ISO9660InterchangeLevel(image, 0), IMAPI_E_INVALID_PARAM);
 
-    /* Names per file system at level 2 (default) and the unique names after mapping. */
+    /* Names per file system at level 2 and the unique names after mapping. */
+    CHECK_HR(IFileSystemImage_put_FileSystemsToCreate(image, FsiFileSystemISO9660 | FsiFileSystemJoliet), S_OK);
+    CHECK_HR(IFileSystemImage_put_ISO9660InterchangeLevel(image, 2), S_OK);
     CHECK_HR(IFsiDirectoryItem_AddDirectory(root, s = B(L"Include")), S_OK); SysFreeString(s);
     add_empty(root, L"Include\\a.h");
     add_empty(root, L"Include\\A.h");
     add_empty(root, L"Include\\what?.txt");
     add_empty(root, L"Include\\README");
     add_empty(root, L"Include\\emoji \xD83D\xDE00 file.txt");
-    /* Collisions are resolved in ECMA-119 order of the original names: "A.h" < "a.h". */
+    /* Collisions are resolved in ECMA-119 order of the original names: "A.h" < "a.h"; the later
+     * one gets Windows' numeric tail "~N". */
     expect_name(root, L"Include\\A.h", FsiFileSystemISO9660, L"A.H", L"\\INCLUDE\\A.H");
-    expect_name(root, L"Include\\a.h", FsiFileSystemISO9660, L"A_1.H", L"\\INCLUDE\\A_1.H");
+    expect_name(root, L"Include\\a.h", FsiFileSystemISO9660, L"A~1.H", L"\\INCLUDE\\A~1.H");
     expect_name(root, L"Include\\a.h", FsiFileSystemJoliet, L"a.h", L"\\Include\\a.h");
     expect_name(root, L"Include\\A.h", FsiFileSystemJoliet, L"A.h", L"\\Include\\A.h");
     expect_name(root, L"Include\\what?.txt", FsiFileSystemJoliet, L"what_.txt", L"\\Include\\what_.txt");
@@ -187,13 +379,14 @@ int wmain(void)
         IFsiItem_Release(item);
     }
 
-    /* Level 1: 8.3 names. */
+    /* Level 1: 8.3 names, "~N" for every name that is not 8.3 already (as Windows does). */
     CHECK_HR(IFileSystemImage_put_ISO9660InterchangeLevel(image, 1), S_OK);
     add_empty(root, L"longfilename1.text");
     add_empty(root, L"longfilename2.text");
-    expect_name(root, L"longfilename1.text", FsiFileSystemISO9660, L"LONGFILE.TEX", L"\\LONGFILE.TEX");
-    expect_name(root, L"longfilename2.text", FsiFileSystemISO9660, L"LONGFI_1.TEX", L"\\LONGFI_1.TEX");
+    expect_name(root, L"longfilename1.text", FsiFileSystemISO9660, L"LONGFI~1.TEX", L"\\LONGFI~1.TEX");
+    expect_name(root, L"longfilename2.text", FsiFileSystemISO9660, L"LONGFI~2.TEX", L"\\LONGFI~2.TEX");
     expect_name(root, L"Include", FsiFileSystemISO9660, L"INCLUDE", L"\\INCLUDE");
+    expect_name(root, L"Include\\what?.txt", FsiFileSystemISO9660, L"WHAT_~1.TXT", L"\\INCLUDE\\WHAT_~1.TXT");
 
     /* A file over 2 GiB: too big for levels 1 and 2 (test_observed has the 2 GiB edge) ... */
     data = big(0x100000000ull + 12345);
@@ -306,6 +499,8 @@ int wmain(void)
     }
     IFsiDirectoryItem_Release(root);
     IFileSystemImage_Release(image);
+
+    windows_names();
 
     CoUninitialize();
     printf("%d passed, %d failed\n", checks - failures, failures);

@@ -334,10 +334,10 @@ static void path_tables(void **state)
     ptrec t[64];
     size_t n = parse_pt(&im, 0, t);
     assert_int_equal(n, 12);
-    /* expected ISO order: level 1 root; level 2 A, AB, B, B_1 ("b" collides with "B"), C; level 3 by
-     * parent number then identifier: Y, Z (parent A=2), W (parent B_1=5), X (parent C=6); level 4 DEEP
+    /* expected ISO order: level 1 root; level 2 A, AB, B, B~1 ("b" collides with "B"), C; level 3 by
+     * parent number then identifier: Y, Z (parent A=2), W (parent B~1=5), X (parent C=6); level 4 DEEP
      * (parent Y=7), ZZ (parent Z=8) */
-    const char *ids[] = { "\0", "A", "AB", "B", "B_1", "C", "Y", "Z", "W", "X", "DEEP", "ZZ" };
+    const char *ids[] = { "\0", "A", "AB", "B", "B~1", "C", "Y", "Z", "W", "X", "DEEP", "ZZ" };
     const uint16_t parents[] = { 1, 1, 1, 1, 1, 1, 2, 2, 5, 6, 7, 8 };
     for (size_t i = 0; i < n; i++) {
         size_t il = i ? strlen(ids[i]) : 1;
@@ -349,7 +349,7 @@ static void path_tables(void **state)
     iso_rec rec;
     assert_true(iso_find(&im, 0, "A/Y/DEEP", &rec));
     assert_int_equal(t[10].lba, rec.lba);
-    assert_true(iso_find(&im, 0, "B_1/W", &rec));
+    assert_true(iso_find(&im, 0, "B~1/W", &rec));
     assert_int_equal(t[8].lba, rec.lba);
     uint32_t rl, rs;
     iso_root(&im, 0, &rl, &rs);

@@ -317,7 +317,7 @@ static void check_iso_name(state *st, const rec *r, const uint16_t *name, size_t
     CHECK(len >= 1);
     for (size_t i = 0; i < len; i++) {
         if (name[i] == '.') { dots++; continue; }
-        CHECK(is_dchar((uint8_t)name[i]) && name[i] < 128);
+        CHECK((is_dchar((uint8_t)name[i]) || name[i] == '~') && name[i] < 128);   /* "~N" tails */
         if (dots) ext++; else base++;
     }
     if (r->flags & 2) {
@@ -371,7 +371,8 @@ static void walk(state *st, int t, const fsi_node *dir, uint32_t lba, uint32_t s
         uint16_t want[300];
         if (!c) continue;
         live++;
-        size_t wl = fsi_map_name(st->img, c, t ? FSI_FS_JOLIET : FSI_FS_ISO9660, st->opts.iso_level, want, 300);
+        size_t wl = fsi_map_name(st->img, c, t ? FSI_FS_JOLIET : FSI_FS_ISO9660, st->opts.iso_level, want,
+                                 300);
         CHECK(wl >= 1 && wl <= 128);
         size_t hit = 0;
         for (size_t i = 2; i < n; i++)

@@ -491,6 +491,9 @@ def strip_version(tree, joliet):
 
 
 D_CHARS = re.compile(r'^[A-Z0-9_]*$')
+# Windows' numeric tail ("_INTER~1", "LONGF~10.TXT"; imapi2fs: src/engine/names.c): '~' and digits
+# ending the name part. '~' is not a d-character; every reader here reads it (tilde-names.sh).
+TAILED = re.compile(r'^[A-Z0-9_]*~[0-9]+$')
 
 
 def iso_name_problems(tree, level, relaxed=False):
@@ -500,6 +503,15 @@ def iso_name_problems(tree, level, relaxed=False):
     them on purpose (IMAPI2FS StrictFileSystemCompliance FALSE, genisoimage -D)."""
     problems, notes = [], []
     maxdepth = [0, '']
+    tails = [0]
+
+    def name_part_ok(part):
+        if D_CHARS.match(part):
+            return True
+        if TAILED.match(part):
+            tails[0] += 1
+            return True
+        return False
 
     def file_ok(name):
         m = re.match(r'^([^.;]*)\.([^.;]*);(\d+)$', name)
@@ -509,7 +521,7 @@ def iso_name_problems(tree, level, relaxed=False):
             return 'not NAME.EXT;VERSION'
         base, ext, ver = m.groups()
         if level != 4:
-            if not D_CHARS.match(base) or not D_CHARS.match(ext):
+            if not name_part_ok(base) or not D_CHARS.match(ext):
                 return 'characters outside d-characters A-Z 0-9 _'
             if not base and not ext:
                 return 'empty name and extension'
@@ -529,7 +541,7 @@ def iso_name_problems(tree, level, relaxed=False):
         if name and '.' in name and D_CHARS.match(name.replace('.', '')):
             return "'.' in a directory identifier (ECMA-119 7.6: d-characters only; genisoimage and " \
                    "xorriso write it by default, readers accept it)"
-        if not D_CHARS.match(name) or not name:
+        if not name or not name_part_ok(name):
             return 'characters outside d-characters A-Z 0-9 _'
         if level == 1 and len(name) > 8:
             return 'longer than 8 (level 1)'
@@ -550,6 +562,9 @@ def iso_name_problems(tree, level, relaxed=False):
             problems.append('%s: %s' % (show(rel), why))
         if len(rel) + 1 > 255 and level in (1, 2, 3):
             (notes if relaxed else problems).append('%s: path longer than 255 characters' % show(rel))
+    if tails[0]:
+        notes.append('%d name(s) end their name part in Windows\' numeric tail "~N" (\'~\' is not a '
+                     'd-character; every reader here reads it)' % tails[0])
     if maxdepth[0] > 8:
         msg = 'the ISO 9660 tree is %d levels deep (%s); ECMA-119 allows 8' % tuple(maxdepth)
         if level in (1, 2, 3) and not relaxed:
