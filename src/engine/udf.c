@@ -80,6 +80,8 @@
 
 #define BS FSI_BLOCK_SIZE
 #define VDS_BLOCKS 16u
+#define ECC_BLOCK 16u                   /* sectors of a DVD ECC block, the verifier's unit of distance */
+_Static_assert(FSI_UDF_TAIL_STORED == VDS_BLOCKS + 1, "the tail's stored blocks: reserve VDS, AVDP");
 #define LVIS_BLOCKS 4u
 #define FE_HDR 176u
 #define EFE_HDR 216u
@@ -844,9 +846,11 @@ int fsi_udf_render_front(fsi_builder *b, const fsi_plan *p, fsi_meta_store *ms)
     zeros_to(ms, U->mvds);
     if (!write_vds(b, ms, blk, U->mvds))
         return 0;
-    zeros_to(ms, U->rvds);
-    if (!write_vds(b, ms, blk, U->rvds))
-        return 0;
+    if (!U->metadata) {                         /* 2.50+: after the partition (render_tail) */
+        zeros_to(ms, U->rvds);
+        if (!write_vds(b, ms, blk, U->rvds))
+            return 0;
+    }
     zeros_to(ms, U->lvis);
     fsi_udf_lvid l = { 0 };
     l.rev = U->rev;
@@ -1117,17 +1121,43 @@ out:
     return ok;
 }
 
+/* ---- after the file data ------------------------------------------------------------------------ */
+
+/* Whole ECC blocks (16 sectors) strictly between the extent [a, a + an) and a later one at b
+ * (absolute blocks): the distance the Philips UDF verifier measures. */
+static int64_t ecc_between(uint64_t a, uint64_t an, uint64_t b)
+{
+    return (int64_t)(b / ECC_BLOCK) - (int64_t)((a + an - 1) / ECC_BLOCK) - 1;
+}
+
+int fsi_udf_far_apart(const fsi_builder *b, uint64_t tail)
+{
+    const fsi_udf_layout *U = &b->udf;
+    uint64_t ss = b->o->session_start, copy = U->mirror ? U->area_blocks : 0;
+    uint64_t total = tail + copy + VDS_BLOCKS + 1;
+    int64_t need = (int64_t)(((total + ECC_BLOCK - 1) / ECC_BLOCK + 9) / 10);
+    if (ecc_between(ss + U->mvds, VDS_BLOCKS, ss + tail + copy) < need)
+        return 0;
+    return !copy || ecc_between(ss + U->area, U->area_blocks, ss + tail) >= need;
+}
+
 int fsi_udf_render_tail(fsi_builder *b, fsi_plan *p, fsi_meta_store *ms)
 {
     const fsi_udf_layout *U = &b->udf;
     uint8_t blk[BS];
     memset(blk, 0, sizeof blk);
-    write_avdp(b, blk, abs_blk(b, U->avdp_last));
-    if (!fsi_store_blocks(ms, blk, 1) || p->nsegs == FSI_MAX_SEGS)
+    if (p->nsegs + 2 > FSI_MAX_SEGS)
         return 0;
+    if (U->metadata && U->mirror)               /* the mirror copy: the area's stored blocks */
+        p->segs[p->nsegs++] = (fsi_meta_seg){ U->mirror_at, U->area_blocks, U->area_store };
     fsi_meta_seg *s = &p->segs[p->nsegs++];
-    s->first = U->avdp_last;
-    s->count = 1;
-    s->store = ms->nblk - 1;
+    s->first = U->metadata ? U->rvds : U->avdp_last;
+    s->store = ms->nblk;
+    if (U->metadata && !write_vds(b, ms, blk, U->rvds))
+        return 0;
+    write_avdp(b, blk, abs_blk(b, U->avdp_last));
+    if (!fsi_store_blocks(ms, blk, 1))
+        return 0;
+    s->count = (uint32_t)(ms->nblk - s->store);
     return 1;
 }

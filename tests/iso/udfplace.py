@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""udfplace.py [--session START] [--all] IMG: are the UDF copies far apart?
+"""udfplace.py [--session START|auto] [--all] IMG: are the UDF copies far apart?
 
 The Philips UDF verifier warns, for UDF 2.50 and later, when the Main and Reserve Volume
 Descriptor Sequence extents are "not far apart" (UDF 2.2.3.2, 2.50 errata DCN-5113) and when the
@@ -9,15 +9,19 @@ between the two. This measures both the same way, on the strict side:
 
   - ECC block of a sector: its absolute block number // 16;
   - distance of two extents: the whole ECC blocks strictly between the last ECC block the earlier
-    one touches and the first one the later one touches (0 when they share or touch an ECC block;
-    negative when they overlap); for lists of extents, the smallest distance of any pair;
+    one touches and the first one the later one touches (0 when those are neighbours, negative
+    when the extents share an ECC block or overlap); for lists of extents, the smallest distance
+    of any pair;
   - the volume: blocks 0 .. N-1 of the image file (N = its size / 2048), in ECC blocks rounded up;
     with --session START, the blocks START .. N-1 (a session appended to an older volume, where
-    the copies can only be as far apart as the new session is long);
+    the copies can only be as far apart as the new session is long; the whole volume's figures
+    are printed as notes); --session auto: the session the last anchor (N - 1) belongs to, the
+    largest S whose block S + 256 is an anchor pointing at the same sequences (0 for an image of
+    one session);
   - required: distance * 10 >= the volume's ECC blocks.
 
-Volume Descriptor Sequences: from every valid anchor (at START + 256, N - 1 and N - 257), main
-against reserve. Metadata: the metadata partition map of the LVD of the main sequence gives the
+Volume Descriptor Sequences: from every valid anchor (at START + 256, N - 1 and N - 257, and 256
+when it leads to the same sequences), main against reserve. Metadata: the metadata partition map of the LVD of the main sequence gives the
 metadata file and mirror file locations (in the physical partition its PD describes) and the
 Duplicate Metadata Flag; their EFEs give the extents. A mirror without the flag shares the
 metadata file's extents (nothing to measure when it does).
@@ -110,33 +114,51 @@ def efe_extents(img, part_start, lb):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('img')
-    ap.add_argument('--session', type=int, default=0, help='first block of the session measured')
+    ap.add_argument('--session', default='0', help='first block of the session measured, or auto')
     ap.add_argument('--all', action='store_true', help='require the distances below UDF 2.50 too')
     a = ap.parse_args()
     img = Image(a.img)
-    ss = a.session
-    vol_blocks = img.n - ss
-    vol_ecc = (vol_blocks + ECC - 1) // ECC
-    need = (vol_ecc + 9) // 10
+
+    def anchor(loc):
+        d = img.tagged(loc, 2, loc) if 256 <= loc < img.n else None
+        return (loc,) + struct.unpack_from('<IIII', d, 16) if d is not None else None
+
+    if a.session == 'auto':
+        last = anchor(img.n - 1)
+        if last is None:
+            print('error: no anchor volume descriptor pointer at the last block (%d)' % (img.n - 1))
+            return 2
+        ss = next((s for s in range(min(last[2], img.n - 257), -1, -1)
+                   if (anchor(s + 256) or (0,))[1:] == last[1:]), 0)
+    else:
+        ss = int(a.session, 0)
     results = []
 
+    def need_of(blocks):
+        ecc = (blocks + ECC - 1) // ECC
+        return ecc, (ecc + 9) // 10
+
     def judge(what, dist, required):
+        vol_ecc, need = need_of(img.n - ss)
         line = '%s: %d ECC blocks apart, %d needed (%s of %d blocks = %d ECC blocks)' % (
-            what, dist, need, 'session' if ss else 'volume', vol_blocks, vol_ecc)
+            what, dist, need, 'session from %d' % ss if ss else 'volume', img.n - ss, vol_ecc)
         if required:
             results.append(dist * 10 >= vol_ecc)
             print('%s - %s' % ('ok' if results[-1] else 'not ok', line))
         else:
             print('# note (below UDF 2.50, not required): %s' % line)
+        if ss:
+            print('#   the whole volume (%d blocks): %d ECC blocks needed' % (img.n, need_of(img.n)[1]))
 
     anchors = []
-    for loc in (ss + 256, img.n - 1, img.n - 257):
-        if ss + 256 <= loc < img.n and loc not in [x[0] for x in anchors]:
-            d = img.tagged(loc, 2, loc)
-            if d is not None:
-                anchors.append((loc,) + struct.unpack_from('<IIII', d, 16))
+    for loc in (ss + 256, img.n - 1, img.n - 257, 256):
+        x = anchor(loc) if loc not in [y[0] for y in anchors] else None
+        # an anchor below the session counts when it leads to the session's sequences (256 of a
+        # random-write medium, rewritten); an older session's own does not
+        if x is not None and (loc >= ss + 256 or any(y[1:] == x[1:] for y in anchors)):
+            anchors.append(x)
     if not anchors:
-        print('error: no anchor volume descriptor pointer at %d, %d or %d' % (ss + 256, img.n - 1, img.n - 257))
+        print('error: no anchor volume descriptor pointer at 256, %d, %d or %d' % (ss + 256, img.n - 1, img.n - 257))
         return 2
     try:
         # the main sequence of the first anchor: the PDs and the LVD
