@@ -994,8 +994,9 @@ static int64_t ecc_need(uint64_t total) { return (int64_t)(((total + 15) / 16 + 
  * metadata mirror file at least a tenth of the session apart in ECC blocks (tests/iso/udfplace.py
  * measures the same from image files). The copies follow the data at the first allocation unit
  * boundary where they are far enough: one unit earlier they are not, or meet the data. Below 2.50
- * the layout is the old one (reserve VDS at 64). Returns the zero blocks between the data and the
- * tail (the mirror copy, or the reserve VDS). */
+ * the layout is the old one (reserve VDS at 64). The zeros cost at most a ninth of the image
+ * (udf.c). Returns the zero blocks between the data and the tail (the mirror copy, or the reserve
+ * VDS). */
 static uint32_t check_far(fsi_plan *p, uint32_t ss, int rev, int mirror)
 {
     uimg u;
@@ -1046,6 +1047,9 @@ static uint32_t check_far(fsi_plan *p, uint32_t ss, int rev, int mirror)
             assert_false(far);
         }
         gap = tail - data_end;
+        /* the cost: at most a ninth of the image the copies would make right after the data */
+        uint64_t t0 = data_end + (mirror ? mblocks : 0) + 17;
+        assert_true(u.total <= t0 + (t0 + 8) / 9 + 104);
     }
     uclose(&u);
     return gap;
