@@ -76,7 +76,8 @@ blocks() { echo $(( $(stat -c %s "$1") / 2048 )); }
 placement() {  # IMG LBA: udfplace.py measures the session at LBA (and finds it by itself)
     local out; out=$(/usr/bin/python3 "$FSI_SRC/tests/iso/udfplace.py" --session "$2" "$1") &&
         [ "$(/usr/bin/python3 "$FSI_SRC/tests/iso/udfplace.py" --session auto "$1")" = "$out" ] &&
-        grep -q '^2 passed, 0 failed$' <<<"$out" || { echo "# udfplace.py --session $2 $1:"; sed 's/^/#   /' <<<"$out"; return 1; }
+        grep -q '^2 passed, 0 failed$' <<<"$out" ||
+        { echo "# udfplace.py --session $2 $1:"; sed 's/^/#   /' <<<"$out"; return 1; }
 }
 udfinfo_session() {  # IMG LBA DIR: udfinfo --startblock=LBA counts DIR's files and folders, closed
     local out; out=$(udfinfo --startblock="$2" "$1" 2>/dev/null)

@@ -1085,7 +1085,8 @@ static void far_apart(void **state)
                         int rev = REVS[ri];
                         if ((rev < 0x250 && !mirror) || (ii == 2 && si))
                             continue;
-                        fsi_plan_opts o = uopts(FSI_FS_UDF | (bridge ? FSI_FS_ISO9660 | FSI_FS_JOLIET : 0), rev);
+                        unsigned fs = FSI_FS_UDF | (bridge ? FSI_FS_ISO9660 | FSI_FS_JOLIET : 0);
+                        fsi_plan_opts o = uopts(fs, rev);
                         o.udf_redundant_metadata = mirror;
                         o.session_start = starts[si];
                         fsi_plan *p = ubuild(imgs[ii], &o);

@@ -21,10 +21,11 @@ between the two. This measures both the same way, on the strict side:
   - required: distance * 10 >= the volume's ECC blocks.
 
 Volume Descriptor Sequences: from every valid anchor (at START + 256, N - 1 and N - 257, and 256
-when it leads to the same sequences), main against reserve. Metadata: the metadata partition map of the LVD of the main sequence gives the
-metadata file and mirror file locations (in the physical partition its PD describes) and the
-Duplicate Metadata Flag; their EFEs give the extents. A mirror without the flag shares the
-metadata file's extents (nothing to measure when it does).
+when it leads to the same sequences), main against reserve. Metadata: the metadata partition map
+of the LVD of the main sequence of the first of those anchors gives the metadata file and mirror
+file locations (in the physical partition its PD describes) and the Duplicate Metadata Flag;
+their EFEs give the extents. A mirror without the flag shares the metadata file's extents
+(nothing to measure when it does).
 
 Below UDF 2.50 (the LVD's domain identifier suffix) the distances are printed as notes and not
 required, unless --all. Prints 'ok - ...' / 'not ok - ...' per measure and 'N passed, N failed'
@@ -158,7 +159,8 @@ def main():
         if x is not None and (loc >= ss + 256 or any(y[1:] == x[1:] for y in anchors)):
             anchors.append(x)
     if not anchors:
-        print('error: no anchor volume descriptor pointer at 256, %d, %d or %d' % (ss + 256, img.n - 1, img.n - 257))
+        print('error: no anchor volume descriptor pointer at 256, %d, %d or %d'
+              % (ss + 256, img.n - 1, img.n - 257))
         return 2
     try:
         # the main sequence of the first anchor: the PDs and the LVD
