@@ -5,7 +5,8 @@
  * block at a time) is served from one READ_AHEAD read of the open file, never past its recorded
  * size; larger pieces, and a piece that reaches the file's end, go to the source directly.
  * Rendered blocks are found through the plan's segments (the UDF metadata mirror shares the
- * metadata file's blocks; the last UDF anchor follows the file data).
+ * metadata file's blocks; it, the UDF 2.50+ reserve VDS and the last UDF anchor follow the file
+ * data).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */

@@ -297,12 +297,13 @@ typedef struct fsi_udf_layout {
     int metadata;                   /* rev >= 0x250: metadata partition */
     int mirror;                     /* metadata mirror file with its own copy */
     uint32_t vrs;                   /* BEA01 */
-    uint32_t mvds, rvds, lvis, avdp;
+    uint32_t mvds, rvds, lvis, avdp;  /* rvds: 64, or (2.50+) after the partition (place_tail) */
     uint32_t part, part_len;        /* physical partition */
     uint32_t area;                  /* first block of the UDF metadata area (2.50: metadata file data) */
     uint32_t area_blocks;           /* its length (2.50: a multiple of the allocation unit) */
     uint32_t area_lb;               /* logical block of the area's first block in its partition */
-    uint32_t mirror_at;             /* 2.50 with mirror: first block of the mirror copy */
+    uint32_t mirror_at;             /* 2.50 with mirror: first block of the mirror copy (at the end
+                                       of the partition, after the file data) */
     size_t area_store;              /* store block of the area's first block */
     uint32_t avdp_last;             /* the last block */
     uint32_t lb0;                   /* blocks the physical partition starts before session_start + part
@@ -396,7 +397,12 @@ size_t fsi_udf_write_lvid(uint8_t *blk, const fsi_udf_lvid *l);
 fsi_status fsi_udf_size(fsi_builder *b);        /* after collect: area blocks, item addresses */
 int fsi_udf_render_front(fsi_builder *b, const fsi_plan *p, fsi_meta_store *ms); /* VRS .. partition */
 int fsi_udf_render_area(fsi_builder *b, const fsi_plan *p, fsi_meta_store *ms);  /* the area */
-int fsi_udf_render_tail(fsi_builder *b, fsi_plan *p, fsi_meta_store *ms);        /* last AVDP */
+int fsi_udf_render_tail(fsi_builder *b, fsi_plan *p, fsi_meta_store *ms);        /* after the data */
+#define FSI_UDF_TAIL_STORED 17u     /* blocks fsi_udf_render_tail stores at most: reserve VDS, AVDP */
+/* 2.50+: would the metadata mirror copy (when there is one) from relative block tail, the reserve
+ * VDS after it and the last AVDP after that be far enough from the metadata file and the main VDS
+ * (at least a tenth of the session's blocks in whole ECC blocks of 16 sectors between them)? */
+int fsi_udf_far_apart(const fsi_builder *b, uint64_t tail);
 /* An AVDP recorded at absolute block loc (random-write: the anchor at 256 of the first session). */
 void fsi_udf_anchor_at(const fsi_builder *b, uint8_t *blk, uint32_t loc);
 /* Does name fit a UDF file identifier (CS0, 255 bytes)? */

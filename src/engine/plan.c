@@ -511,7 +511,7 @@ static fsi_status place_meta(builder *b, layout *L)
     if (b->udf_sel) {
         U->vrs = (uint32_t)blk;
         U->mvds = 32;
-        U->rvds = 64;
+        U->rvds = U->metadata ? 0 : 64;         /* 2.50+: after the partition (place_tail) */
         U->lvis = 96;
         U->avdp = 256;
         U->part = U->metadata ? 288 : 257;
@@ -528,10 +528,6 @@ static fsi_status place_meta(builder *b, layout *L)
         U->lb0 = (uint32_t)((down + FSI_UDF_AU - 1) / FSI_UDF_AU * FSI_UDF_AU);
         U->area_lb = U->metadata ? 0 : U->area - U->part + U->lb0;
         blk += U->area_blocks;
-        if (U->metadata && U->mirror) {
-            U->mirror_at = (uint32_t)blk;       /* the area is a whole number of units */
-            blk += U->area_blocks;
-        }
     }
     if (isoj(b)) {
         L->ipl = (uint32_t)blk;
@@ -562,13 +558,32 @@ static fsi_status place_meta(builder *b, layout *L)
     return FSI_OK;
 }
 
-/* After the file data (UDF): the partition's end and the last AVDP. */
+/* After the file data (UDF): the partition's end and the last AVDP. 2.50+: the metadata mirror
+ * copy at the end of the partition, then the reserve VDS after it, both from the first allocation
+ * unit boundary after the data where they are far enough from the metadata file and the main VDS
+ * (fsi_udf_far_apart: zero blocks in between when the data is too short). */
 static fsi_status place_tail(builder *b, layout *L)
 {
     fsi_udf_layout *U = &b->udf;
     uint64_t blk = L->data_end;
+    if (b->udf_sel && U->metadata) {
+        uint64_t copy = U->mirror ? U->area_blocks : 0, tail = blk;
+        if (tail + copy + FSI_UDF_TAIL_STORED + FSI_UDF_AU + b->o->session_start > UINT32_MAX)
+            return fail(b, FSI_E_IMAGE_TOO_BIG, 0, NULL);
+        tail = round_au(U->part, tail);
+        while (!fsi_udf_far_apart(b, tail)) {
+            tail += FSI_UDF_AU;
+            if (tail + copy + FSI_UDF_TAIL_STORED + b->o->session_start > UINT32_MAX)
+                return fail(b, FSI_E_IMAGE_TOO_BIG, 0, NULL);
+        }
+        U->mirror_at = (uint32_t)tail;
+        U->rvds = (uint32_t)(tail + copy);
+        blk = U->rvds;
+    }
     if (b->udf_sel) {
         U->part_len = (uint32_t)(blk - U->part + U->lb0);
+        if (U->metadata)
+            blk += FSI_UDF_TAIL_STORED - 1;     /* the reserve VDS */
         U->avdp_last = (uint32_t)blk;
         blk++;
     }
@@ -893,8 +908,8 @@ static fsi_status render(builder *b, const layout *L, fsi_plan *p)
     if (maxb > SIZE_MAX)
         return FSI_E_NOMEM;
     uint8_t *buf = malloc((size_t)maxb);
-    /* the blocks before the data, + the last AVDP, + 1 */
-    ms.off = malloc(((size_t)(L->data_start - 16) + 2) * sizeof *ms.off);
+    /* the blocks before the data, + the UDF tail (reserve VDS, last AVDP), + 1 */
+    ms.off = malloc(((size_t)(L->data_start - 16) + FSI_UDF_TAIL_STORED + 1) * sizeof *ms.off);
     if (!buf || !ms.off)
         goto out;
     ms.off[0] = 0;
@@ -971,24 +986,14 @@ static fsi_status render(builder *b, const layout *L, fsi_plan *p)
             }
         }
     }
-    /* blocks before the data: one run, or (UDF metadata mirror) the run, the mirror sharing the
-     * metadata file's blocks, the rest of the run */
-    const fsi_udf_layout *U = &b->udf;
-    uint32_t mirror = U->metadata && U->mirror ? U->area_blocks : 0;
-    if (ms.nblk != (size_t)(L->data_start - 16 - mirror)) {
+    /* blocks before the data: one run; after it (udf.c) the UDF metadata mirror sharing the
+     * metadata file's blocks, the reserve VDS and the last AVDP */
+    if (ms.nblk != (size_t)(L->data_start - 16)) {
         ret = FSI_E_INVALID_PARAM;      /* cannot happen: layout and rendering disagree */
         goto out;
     }
     p->nsegs = 0;
-    if (!mirror) {
-        p->segs[p->nsegs++] = (fsi_meta_seg){ 16, L->data_start - 16, 0 };
-    } else {
-        p->segs[p->nsegs++] = (fsi_meta_seg){ 16, U->mirror_at - 16, 0 };
-        p->segs[p->nsegs++] = (fsi_meta_seg){ U->mirror_at, mirror, U->area_store };
-        if (L->data_start > U->mirror_at + mirror)
-            p->segs[p->nsegs++] = (fsi_meta_seg){ U->mirror_at + mirror, L->data_start - U->mirror_at - mirror,
-                                                 U->mirror_at - 16 };
-    }
+    p->segs[p->nsegs++] = (fsi_meta_seg){ 16, L->data_start - 16, 0 };
     if (b->udf_sel && !fsi_udf_render_tail(b, p, &ms))
         goto out;
     /* give back the unused part of the store */

@@ -11,8 +11,9 @@
  *   next 3     Volume Recognition Sequence: BEA01, NSR02 (1.02, 1.50) or NSR03 (2.00+), TEA01
  *              (block 16..18 for UDF alone)
  *   32..47     Main Volume Descriptor Sequence: PVD, IUVD, PD, LVD, USD, TD, then zeros
- *   64..79     Reserve Volume Descriptor Sequence: the same descriptors (their own tag locations),
- *              in another 32-block ECC block than the main one (UDF 2.60 2.2.3)
+ *   64..79     (1.02 - 2.01) Reserve Volume Descriptor Sequence: the same descriptors (their own
+ *              tag locations), in another 32-block ECC block than the main one (UDF 2.60 2.2.3);
+ *              2.50+: after the partition (R below)
  *   96..99     Logical Volume Integrity Sequence (8 KiB): LVID (closed), TD
  *   256        Anchor Volume Descriptor Pointer
  *   P          start of the one physical partition: 257, or 288 with a metadata partition (2.50,
@@ -28,19 +29,38 @@
  *              metadata file's data (metadata partition block 0 is the FSD); it starts on a 32-block
  *              boundary of the partition and is padded to a multiple of 32 blocks (Allocation and
  *              Alignment Unit Size 32).
- *   mirror     (2.50+ with redundant metadata) the metadata mirror file's data: a copy of the area,
- *              right after it (Duplicate Metadata Flag set). Without redundancy the mirror EFE
- *              describes the metadata file's own extents and the flag is clear. The copy is not put
- *              after the file data: readers that size the image by what they read (7-Zip) expect
- *              nothing but zeros and the anchor after the last file.
  *   ...        ISO 9660 / Joliet path tables and directories (inside the partition; not UDF files)
  *   data       file data, each file from a block boundary and written once: the ISO 9660, Joliet
  *              and UDF trees all point at the same extents
- *   N          the last block: Anchor Volume Descriptor Pointer. The partition is P .. N-1.
+ *   zeros      (2.50+) up to the next allocation unit boundary of the partition, and as many more
+ *              units as keep the copies below far enough from their main ones (far apart, below)
+ *   mirror     (2.50+ with redundant metadata) the metadata mirror file's data: a copy of the area
+ *              at the end of the partition (Duplicate Metadata Flag set). Without redundancy the
+ *              mirror EFE describes the metadata file's own extents and the flag is clear.
+ *   R..R+15    (2.50+) Reserve Volume Descriptor Sequence, right after the partition
+ *   N          the last block: Anchor Volume Descriptor Pointer. The partition is P .. N-1 (1.02 -
+ *              2.01), P .. R-1 with R = N-16 (2.50+).
  *
  * The AVDP is recorded at 256 and N (ECMA-167 3/8.4.2.1 asks for two of 256, N-256, N). N-256
  * is not used: it falls inside the partition of any image larger than 512 blocks, and keeping it
  * free would cost a hole in the file data.
+ *
+ * Far apart (2.50+): UDF 2.2.3.2 (2.50 errata DCN-5113) wants the reserve VDS, and 2.2.13.1
+ * (DCN-5106) the metadata mirror file, far from their main copies, so that one damaged area does
+ * not take both; the Philips UDF verifier counts the distance in ECC blocks of 16 sectors and
+ * wants a tenth of the volume between them. The tail (mirror copy, reserve VDS, last AVDP) starts
+ * at the first allocation unit boundary after the data where the whole ECC blocks strictly
+ * between the metadata file and its copy, and between the main and the reserve VDS, are at least
+ * a tenth of the session's blocks in ECC blocks, rounded up (fsi_udf_far_apart); zeros fill the
+ * units before it when the data is too short to part them (a small image, or many files with
+ * little data). In a session appended to an older volume the tenth is of the new session, where
+ * the copies must stay: a tenth of the whole volume could cost a tenth of the disc in zeros.
+ * The order is what the readers accept: 7-Zip sizes the image by what it reads (both VDS extents
+ * the anchor at 256 names, the metadata file, the files) and accepts only zeros and anchors after
+ * that, so the reserve VDS comes last before the anchor and the mirror copy, which 7-Zip never
+ * reads, lies before it; outside the partition the reserve VDS does not overlap the partition
+ * space (udfinfo). 1.02 - 2.01 keep the reserve VDS at 64 (the rule is a 2.50 erratum; the
+ * verifier does not ask it of them) and stay byte for byte as they were.
  *
  * Choices:
  *  - File data is never embedded in the ICB, not even for tiny files (recommended): the ISO 9660
@@ -80,12 +100,14 @@
 
 #define BS FSI_BLOCK_SIZE
 #define VDS_BLOCKS 16u
+#define ECC_BLOCK 16u                   /* sectors of a DVD ECC block, the verifier's unit of distance */
 #define LVIS_BLOCKS 4u
 #define FE_HDR 176u
 #define EFE_HDR 216u
 #define AED_HDR 24u
 #define PERMS UINT32_C(0x14A5)
 #define NO_ID UINT32_C(0xFFFFFFFF)
+_Static_assert(FSI_UDF_TAIL_STORED == VDS_BLOCKS + 1, "the tail's stored blocks: reserve VDS, AVDP");
 
 static const char IMPL_ID[] = "*IMAPI2FS OPEN";
 static const uint8_t OS_CLASS = 6, OS_ID = 0;     /* UDF 6.3: Windows NT */
@@ -844,9 +866,11 @@ int fsi_udf_render_front(fsi_builder *b, const fsi_plan *p, fsi_meta_store *ms)
     zeros_to(ms, U->mvds);
     if (!write_vds(b, ms, blk, U->mvds))
         return 0;
-    zeros_to(ms, U->rvds);
-    if (!write_vds(b, ms, blk, U->rvds))
-        return 0;
+    if (!U->metadata) {                         /* 2.50+: after the partition (render_tail) */
+        zeros_to(ms, U->rvds);
+        if (!write_vds(b, ms, blk, U->rvds))
+            return 0;
+    }
     zeros_to(ms, U->lvis);
     fsi_udf_lvid l = { 0 };
     l.rev = U->rev;
@@ -1117,17 +1141,43 @@ out:
     return ok;
 }
 
+/* ---- after the file data ------------------------------------------------------------------------ */
+
+/* Whole ECC blocks (16 sectors) strictly between the extent [a, a + an) and a later one at b
+ * (absolute blocks): the distance the Philips UDF verifier measures. */
+static int64_t ecc_between(uint64_t a, uint64_t an, uint64_t b)
+{
+    return (int64_t)(b / ECC_BLOCK) - (int64_t)((a + an - 1) / ECC_BLOCK) - 1;
+}
+
+int fsi_udf_far_apart(const fsi_builder *b, uint64_t tail)
+{
+    const fsi_udf_layout *U = &b->udf;
+    uint64_t ss = b->o->session_start, copy = U->mirror ? U->area_blocks : 0;
+    uint64_t total = tail + copy + VDS_BLOCKS + 1;
+    int64_t need = (int64_t)(((total + ECC_BLOCK - 1) / ECC_BLOCK + 9) / 10);
+    if (ecc_between(ss + U->mvds, VDS_BLOCKS, ss + tail + copy) < need)
+        return 0;
+    return !copy || ecc_between(ss + U->area, U->area_blocks, ss + tail) >= need;
+}
+
 int fsi_udf_render_tail(fsi_builder *b, fsi_plan *p, fsi_meta_store *ms)
 {
     const fsi_udf_layout *U = &b->udf;
     uint8_t blk[BS];
     memset(blk, 0, sizeof blk);
-    write_avdp(b, blk, abs_blk(b, U->avdp_last));
-    if (!fsi_store_blocks(ms, blk, 1) || p->nsegs == FSI_MAX_SEGS)
+    if (p->nsegs + 2 > FSI_MAX_SEGS)
         return 0;
+    if (U->metadata && U->mirror)               /* the mirror copy: the area's stored blocks */
+        p->segs[p->nsegs++] = (fsi_meta_seg){ U->mirror_at, U->area_blocks, U->area_store };
     fsi_meta_seg *s = &p->segs[p->nsegs++];
-    s->first = U->avdp_last;
-    s->count = 1;
-    s->store = ms->nblk - 1;
+    s->first = U->metadata ? U->rvds : U->avdp_last;
+    s->store = ms->nblk;
+    if (U->metadata && !write_vds(b, ms, blk, U->rvds))
+        return 0;
+    write_avdp(b, blk, abs_blk(b, U->avdp_last));
+    if (!fsi_store_blocks(ms, blk, 1))
+        return 0;
+    s->count = (uint32_t)(ms->nblk - s->store);
     return 1;
 }

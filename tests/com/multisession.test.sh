@@ -73,6 +73,12 @@ isoinfo_lists() {  # IMG LBA NAME...: isoinfo -T LBA -J -f lists every NAME
     for n in "$@"; do grep -qxF "$n" <<<"$list" || { echo "# isoinfo -T: $n missing"; return 1; }; done
 }
 blocks() { echo $(( $(stat -c %s "$1") / 2048 )); }
+placement() {  # IMG LBA: udfplace.py measures the session at LBA (and finds it by itself)
+    local out; out=$(/usr/bin/python3 "$FSI_SRC/tests/iso/udfplace.py" --session "$2" "$1") &&
+        [ "$(/usr/bin/python3 "$FSI_SRC/tests/iso/udfplace.py" --session auto "$1")" = "$out" ] &&
+        grep -q '^2 passed, 0 failed$' <<<"$out" ||
+        { echo "# udfplace.py --session $2 $1:"; sed 's/^/#   /' <<<"$out"; return 1; }
+}
 udfinfo_session() {  # IMG LBA DIR: udfinfo --startblock=LBA counts DIR's files and folders, closed
     local out; out=$(udfinfo --startblock="$2" "$1" 2>/dev/null)
     local f d; f=$(find "$3" -type f | wc -l); d=$(find "$3" -type d | wc -l)
@@ -143,6 +149,9 @@ for first in "${firsts[@]}"; do
     if [ -n "$udf" ]; then
         step udfinfo_session "$tmp/seq.iso" "$nwa2" "$tmp/e2"
         step udfinfo_session "$tmp/seq.iso" "$nwa3" "$tmp/e3"
+        # 2.50+: the third session's reserve VDS and metadata mirror copy a tenth of it from the
+        # main ones (udfplace.py; the random-write results get it from check-udf.sh)
+        [ $((udf)) -ge $((0x250)) ] && step placement "$tmp/seq.iso" "$nwa3"
     fi
     # the new sessions reference the first one's data: they are far smaller than it
     [ $((nwa3 - nwa2)) -lt $((nwa2 / 2)) ] || [ -n "$udf" ] || { echo "not ok - $first: session 2 copies old data"; fail=$((fail+1)); }

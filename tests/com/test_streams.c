@@ -398,11 +398,15 @@ static void image_with_streams(const WCHAR *out, LONG rev, FsiFileSystems fs)
     IFsiFileItem2_Release(h);
     CHECK_HR(IFileSystemImage_get_UsedBlocks(image, &with), S_OK);
     /* stream data (1 + 1 + 98 blocks), two stream directories (EFE and FIDs: 2 x 2) and four
-     * stream EFEs; 2.50+ round the metadata (and its mirror) up to 32-block units, which may hold
-     * the 8 blocks already; below 2.00 nothing */
+     * stream EFEs; below 2.00 nothing. 2.50+ round the metadata (and its mirror) up to 32-block
+     * units, which may hold the 8 blocks already, and put the mirror and the reserve VDS after
+     * the data from a 32-block unit where they are a tenth of the image from the metadata file
+     * and the main VDS (zeros before them when the data is short, fewer with more data): the
+     * image grows by whole units, at most the data, a unit of metadata and of mirror, and one */
     if (!written) CHECK(with == without, "no streams below UDF 2.00: UsedBlocks %ld, without %ld", with, without);
     else if (rev < 0x250) CHECK(with - without == 108, "UsedBlocks with streams %ld, without %ld", with, without);
-    else CHECK(with - without == 100 || with - without == 100 + 2 * 32, "UsedBlocks with streams %ld, without %ld", with, without);
+    else CHECK(with >= without && (with - without) % 32 == 0 && with - without <= 100 + 3 * 32,
+               "UsedBlocks with streams %ld, without %ld", with, without);
 
     CHECK_HR(IFileSystemImage_CreateResultImage(image, &result), S_OK);
     if (result) {

@@ -512,7 +512,14 @@ static void uopen(uimg *u, fsi_plan *p, uint32_t ss, int rev, uint8_t *lvd_out, 
     assert_int_equal(rd_le32(pd + 184), 1);                 /* read only */
     u->part = rd_le32(pd + 188);
     u->part_len = rd_le32(pd + 192);
-    assert_int_equal(u->part + u->part_len, ss + u->total - 1);  /* up to the last AVDP */
+    if (u->meta) {      /* up to the reserve VDS, which is right before the last AVDP */
+        assert_int_equal(u->part + u->part_len, rloc);
+        assert_int_equal(rloc + 16, ss + u->total - 1);
+    } else {            /* up to the last AVDP; the reserve VDS at 64 */
+        assert_int_equal(u->part + u->part_len, ss + u->total - 1);
+        assert_int_equal(rloc, ss + 64);
+    }
+    assert_int_equal(mloc, ss + 32);
     /* logical volume */
     assert_int_equal(rd_le32(lvd + 212), 2048);
     assert_memory_equal(lvd + 217, "*OSTA UDF Compliant", 19);
@@ -973,6 +980,132 @@ static void big_files(void **state)
     fsi_image_free(img);
 }
 
+/* ---- 2.50+: the copies far apart (the Philips verifier's rule) ------------------------------------ */
+
+/* Whole ECC blocks (16 sectors) strictly between the extent [a, a + an) and a later one at b. */
+static int64_t ecc_gap(uint64_t a, uint64_t an, uint64_t b)
+{
+    return (int64_t)(b / 16) - (int64_t)((a + an - 1) / 16) - 1;
+}
+
+/* A tenth of a session of total blocks in ECC blocks, rounded up: the distance wanted. */
+static int64_t ecc_need(uint64_t total) { return (int64_t)(((total + 15) / 16 + 9) / 10); }
+
+/* The main and reserve VDS (from both anchors) and, with a mirror copy, the metadata file and the
+ * metadata mirror file at least a tenth of the session apart in ECC blocks (tests/iso/udfplace.py
+ * measures the same from image files). The copies follow the data at the first allocation unit
+ * boundary where they are far enough: one unit earlier they are not, or meet the data. Below 2.50
+ * the layout is the old one (reserve VDS at 64). The zeros cost at most a ninth of the image
+ * (udf.c). Returns the zero blocks between the data and the tail (the mirror copy, or the reserve
+ * VDS). */
+static uint32_t check_far(fsi_plan *p, uint32_t ss, int rev, int mirror)
+{
+    uimg u;
+    uint8_t lvd[2048], lvid[2048], a[2048];
+    uopen(&u, p, ss, rev, lvd, lvid);
+    int64_t need = ecc_need(u.total);
+    uint32_t rloc = 0;
+    for (int k = 0; k < 2; k++) {
+        uint32_t at = k ? ss + u.total - 1 : ss + 256;
+        rdb(&u, at, a, 1);
+        assert_int_equal(rd_le32(a + 20), ss + 32);
+        rloc = rd_le32(a + 28);
+        if (rev < 0x250)
+            assert_int_equal(rloc, ss + 64);
+        else
+            assert_true(ecc_gap(ss + 32, 16, rloc) >= need);
+    }
+    uint32_t tail = rloc - ss, gap = 0;
+    if (rev >= 0x250) {
+        const uint8_t *mp = lvd + 446;
+        uicb mf, mm;
+        read_icb(&u, 0, rd_le32(mp + 40), &mf);
+        read_icb(&u, 0, rd_le32(mp + 44), &mm);
+        uint32_t mblocks = (uint32_t)(mf.size / 2048), mfirst = mf.ext[0].abs;
+        for (size_t i = 1; i < mf.next; i++)                /* contiguous, as the mirror copy */
+            assert_int_equal(mf.ext[i].abs, mf.ext[i - 1].abs + mf.ext[i - 1].len / 2048);
+        assert_int_equal(mp[58], mirror);
+        if (mirror) {
+            assert_true(mm.ext[0].abs > mfirst);
+            assert_true(ecc_gap(mfirst, mblocks, mm.ext[0].abs) >= need);
+            assert_int_equal(mm.ext[0].abs + mblocks, rloc);    /* the mirror, then the reserve VDS */
+            assert_int_equal((mm.ext[0].abs - u.part) % 32, 0);
+            tail = mm.ext[0].abs - ss;
+        } else {
+            assert_int_equal(mm.ext[0].abs, mfirst);
+        }
+        /* one allocation unit earlier: too close, or inside the data (the last extent of the
+         * plan: the metadata after the data, to the end) */
+        const fsi_extent_info *x = fsi_plan_extent(p, fsi_plan_extent_count(p) - 1);
+        assert_false(x->is_file);
+        assert_int_equal(x->first_block + x->block_count, ss + u.total);
+        uint32_t data_end = x->first_block - ss;
+        assert_true(tail >= data_end);
+        if (tail >= 32 + data_end) {
+            uint64_t t = tail - 32, total = u.total - 32;
+            int far = ecc_gap(ss + 32, 16, ss + t + (mirror ? mblocks : 0)) >= ecc_need(total) &&
+                      (!mirror || ecc_gap(mfirst, mblocks, ss + t) >= ecc_need(total));
+            assert_false(far);
+        }
+        gap = tail - data_end;
+        /* the cost: at most a ninth of the image the copies would make right after the data */
+        uint64_t t0 = data_end + (mirror ? mblocks : 0) + 17;
+        assert_true(u.total <= t0 + (t0 + 8) / 9 + 104);
+    }
+    uclose(&u);
+    return gap;
+}
+
+static void far_apart(void **state)
+{
+    (void)state;
+    fsi_image *small = small_tree();
+    /* much metadata, almost no data: 3000 empty files and 60 folders */
+    fsi_image *meta = fsi_image_new();
+    for (int d = 0; d < 60; d++) {
+        char name[16];
+        snprintf(name, sizeof name, "d%02d", d);
+        fsi_node *dn = mkdir_in(meta, fsi_image_root(meta), name);
+        for (int f = 0; f < 50; f++) {
+            snprintf(name, sizeof name, "f%02d", f);
+            mkfile_in(meta, dn, name, NULL, 0);
+        }
+    }
+    mkfile_in(meta, fsi_image_root(meta), "one.txt", "x", 1);
+    /* much data: 3 GiB */
+    fsi_image *big = fsi_image_new();
+    add_big(big, fsi_image_root(big), "three.bin", UINT64_C(3) << 30);
+    fsi_image *empty = fsi_image_new();
+    fsi_image *imgs[] = { small, meta, big, empty };
+    static const uint32_t starts[] = { 0, 1001, 50000 };
+    for (size_t ri = 0; ri < sizeof REVS / sizeof REVS[0]; ri++)
+        for (size_t ii = 0; ii < sizeof imgs / sizeof imgs[0]; ii++)
+            for (int bridge = 0; bridge < 2; bridge++)
+                for (int mirror = 0; mirror < 2; mirror++)
+                    for (size_t si = 0; si < sizeof starts / sizeof starts[0]; si++) {
+                        int rev = REVS[ri];
+                        if ((rev < 0x250 && !mirror) || (ii == 2 && si))
+                            continue;
+                        unsigned fs = FSI_FS_UDF | (bridge ? FSI_FS_ISO9660 | FSI_FS_JOLIET : 0);
+                        fsi_plan_opts o = uopts(fs, rev);
+                        o.udf_redundant_metadata = mirror;
+                        o.session_start = starts[si];
+                        fsi_plan *p = ubuild(imgs[ii], &o);
+                        uint32_t zeros = check_far(p, o.session_start, rev, rev >= 0x250 && mirror);
+                        /* 3000 files without data: zeros part the copies; 3 GiB of data: none
+                         * beyond the allocation unit boundary */
+                        if (rev >= 0x250 && ii == 1 && mirror)
+                            assert_true(zeros >= 32);
+                        if (ii == 2)
+                            assert_true(zeros < 32);
+                        fsi_plan_unref(p);
+                    }
+    fsi_image_free(small);
+    fsi_image_free(meta);
+    fsi_image_free(big);
+    fsi_image_free(empty);
+}
+
 /* More extents than an (E)FE holds: allocation extent descriptors follow the FE. */
 static void allocation_extents(void **state)
 {
@@ -1394,6 +1527,7 @@ int main(void)
         cmocka_unit_test(shared_extents),
         cmocka_unit_test(metadata_mirror),
         cmocka_unit_test(big_files),
+        cmocka_unit_test(far_apart),
         cmocka_unit_test(allocation_extents),
         cmocka_unit_test(long_names),
         cmocka_unit_test(udf_alone),

@@ -30,6 +30,11 @@
 #   udfclient-ls    printf 'ls\nquit\n' | udfclient -b 2048 IMG      one logical volume
 #   udfclient-get   udfclient: lcd WORK/x-udfclient, get "VOLUME" vol  bytes as a multiset (it maps
 #                                                         non-ASCII names to _#XXXX)
+#   udfplace        udfplace.py --session auto IMG        ours: 2.50+, the main and reserve VDS and
+#                                                         the metadata and mirror files at least a
+#                                                         tenth of the volume (of the newest
+#                                                         session) apart in ECC blocks, as the
+#                                                         Philips verifier wants
 # udfclient refuses images under 300 blocks ("Disc size too small"): such an image fails here.
 set -u
 
@@ -96,6 +101,7 @@ run 7z-t 7z t -tudf "$img" &
 run 7z-x 7z x -tudf -y "-o$work/x-7z" "$img" &
 run udfinfo udfinfo "$img" &
 run udfdump udfdump -t -b 2048 "$img" &
+run udfplace $PY "$here/udfplace.py" --session auto "$img" &
 (
   printf 'ls\nquit\n' >"$work/udfclient-ls.in"
   run udfclient-ls udfclient -b 2048 "$img"

@@ -259,6 +259,14 @@ class Judge:
                      and not re.match(r'^[-d][rwx-]{9}\s', l)]
         self.report(not problems, 'udfclient ls: exit %d, one logical volume listed' % rc, problems)
 
+    def placement(self):
+        o, rc = self.out('udfplace'), self.rc('udfplace')
+        lines = o.splitlines()
+        measured = [l for l in lines if re.match(r'(not )?ok - ', l)]
+        self.report(rc == 0, 'udfplace.py: exit %d, %d distance%s measured%s' % (
+            rc, len(measured), '' if len(measured) == 1 else 's', ' (not required below 2.50)'
+            if not measured else ''), [l for l in lines if not l.startswith('ok - ')])
+
     def run(self):
         self.sevenzip_test()
         if self.rc('7z-x') != 0:
@@ -272,6 +280,7 @@ class Judge:
             self.report(False, 'udfclient get: exit %d' % self.rc('udfclient-get'))
         else:
             self.compare_multiset('udfclient get', os.path.join(self.a.work, 'x-udfclient', 'vol'))
+        self.placement()
         print('%d passed, %d failed' % (self.passed, self.failed))
         return 1 if self.failed else 0
 
