@@ -1072,9 +1072,9 @@ static void far_apart(void **state)
         }
     }
     mkfile_in(meta, fsi_image_root(meta), "one.txt", "x", 1);
-    /* much data: 3 GiB */
+    /* much data: 2 GiB (the most ISO 9660 takes at level 2) */
     fsi_image *big = fsi_image_new();
-    add_big(big, fsi_image_root(big), "three.bin", UINT64_C(3) << 30);
+    add_big(big, fsi_image_root(big), "two.bin", UINT64_C(2) << 30);
     fsi_image *empty = fsi_image_new();
     fsi_image *imgs[] = { small, meta, big, empty };
     static const uint32_t starts[] = { 0, 1001, 50000 };
@@ -1092,7 +1092,7 @@ static void far_apart(void **state)
                         o.session_start = starts[si];
                         fsi_plan *p = ubuild(imgs[ii], &o);
                         uint32_t zeros = check_far(p, o.session_start, rev, rev >= 0x250 && mirror);
-                        /* 3000 files without data: zeros part the copies; 3 GiB of data: none
+                        /* 3000 files without data: zeros part the copies; 2 GiB of data: none
                          * beyond the allocation unit boundary */
                         if (rev >= 0x250 && ii == 1 && mirror)
                             assert_true(zeros >= 32);
