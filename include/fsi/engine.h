@@ -165,6 +165,12 @@ void fsi_image_free(fsi_image *img);
 /* A deep copy of the tree (names, times, hidden flags, sizes); data sources are shared. For change
  * points. FSI_E_NOMEM leaves *out NULL. O(items). */
 fsi_status fsi_image_clone(const fsi_image *img, fsi_image **out);
+/* A copy of img as it would be after an addition to directory dir of its tree: a copy of src (with
+ * its subtree) when whole, else copies of src's children, merged in as fsi_dir_merge does (a
+ * directory meeting a directory merges, anything else replaces). img and src are not changed; for
+ * the size an addition would give (fsi_size_bound). FSI_E_NOT_FOUND if dir is not in img's tree. */
+fsi_status fsi_image_clone_with(const fsi_image *img, const fsi_node *dir, const fsi_node *src, int whole,
+                                fsi_image **out);
 fsi_node *fsi_image_root(fsi_image *img);
 
 uint64_t fsi_image_file_count(const fsi_image *img);        /* files in the tree */
@@ -355,6 +361,34 @@ void fsi_plan_unref(fsi_plan *p);
 
 uint32_t fsi_plan_total_blocks(const fsi_plan *p);  /* blocks of the result: session_start to the
                                                        end, or 0 to the end with opts.base */
+/* ---- an upper bound of the size, for adding items one at a time -------------------------------
+ * The DLL refuses an addition that would make the image larger than FreeMediaBlocks. Building the
+ * plan on every add is O(image) per add; instead the DLL keeps an upper bound: the size of the
+ * last plan built plus its slack (what its layout can grow beyond what is counted for the items
+ * added later: the unfilled ends of directory blocks and path tables, alignment before large
+ * files, UDF allocation units), plus fsi_add_bound of each item added since. Only when the bound
+ * passes the limit does it build the exact plan (of a copy with the addition, fsi_image_clone_with)
+ * to decide. Removing items never makes an image larger, so they are not subtracted; a change of
+ * settings, a rollback or an import needs a new start. Units: 1/FSI_BOUND_ONE block. */
+#define FSI_BOUND_ONE (UINT64_C(1) << 16)
+typedef struct fsi_size_bound {
+    uint64_t base;                  /* the plan's size and slack (units); with UDF 2.50+ the size
+                                       without the zeros that keep copies far apart */
+    uint64_t added;                 /* fsi_add_bound of what was added since (units) */
+    int spread;                     /* UDF 2.50+: those zeros grow with the image (udf.c) */
+} fsi_size_bound;
+/* Start a bound at plan p (built with the settings the adds will use). */
+void fsi_size_bound_start(fsi_size_bound *sb, const fsi_plan *p);
+/* The bound, in blocks, with more units added on top of sb->added. */
+uint64_t fsi_size_bound_blocks(const fsi_size_bound *sb, uint64_t more);
+/* What adding n (a file with its named streams, or a directory with its subtree) anywhere in a tree
+ * planned with o can add at most (units): directory records and path table records (numeric tails
+ * of other names moving up a digit included), UDF (E)FEs and FIDs (twice with a metadata mirror),
+ * the data and the alignment before it. O(items of n). */
+uint64_t fsi_add_bound(const fsi_plan_opts *o, const fsi_node *n);
+/* The same for a named stream of size bytes added to a file that is in the tree. */
+uint64_t fsi_add_stream_bound(const fsi_plan_opts *o, const uint16_t *name, size_t name_len, uint64_t size);
+
 /* The block ranges the result differs from what is on the medium (IFileSystemImageResult2::
  * ModifiedBlocks), in recording order: one range (the session) for a plain session; with
  * opts.base the rewritten recognition area, the UDF anchor at 256 and the new session. Absolute

@@ -224,6 +224,8 @@ struct fsi_plan {
     uint32_t head_new;              /* blocks of the new session's recognition area (from 16) */
     int anchor;                     /* UDF: block 256 is avdp256 */
     uint8_t avdp256[FSI_BLOCK_SIZE];
+    uint64_t bound_base;            /* fsi_size_bound_start: size and slack (1/FSI_BOUND_ONE block) */
+    int bound_spread;               /* UDF 2.50+: copies kept far apart (the base leaves out the zeros) */
 };
 
 /* Read session bytes (offsets relative to session_start * 2048) through the cursor (cursor.c). */
@@ -301,6 +303,8 @@ typedef struct fsi_udf_layout {
     uint32_t part, part_len;        /* physical partition */
     uint32_t area;                  /* first block of the UDF metadata area (2.50: metadata file data) */
     uint32_t area_blocks;           /* its length (2.50: a multiple of the allocation unit) */
+    uint32_t area_used;             /* what its contents take, before that rounding */
+    uint32_t gap;                   /* 2.50+: zero blocks between the file data and the tail */
     uint32_t area_lb;               /* logical block of the area's first block in its partition */
     uint32_t mirror_at;             /* 2.50 with mirror: first block of the mirror copy (at the end
                                        of the partition, after the file data) */
@@ -403,6 +407,12 @@ int fsi_udf_render_tail(fsi_builder *b, fsi_plan *p, fsi_meta_store *ms);       
  * VDS after it and the last AVDP after that be far enough from the metadata file and the main VDS
  * (at least a tenth of the session's blocks in whole ECC blocks of 16 sectors between them)? */
 int fsi_udf_far_apart(const fsi_builder *b, uint64_t tail);
+/* Size bound (engine.h, fsi_size_bound; units of 1/FSI_BOUND_ONE block): the slack of the UDF area
+ * of a plan (the unfilled ends of FID streams, the metadata allocation unit; twice with a mirror),
+ * and what adding item n (not its children; with its named streams) or a stream can add to it. */
+uint64_t fsi_udf_slack(const fsi_builder *b);
+uint64_t fsi_udf_add_bound(const fsi_plan_opts *o, const fsi_node *n);
+uint64_t fsi_udf_stream_bound(const fsi_plan_opts *o, const uint16_t *name, size_t name_len, uint64_t size);
 /* An AVDP recorded at absolute block loc (random-write: the anchor at 256 of the first session). */
 void fsi_udf_anchor_at(const fsi_builder *b, uint8_t *blk, uint32_t loc);
 /* Does name fit a UDF file identifier (CS0, 255 bytes)? */

@@ -577,6 +577,7 @@ static fsi_status place_tail(builder *b, layout *L)
                 return fail(b, FSI_E_IMAGE_TOO_BIG, 0, NULL);
         }
         U->mirror_at = (uint32_t)tail;
+        U->gap = (uint32_t)(tail - L->data_end);
         U->rvds = (uint32_t)(tail + copy);
         blk = U->rvds;
     }
@@ -591,6 +592,165 @@ static fsi_status place_tail(builder *b, layout *L)
         return fail(b, FSI_E_IMAGE_TOO_BIG, 0, NULL);
     L->total = (uint32_t)blk;
     return FSI_OK;
+}
+
+/* ---- size bound (engine.h: fsi_size_bound) ------------------------------------------------------ */
+
+#define ONE FSI_BOUND_ONE
+/* Bytes the records of a directory's other items can grow when one is added: a name that was unique
+ * gets a numeric tail, and a tail moving up a digit (~9 -> ~10) takes one more character where the
+ * name part is short (names.c); a handful of records, one or two bytes each (Joliet: twice). */
+#define RENUMBER 64u
+
+static uint64_t units(uint64_t bytes, uint64_t per_block) { return (bytes * ONE + per_block - 1) / per_block; }
+
+/* The longest directory record of an ISO 9660 level (a file's "8.3;1" or 30 + ";1") or of Joliet (64
+ * units and ";1"); directories' are shorter. */
+static size_t rec_max(int joliet, int level) { return fsi_dirrec_len(joliet ? 132 : level == 1 ? 14 : 32); }
+
+/* A record does not straddle blocks (ECMA-119 6.8.1.1), so a directory block ends only before a
+ * record that does not fit: every block but the last holds more than BLOCK - rec_max bytes, and a
+ * directory of S bytes of records takes at most S / fill + 1 blocks. Adding a record of r bytes
+ * raises that by r / fill; its slack is the rest. */
+static uint64_t dir_fill(int joliet, int level) { return FSI_BLOCK_SIZE - rec_max(joliet, level) + 1; }
+
+static uint64_t rec_sum(const builder *b, const pitem *d, int joliet)
+{
+    uint64_t sum = 2 * fsi_dirrec_len(1);
+    for (uint32_t j = 0; j < d->niso; j++) {
+        const pitem *c = &b->it[d->first + j];
+        uint64_t parts = c->node->is_dir ? 1 : iso_parts(b, c);
+        sum += parts * fsi_dirrec_len(joliet ? jol_fi_len(c) : iso_fi_len(c));
+    }
+    return sum;
+}
+
+static uint64_t bytes_slack(uint64_t bytes, uint64_t per_block, uint64_t blocks)
+{
+    uint64_t bound = units(bytes, per_block) + ONE;
+    return bound > blocks * ONE ? bound - blocks * ONE : 0;
+}
+
+/* What the layout can grow beyond what fsi_add_bound counts for later items (units). */
+static uint64_t slack(const builder *b, const layout *L)
+{
+    uint64_t s = 0;
+    if (isoj(b)) {
+        for (int t = 0; t < 2; t++) {
+            if (t ? !b->jol_sel : !b->iso_sel && !b->jol_sel)
+                continue;
+            uint64_t fill = dir_fill(t, b->level), pt = t ? L->jpt_size : L->ipt_size;
+            for (size_t i = 0; i < b->ndirs; i++) {
+                const pitem *d = &b->it[b->idirs[i]];
+                s += bytes_slack(rec_sum(b, d, t), fill, (t ? d->jol_size : d->iso_size) / FSI_BLOCK_SIZE);
+            }
+            s += 2 * bytes_slack(pt, FSI_BLOCK_SIZE, blocks_of(pt));    /* type L and M tables */
+        }
+    }
+    if (b->udf_sel)
+        s += fsi_udf_slack(b);
+    /* zeros before large files (place_files), wherever files come to lie; the tail's allocation unit */
+    for (size_t i = 0; i < b->n; i++) {
+        const fsi_node *n = b->it[i].node;
+        if (!n->is_dir && !b->it[i].ref_n && n->u.f.size >= ALIGN_MIN)
+            s += (n->u.f.size >= ALIGN_BIG ? 31 : 1) * ONE;
+    }
+    if (b->udf.metadata)
+        s += (FSI_UDF_AU - 1) * ONE;
+    return s;
+}
+
+void fsi_size_bound_start(fsi_size_bound *sb, const fsi_plan *p)
+{
+    sb->base = p->bound_base;
+    sb->added = 0;
+    sb->spread = p->bound_spread;
+}
+
+uint64_t fsi_size_bound_blocks(const fsi_size_bound *sb, uint64_t more)
+{
+    uint64_t t = (sb->base + sb->added + more + ONE - 1) / ONE;
+    /* UDF 2.50+: the zeros that part the copies from their main ones take at most a ninth of the
+     * image without them, and 104 blocks (udf.c, far apart; test_udf) */
+    return sb->spread ? t + (t + 8) / 9 + 104 : t;
+}
+
+/* One item (not its children): its records, path table records, UDF structures and data. */
+static uint64_t item_bound(const fsi_plan_opts *o, const fsi_node *n, int level)
+{
+    int iso = (o->fs & FSI_FS_ISO9660) != 0, jol = (o->fs & FSI_FS_JOLIET) != 0;
+    uint64_t u = 0, size = n->is_dir ? 0 : n->u.f.size;
+    uint64_t parts = level == 3 && size > UINT32_MAX ? (size + PART_BYTES - 1) / PART_BYTES : 1;
+    size_t jl = n->name_len < FSI_JOLIET_MAX ? n->name_len : FSI_JOLIET_MAX;
+    if (iso || jol) {
+        /* the ISO 9660 records are counted with both trees: Joliet's path table order needs them */
+        uint64_t fill = dir_fill(0, level);
+        u += units(parts * rec_max(0, level) + RENUMBER, fill);
+        if (n->is_dir)                          /* its extent: "." and "..", the last block; path tables */
+            u += units(2 * fsi_dirrec_len(1), fill) + ONE +
+                 2 * units(fsi_pathrec_len(level == 1 ? 8 : 31) + RENUMBER, FSI_BLOCK_SIZE);
+    }
+    if (jol) {
+        uint64_t fill = dir_fill(1, level);
+        u += units(parts * fsi_dirrec_len(2 * jl + (n->is_dir ? 0 : 4)) + RENUMBER, fill);
+        if (n->is_dir)
+            u += units(2 * fsi_dirrec_len(1), fill) + ONE + 2 * units(fsi_pathrec_len(2 * jl) + RENUMBER, FSI_BLOCK_SIZE);
+    }
+    if (o->fs & FSI_FS_UDF) {
+        u += fsi_udf_add_bound(o, n);
+        if (o->udf_revision >= 0x200 && !n->is_dir)
+            for (uint32_t k = 0; k < n->u.f.nstreams; k++)
+                u += blocks_of(n->u.f.streams[k].size) * ONE;
+    }
+    if (size)
+        u += (blocks_of(size) + (size >= ALIGN_BIG ? 31 : size >= ALIGN_MIN ? 1 : 0)) * ONE;
+    return u;
+}
+
+uint64_t fsi_add_bound(const fsi_plan_opts *o, const fsi_node *n)
+{
+    typedef struct frame { const fsi_node *d; size_t next; } frame;
+    int level = o->fs & (FSI_FS_ISO9660 | FSI_FS_JOLIET) ? o->iso_level : 3;
+    uint64_t u = item_bound(o, n, level);
+    size_t sp = 0, cap = 16;
+    frame *st;
+    if (!n->is_dir)
+        return u;
+    if (!(st = malloc(cap * sizeof *st)))
+        return UINT64_MAX / 4;                  /* no bound: the caller builds the exact plan */
+    st[sp++] = (frame){ n, 0 };
+    while (sp) {
+        frame *f = &st[sp - 1];
+        if (f->next == f->d->u.d.nkids) {
+            sp--;
+            continue;
+        }
+        const fsi_node *c = f->d->u.d.kids[f->next++];
+        if (!c)
+            continue;
+        u += item_bound(o, c, level);
+        if (c->is_dir) {
+            if (sp == cap) {
+                frame *ns = realloc(st, 2 * cap * sizeof *ns);
+                if (!ns) {
+                    free(st);
+                    return UINT64_MAX / 4;
+                }
+                st = ns;
+                cap *= 2;
+            }
+            st[sp++] = (frame){ c, 0 };
+        }
+    }
+    free(st);
+    return u;
+}
+
+uint64_t fsi_add_stream_bound(const fsi_plan_opts *o, const uint16_t *name, size_t name_len, uint64_t size)
+{
+    if (!(o->fs & FSI_FS_UDF) || o->udf_revision < 0x200)
+        return 0;                               /* streams are written in UDF 2.00 and later only */
+    return fsi_udf_stream_bound(o, name, name_len, size) + blocks_of(size) * ONE;
 }
 
 /* Phase D (files) + F (extent list with paths): depth-first walk of the ISO-sorted tree. */
@@ -1131,6 +1291,9 @@ fsi_status fsi_plan_build(const fsi_image *img, const fsi_plan_opts *opts, fsi_p
         e->size = (uint64_t)e->block_count * FSI_BLOCK_SIZE;
         e->is_file = 0;
     }
+    uint64_t growth = 0;
+    if (!st)
+        growth = slack(&b, &L);
     if (!st)
         st = render(&b, &L, p);
     if (!st && opts->base) {
@@ -1153,6 +1316,8 @@ fsi_status fsi_plan_build(const fsi_image *img, const fsi_plan_opts *opts, fsi_p
     p->refs = 1;
     p->session_start = opts->session_start;
     p->total_blocks = L.total;
+    p->bound_spread = b.udf.metadata;
+    p->bound_base = (uint64_t)(L.total - (b.udf.metadata ? b.udf.gap : 0)) * ONE + growth;
     p->data_start = L.data_start;
     p->data_end = L.data_end;
     *out = p;

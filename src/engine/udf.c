@@ -601,6 +601,7 @@ fsi_status fsi_udf_size(fsi_builder *b)
         fsi_err_set(b->err, FSI_E_IMAGE_TOO_BIG, FSI_FS_UDF, NULL);
         return FSI_E_IMAGE_TOO_BIG;
     }
+    U->area_used = (uint32_t)lb;
     if (U->metadata)
         lb = (lb + FSI_UDF_AU - 1) / FSI_UDF_AU * FSI_UDF_AU;
     /* the metadata file's extents (whole allocation units, < 2^30 bytes each) must fit its EFE */
@@ -1139,6 +1140,70 @@ int fsi_udf_render_area(fsi_builder *b, const fsi_plan *p, fsi_meta_store *ms)
 out:
     free(buf);
     return ok;
+}
+
+/* ---- size bound (engine.h: fsi_size_bound) ------------------------------------------------------- */
+
+#define ONE FSI_BOUND_ONE
+/* Bytes the FIDs of a directory's other items can grow when one is added: only names over 255
+ * CS0 bytes are cut and numbered (names.c), and a tail moving up a digit adds one or two bytes. */
+#define RENUMBER 64u
+
+static uint64_t units(uint64_t bytes) { return (bytes * ONE + BS - 1) / BS; }
+
+/* A FID stream of size bytes takes blocks_of(size) <= size / BS + 1 blocks: its slack is the rest. */
+static uint64_t fids_slack(uint64_t size) { return units(size) + ONE - blocks_of(size) * ONE; }
+
+uint64_t fsi_udf_slack(const fsi_builder *b)
+{
+    const fsi_udf_layout *U = &b->udf;
+    uint64_t s = 0;
+    for (size_t i = 0; i < b->n; i++)
+        if (b->it[i].node->is_dir)
+            s += fids_slack(b->it[i].udf_dsize);
+    for (size_t k = 0; k < b->nsd; k++)
+        s += fids_slack(b->sd[k].dsize);
+    if (U->metadata)                            /* the area is rounded up to the unit */
+        s += (uint64_t)(U->area_used + FSI_UDF_AU - 1 - U->area_blocks) * ONE;
+    return U->mirror ? 2 * s : s;
+}
+
+/* A FID naming len UTF-16 units: at most 255 bytes of CS0 (longer names are cut). */
+static uint64_t fid_bound(const uint16_t *name, size_t len)
+{
+    size_t cs0 = fsi_udf_cs0_len(name, len);
+    return fid_len(cs0 > 255 ? 255 : cs0) + RENUMBER;
+}
+
+uint64_t fsi_udf_add_bound(const fsi_plan_opts *o, const fsi_node *n)
+{
+    int rev = o->udf_revision, efe = rev >= 0x200, meta = rev >= 0x250;
+    uint64_t u = units(fid_bound(n->name, n->name_len));       /* its FID in its directory */
+    if (n->is_dir) {
+        u += ONE + ONE + units(40);             /* its (E)FE, its FID stream (parent FID) */
+    } else {
+        u += (1 + icb_aeds(fsi_udf_extent_count(n->u.f.size), efe, meta)) * ONE;
+        if (rev >= 0x200 && n->u.f.nstreams) {
+            /* the stream directory's EFE and FID stream, each stream's EFE and FID */
+            u += 2 * ONE + units(40);
+            for (uint32_t k = 0; k < n->u.f.nstreams; k++) {
+                const fsi_stream *st = &n->u.f.streams[k];
+                u += (1 + icb_aeds(fsi_udf_extent_count(st->size), 1, meta)) * ONE + units(fid_bound(st->name, st->name_len));
+            }
+        }
+    }
+    return meta && o->udf_redundant_metadata ? 2 * u : u;      /* the mirror copies the area */
+}
+
+uint64_t fsi_udf_stream_bound(const fsi_plan_opts *o, const uint16_t *name, size_t name_len, uint64_t size)
+{
+    int meta = o->udf_revision >= 0x250;
+    if (o->udf_revision < 0x200)
+        return 0;                               /* not written */
+    /* a stream directory (EFE, FID stream) if the file had none, the stream's EFE and FID */
+    uint64_t u = 2 * ONE + units(40) + (1 + icb_aeds(fsi_udf_extent_count(size), 1, meta)) * ONE +
+                 units(fid_bound(name, name_len));
+    return meta && o->udf_redundant_metadata ? 2 * u : u;
 }
 
 /* ---- after the file data ------------------------------------------------------------------------ */
