@@ -49,6 +49,11 @@ struct fsimage {
     BSTR imported_name;             /* its volume name */
     uint32_t old_end;               /* random-write: the end of the imported volume (blocks) */
     uint32_t base_vrs_end;          /* random-write: the end of its recognition sequence */
+    /* FreeMediaBlocks: an upper bound of the size, kept per add (fsimage_check_add) */
+    fsi_size_bound bound;
+    int bound_ok;                   /* 0: start again at the exact plan */
+    fsi_plan_opts bound_opts;       /* the settings it was started with */
+    LONG bound_boot, boot_changes;  /* boot entries put since */
     fsi_time made;                  /* when the object was made: the root's times (docs/behaviour.md) */
     LONG epoch;                     /* moves whenever items may have left the tree (items.c) */
 };
@@ -221,31 +226,155 @@ HRESULT fsimage_check_name(fsimage *img, const WCHAR *name, size_t len, const WC
     return S_OK;
 }
 
-HRESULT fsimage_check_add(fsimage *img, fsi_node *parent, uint64_t data_bytes, uint64_t items,
-                          uint64_t dirs, unsigned depth, const WCHAR *what)
+/* Directories of the subtree of n (n included) and its depth in directory levels (n: 1). */
+static void subtree_dirs(fsi_node *n, unsigned level, uint64_t *dirs, unsigned *deepest)
 {
-    LONG used;
-    uint64_t estimate;
+    if (!fsi_node_is_dir(n)) return;
+    (*dirs)++;
+    if (level > *deepest) *deepest = level;
+    for (size_t i = 0, k = fsi_dir_child_count(n); i < k; i++) {
+        fsi_node *c = fsi_dir_child(n, i);
+        if (c) subtree_dirs(c, level + 1, dirs, deepest);
+    }
+}
+
+/* ECMA-119 6.8.2.1 with StrictFileSystemCompliance: 8 levels of directories (the root the first),
+ * 65535 directories (16-bit path table parent numbers). */
+static HRESULT check_strict(fsimage *img, fsi_node *parent, fsi_node *add, int whole)
+{
+    uint64_t dirs = 0;
+    unsigned depth = 0, level = 1;
+    if (!img->strict || !(img->fs & (FsiFileSystemISO9660 | FsiFileSystemJoliet))) return S_OK;
+    if (whole) subtree_dirs(add, 1, &dirs, &depth);
+    else
+        for (size_t i = 0, k = fsi_dir_child_count(add); i < k; i++)
+            if (fsi_dir_child(add, i)) subtree_dirs(fsi_dir_child(add, i), 1, &dirs, &depth);
+    for (fsi_node *n = parent; n && fsi_node_parent(n); n = fsi_node_parent(n)) level++;
+    if (dirs && level + depth > 8) return fsi_error(IMAPI_E_ISO9660_LEVELS, &IID_IFsiDirectoryItem, NULL, NULL);
+    if (fsi_image_dir_count(img->tree) + 1 + dirs > 65535)
+        return fsi_error(IMAPI_E_TOO_MANY_DIRS, &IID_IFsiDirectoryItem,
+                         (img->fs & FsiFileSystemISO9660) ? L"ISO9660" : L"Joliet", NULL);
+    return S_OK;
+}
+
+/* Is the size bound of the current tree good for these settings (lock held)? It is started again
+ * when the settings a plan depends on changed, and after a rollback or an import (bound_ok = 0). */
+static int bound_fits(fsimage *img, const fsi_plan_opts *o)
+{
+    return img->bound_ok && img->bound_opts.fs == o->fs && img->bound_opts.iso_level == o->iso_level &&
+           img->bound_opts.udf_revision == o->udf_revision &&
+           img->bound_opts.udf_redundant_metadata == o->udf_redundant_metadata &&
+           img->bound_opts.session_start == o->session_start && img->bound_opts.reuse_end == o->reuse_end &&
+           img->bound_opts.base == o->base && img->bound_opts.boot_count == o->boot_count &&
+           img->bound_boot == img->boot_changes;
+}
+
+/* The size limit (lock held): take units more than the bound, or decide with the exact plan of the
+ * tree made by copy (NULL: the tree as it is; else a copy with the addition, freed here). */
+static HRESULT check_limit(fsimage *img, uint64_t units, fsi_image *copy, const WCHAR *what, fsimage_grant *g)
+{
+    fsi_plan_opts o;
+    fsi_plan *plan;
+    fsi_err err;
+    WCHAR defname[16];
+    fsi_status st;
+
+    plan_opts(img, &o, defname);
+    g->counted = 1;
+    g->units = units;
+    g->exact = 0;
+    if (!o.fs) { fsi_image_free(copy); return S_OK; }      /* no output, no size */
+    if (!bound_fits(img, &o)) {
+        /* a new start: the exact plan of the tree as it is */
+        if ((st = fsi_plan_build(img->tree, &o, &plan, &err)) != FSI_OK) {
+            fsi_image_free(copy);
+            return fsi_error_from_engine(&err, &IID_IFileSystemImage);
+        }
+        fsi_size_bound_start(&img->bound, plan);
+        fsi_plan_unref(plan);
+        img->bound_opts = o;
+        img->bound_boot = img->boot_changes;
+        img->bound_ok = 1;
+    }
+    if (fsi_size_bound_blocks(&img->bound, units) <= (uint64_t)img->free_media_blocks) {
+        fsi_image_free(copy);
+        return S_OK;
+    }
+    /* the bound cannot tell: the size the image would have, exactly */
+    if (!copy) return E_OUTOFMEMORY;
+    st = fsi_plan_build(copy, &o, &plan, &err);
+    fsi_image_free(copy);
+    if (st != FSI_OK) return fsi_error_from_engine(&err, &IID_IFileSystemImage);
+    if (fsi_plan_total_blocks(plan) > (uint32_t)img->free_media_blocks) {
+        fsi_plan_unref(plan);
+        return fsi_error(IMAPI_E_IMAGE_SIZE_LIMIT, &IID_IFsiDirectoryItem, what, NULL);
+    }
+    fsi_size_bound_start(&g->after, plan);
+    fsi_plan_unref(plan);
+    g->exact = 1;
+    return S_OK;
+}
+
+HRESULT fsimage_check_add(fsimage *img, fsi_node *parent, fsi_node *add, int whole, const WCHAR *what,
+                          fsimage_grant *g)
+{
+    fsi_plan_opts o;
+    fsi_image *copy = NULL;
+    WCHAR defname[16];
+    uint64_t units = 0;
     HRESULT hr;
 
-    if (img->strict && (img->fs & (FsiFileSystemISO9660 | FsiFileSystemJoliet))) {
-        /* ECMA-119 6.8.2.1: 8 levels of directories, the root being the first. */
-        unsigned level = 1 + depth;
-        for (fsi_node *n = parent; n && fsi_node_parent(n); n = fsi_node_parent(n)) level++;
-        if (dirs && level > 8) return fsi_error(IMAPI_E_ISO9660_LEVELS, &IID_IFsiDirectoryItem, NULL, NULL);
-        /* Path table parent numbers are 16-bit. */
-        if (fsi_image_dir_count(img->tree) + 1 + dirs > 65535)
-            return fsi_error(IMAPI_E_TOO_MANY_DIRS, &IID_IFsiDirectoryItem,
-                             (img->fs & FsiFileSystemISO9660) ? L"ISO9660" : L"Joliet", NULL);
+    memset(g, 0, sizeof(*g));
+    if (FAILED(hr = check_strict(img, parent, add, whole))) return hr;
+    /* no limit, or an addition to a folder that is not in the image (CreateDirectoryItem) */
+    if (img->free_media_blocks <= 0 || fsi_node_standing(img->tree, parent) <= 0) return S_OK;
+    plan_opts(img, &o, defname);
+    if (whole) units = fsi_add_bound(&o, add);
+    else
+        for (size_t i = 0, k = fsi_dir_child_count(add); i < k; i++)
+            if (fsi_dir_child(add, i)) units += fsi_add_bound(&o, fsi_dir_child(add, i));
+    if (!bound_fits(img, &o) || fsi_size_bound_blocks(&img->bound, units) > (uint64_t)img->free_media_blocks) {
+        fsi_status st = fsi_image_clone_with(img->tree, parent, add, whole, &copy);
+        if (st != FSI_OK) return fsi_error(fsi_hresult_from_status(st), &IID_IFsiDirectoryItem, what, NULL);
     }
-    if (img->free_media_blocks <= 0) return S_OK;          /* 0 or negative: no limit */
-    hr = used_blocks(img, &used);
-    if (FAILED(hr)) return hr;
-    /* New data blocks plus directory records (two trees, ~ 2 * 64 bytes per item). */
-    estimate = (uint64_t)used + (data_bytes + items * 2047) / 2048 + (items * 128 + 2047) / 2048;
-    if (estimate > (uint64_t)img->free_media_blocks)
-        return fsi_error(IMAPI_E_IMAGE_SIZE_LIMIT, &IID_IFsiDirectoryItem, what, NULL);
-    return S_OK;
+    return check_limit(img, units, copy, what, g);
+}
+
+HRESULT fsimage_check_stream(fsimage *img, fsi_node *file, const WCHAR *name, size_t len, uint64_t size,
+                             fsi_source *src, fsimage_grant *g)
+{
+    fsi_plan_opts o;
+    fsi_image *copy = NULL;
+    WCHAR defname[16];
+    uint64_t units;
+
+    memset(g, 0, sizeof(*g));
+    if (img->free_media_blocks <= 0 || fsi_node_standing(img->tree, file) <= 0) return S_OK;
+    plan_opts(img, &o, defname);
+    units = fsi_add_stream_bound(&o, name, len, size);
+    if (!bound_fits(img, &o) || fsi_size_bound_blocks(&img->bound, units) > (uint64_t)img->free_media_blocks) {
+        /* a copy of the tree whose file has the stream */
+        size_t plen = fsi_node_path(file, NULL, 0);
+        WCHAR *path = malloc((plen + 1) * sizeof(*path));
+        fsi_node *twin;
+        if (!path || fsi_image_clone(img->tree, &copy) != FSI_OK) { free(path); return E_OUTOFMEMORY; }
+        fsi_node_path(file, path, plen);
+        if (fsi_dir_walk(fsi_image_root(copy), path, plen, &twin) != FSI_OK ||
+            fsi_node_add_stream(twin, name, len, size, size ? src : NULL) != FSI_OK) {
+            free(path);
+            fsi_image_free(copy);
+            return E_OUTOFMEMORY;
+        }
+        free(path);
+    }
+    return check_limit(img, units, copy, name, g);
+}
+
+void fsimage_added(fsimage *img, const fsimage_grant *g)
+{
+    if (!g->counted || !img->bound_ok) return;
+    if (g->exact) img->bound = g->after;
+    else img->bound.added += g->units;
 }
 
 /* ---- media types ------------------------------------------------------------------------------ */
@@ -566,6 +695,7 @@ static void set_boot(fsimage *img, fsi_boot_set *set)
     EnterCriticalSection(&img->cs);
     old = img->boot;
     img->boot = set;
+    img->boot_changes++;
     LeaveCriticalSection(&img->cs);
     fsi_boot_set_free(old);                 /* may release the caller's objects: no lock held */
 }
@@ -1103,6 +1233,7 @@ static HRESULT import_fs(fsimage *img, FsiFileSystems want, FsiFileSystems *done
         }
         img->change_point++;
         img->epoch++;                   /* imported items may have replaced items in memory */
+        img->bound_ok = 0;
         *done = want;
     }
     LeaveCriticalSection(&img->cs);
@@ -1152,6 +1283,7 @@ static HRESULT WINAPI fsimage_RollbackToChangePoint(IFileSystemImage3 *iface, LO
     fsi_image_free(img->tree);
     img->tree = tree;
     img->epoch++;                                       /* every item rebinds by its path */
+    img->bound_ok = 0;                                  /* the tree of the point may be larger */
     SysFreeString(img->volume_name);
     img->volume_name = name;
     img->session_start = p->session_start;

@@ -709,8 +709,10 @@ static HRESULT WINAPI dir_AddDirectory(IFsiDirectoryItem2 *iface, BSTR path)
         st = fsi_node_new_dir(name, len, &node);
         if (st != FSI_OK) hr = fsi_error(fsi_hresult_from_status(st), &IID_IFsiDirectoryItem, path, NULL);
         else {
-            hr = fsimage_check_add(it->img, parent, 0, 1, 1, 1, path);
+            fsimage_grant g;
+            hr = fsimage_check_add(it->img, parent, node, 1, path, &g);
             if (SUCCEEDED(hr)) hr = attach_new(it, path, node);
+            if (SUCCEEDED(hr)) fsimage_added(it->img, &g);
             fsi_node_unref(node);
         }
     }
@@ -766,8 +768,10 @@ static HRESULT WINAPI dir_AddFile(IFsiDirectoryItem2 *iface, BSTR path, IStream 
             t.modification = stat.mtime.dwHighDateTime || stat.mtime.dwLowDateTime
                 ? ((int64_t)stat.mtime.dwHighDateTime << 32 | stat.mtime.dwLowDateTime) : now;
             fsi_node_set_times(node, &t);
-            hr = fsimage_check_add(it->img, parent, stat.cbSize.QuadPart, 1, 0, 0, path);
+            fsimage_grant g;
+            hr = fsimage_check_add(it->img, parent, node, 1, path, &g);
             if (SUCCEEDED(hr)) hr = attach_new(it, path, node);
+            if (SUCCEEDED(hr)) fsimage_added(it->img, &g);
             fsi_node_unref(node);
         }
     }
@@ -781,8 +785,6 @@ static HRESULT WINAPI dir_AddFile(IFsiDirectoryItem2 *iface, BSTR path, IStream 
 typedef struct tree_walk {
     fsimage *img;                   /* for UseRestrictedCharacterSet (read without the lock) */
     int streams;                    /* AddTreeWithNamedStreams: the files' alternate data streams too */
-    uint64_t bytes, items, dirs;
-    unsigned max_depth;             /* deepest directory level below the source folder */
     struct { DWORD volume, high, low; } ancestors[256];
     int depth;
     HRESULT hr;
@@ -820,7 +822,7 @@ typedef BOOL (WINAPI *find_next_stream_fn)(HANDLE, void *);
 
 /* AddTreeWithNamedStreams: the named $DATA streams of the file at path become named streams of
  * node. Streams that cannot be listed or opened, and names a UDF stream cannot have, are left out.
- * The sizes go to w->bytes. */
+ */
 static HRESULT add_streams(tree_walk *w, const WCHAR *path, fsi_node *node)
 {
     static find_first_stream_fn first_cached;
@@ -875,7 +877,7 @@ static HRESULT add_streams(tree_walk *w, const WCHAR *path, fsi_node *node)
             src = staged;
             if (FAILED(hr)) break;
         }
-        if (fsi_node_add_stream(node, name, nlen, size, size ? src : NULL) == FSI_OK) w->bytes += size;
+        fsi_node_add_stream(node, name, nlen, size, size ? src : NULL);
         if (src) fsi_source_unref(src);
     } while (next(find, &sd));
     FindClose(find);
@@ -932,7 +934,6 @@ static HRESULT file_node(tree_walk *w, const WCHAR *path, const WIN32_FIND_DATAW
     if (src) fsi_source_unref(src);
     if (st != FSI_OK) return fsi_error(fsi_hresult_from_status(st), &IID_IFsiDirectoryItem, path, NULL);
     set_find_times(*out, fd);
-    w->bytes += size;
     if (w->streams) hr = add_streams(w, path, *out);
     if (FAILED(hr)) {
         fsi_node_unref(*out);
@@ -960,7 +961,6 @@ static HRESULT walk_file(tree_walk *w, const WCHAR *path, const WCHAR *source, f
     st = fsi_dir_attach(NULL, top, node, 1);
     fsi_node_unref(node);
     if (st != FSI_OK) return fsi_error(fsi_hresult_from_status(st), &IID_IFsiDirectoryItem, source, NULL);
-    w->items++;
     return S_OK;
 }
 
@@ -994,8 +994,6 @@ static HRESULT walk_dir(tree_walk *w, WCHAR *path, size_t len, fsi_node *dir)
 
         if (fd.dwFileAttributes & FILE_ATTRIBUTE_DIRECTORY) {
             if (!enter_dir(w, path)) { path[len] = 0; continue; }
-            w->dirs++;
-            if ((unsigned)w->depth - 1 > w->max_depth) w->max_depth = (unsigned)w->depth - 1;
             st = fsi_node_new_dir(fd.cFileName, nlen, &node);
             if (st != FSI_OK) { hr = fsi_error(fsi_hresult_from_status(st), &IID_IFsiDirectoryItem, path, NULL); break; }
             set_find_times(node, &fd);
@@ -1010,7 +1008,6 @@ static HRESULT walk_dir(tree_walk *w, WCHAR *path, size_t len, fsi_node *dir)
         if (SUCCEEDED(hr)) {
             st = fsi_dir_attach(NULL, dir, node, 1);
             if (st != FSI_OK) hr = fsi_error(fsi_hresult_from_status(st), &IID_IFsiDirectoryItem, fd.cFileName, NULL);
-            w->items++;
         }
         fsi_node_unref(node);
         if (FAILED(hr)) break;
@@ -1060,8 +1057,6 @@ static HRESULT add_tree(fsiitem *it, BSTR source, VARIANT_BOOL include_base, int
                 t.modification = (int64_t)fad.ftLastWriteTime.dwHighDateTime << 32 | fad.ftLastWriteTime.dwLowDateTime;
                 fsi_node_set_times(base, &t);
             }
-            w->items++;
-            w->dirs++;
         }
     }
     if (SUCCEEDED(hr) && (attrs & FILE_ATTRIBUTE_DIRECTORY)) {
@@ -1075,11 +1070,15 @@ static HRESULT add_tree(fsiitem *it, BSTR source, VARIANT_BOOL include_base, int
 
     /* Merge it in one step: the source wins on collisions; on failure the image is unchanged. */
     if (SUCCEEDED(hr) && SUCCEEDED(hr = item_enter(it))) {
-        hr = fsimage_check_add(it->img, it->node, w->bytes, w->items, w->dirs, w->max_depth + (base ? 1 : 0), source);
+        fsimage_grant g;
+        hr = fsimage_check_add(it->img, it->node, top, 0, source, &g);
         if (SUCCEEDED(hr)) {
             st = fsi_dir_merge(fsimage_tree(it->img), it->node, top);
             if (st != FSI_OK) hr = fsi_error(fsi_hresult_from_status(st), &IID_IFsiDirectoryItem, source, NULL);
-            else fsimage_changed(it->img);
+            else {
+                fsimage_added(it->img, &g);
+                fsimage_changed(it->img);
+            }
         }
         fsimage_unlock(it->img);
     }
@@ -1093,27 +1092,6 @@ static HRESULT add_tree(fsiitem *it, BSTR source, VARIANT_BOOL include_base, int
 static HRESULT WINAPI dir_AddTree(IFsiDirectoryItem2 *iface, BSTR source, VARIANT_BOOL include_base)
 {
     return add_tree(impl_from_IFsiDirectoryItem2(iface), source, include_base, 0);
-}
-
-/* Sizes of a detached subtree: returns its directory depth (node itself at level). */
-static unsigned subtree_stats(fsi_node *node, unsigned level, uint64_t *bytes, uint64_t *items, uint64_t *dirs)
-{
-    unsigned deepest = 0;
-    (*items)++;
-    if (!fsi_node_is_dir(node)) {
-        *bytes += fsi_node_size(node);
-        return 0;
-    }
-    (*dirs)++;
-    deepest = level;
-    for (size_t i = 0, n = fsi_dir_child_count(node); i < n; i++) {
-        fsi_node *c = fsi_dir_child(node, i);
-        if (c) {
-            unsigned d = subtree_stats(c, level + 1, bytes, items, dirs);
-            if (d > deepest) deepest = d;
-        }
-    }
-    return deepest;
 }
 
 static HRESULT WINAPI dir_Add(IFsiDirectoryItem2 *iface, IFsiItem *item)
@@ -1134,13 +1112,15 @@ static HRESULT WINAPI dir_Add(IFsiDirectoryItem2 *iface, IFsiItem *item)
     if (fsi_node_parent(node) || node == fsi_image_root(fsimage_tree(it->img)))
         hr = fsi_error(IMAPI_E_DUP_NAME, &IID_IFsiDirectoryItem, name ? name : L"", NULL);
     else {
-        uint64_t bytes = 0, items = 0, dirs = 0;
-        unsigned depth = subtree_stats(node, 1, &bytes, &items, &dirs);
-        hr = fsimage_check_add(it->img, it->node, bytes, items, dirs, depth, name ? name : L"");
+        fsimage_grant g;
+        hr = fsimage_check_add(it->img, it->node, node, 1, name ? name : L"", &g);
         if (SUCCEEDED(hr)) {
             st = fsi_dir_attach(fsimage_tree(it->img), it->node, node, 0);
             if (st != FSI_OK) hr = fsi_error(fsi_hresult_from_status(st), &IID_IFsiDirectoryItem, name ? name : L"", NULL);
-            else fsimage_changed(it->img);
+            else {
+                fsimage_added(it->img, &g);
+                fsimage_changed(it->img);
+            }
         }
     }
     fsimage_unlock(it->img);
@@ -1496,6 +1476,7 @@ static HRESULT WINAPI file_AddStream(IFsiFileItem2 *iface, BSTR name, IStream *d
     fsi_source *src;
     STATSTG stat;
     fsi_status st;
+    fsimage_grant g = { 0 };
     HRESULT hr;
 
     if (!name || !len) return fsi_error(IMAPI_E_INVALID_PARAM, &IID_IFsiFileItem2, L"name", NULL);
@@ -1533,12 +1514,13 @@ static HRESULT WINAPI file_AddStream(IFsiFileItem2 *iface, BSTR name, IStream *d
     fsimage_lock(it->img);
     if (!in_image(it)) hr = fsi_error(IMAPI_E_NOT_IN_FILE_SYSTEM, &IID_IFsiFileItem2, name, NULL);
     else if (fsimage_streams_written(it->img))
-        hr = fsimage_check_add(it->img, fsi_node_parent(it->node), stat.cbSize.QuadPart, 1, 0, 0, name);
+        hr = fsimage_check_stream(it->img, it->node, name, len, stat.cbSize.QuadPart, src, &g);
     if (SUCCEEDED(hr)) {
         st = fsi_node_add_stream(it->node, name, len, stat.cbSize.QuadPart, stat.cbSize.QuadPart ? src : NULL);
         if (st != FSI_OK) hr = fsi_error(fsi_hresult_from_status(st), &IID_IFsiFileItem2,
                                          st == FSI_E_INVALID_PARAM ? L"name" : name, NULL);
         else {
+            fsimage_added(it->img, &g);
             fsimage_changed(it->img);
             /* Recorded; written only in UDF 2.00 and later. */
             hr = fsimage_streams_written(it->img) ? S_OK : IMAPI_S_IMAGE_FEATURE_NOT_SUPPORTED;

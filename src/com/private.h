@@ -177,12 +177,25 @@ fsi_image *fsimage_tree(fsimage *img);              /* call with the lock held *
 /* The time the image object was made (SOURCE_DATE_EPOCH when set): the root's times until a
  * client sets them; its item then answers DATE 0. */
 fsi_time fsimage_root_time(fsimage *img);
-/* Check an addition under parent before making it (lock held): FreeMediaBlocks
- * (IMAPI_E_IMAGE_SIZE_LIMIT naming what) and, with StrictFileSystemCompliance, the ISO 9660
- * limits: directories deeper than 8 levels (IMAPI_E_ISO9660_LEVELS), more than 65535
- * (IMAPI_E_TOO_MANY_DIRS). depth: levels of directories the addition brings below parent. */
-HRESULT fsimage_check_add(fsimage *img, fsi_node *parent, uint64_t data_bytes, uint64_t items,
-                          uint64_t dirs, unsigned depth, const WCHAR *what);
+/* Check an addition before making it (lock held): with StrictFileSystemCompliance, the ISO 9660
+ * limits (directories deeper than 8 levels: IMAPI_E_ISO9660_LEVELS; more than 65535:
+ * IMAPI_E_TOO_MANY_DIRS), and FreeMediaBlocks: IMAPI_E_IMAGE_SIZE_LIMIT naming what if and only if
+ * the image would then be larger than the limit (docs/behaviour.md: an upper bound kept per add,
+ * the exact plan of a copy with the addition only when the bound passes the limit). The addition:
+ * add (a detached file or directory with its subtree) into parent when whole, else add's children
+ * merged into parent (AddTree). On success, once the addition is made, call fsimage_added with g. */
+typedef struct fsimage_grant {
+    int counted;                    /* the image changes: fsimage_added updates the bound */
+    uint64_t units;                 /* fsi_add_bound of the addition */
+    int exact;                      /* after: the bound restarted at the exact plan with it */
+    fsi_size_bound after;
+} fsimage_grant;
+HRESULT fsimage_check_add(fsimage *img, fsi_node *parent, fsi_node *add, int whole, const WCHAR *what,
+                          fsimage_grant *g);
+/* The same for a named stream of size bytes added to file (IFsiFileItem2::AddStream). */
+HRESULT fsimage_check_stream(fsimage *img, fsi_node *file, const WCHAR *name, size_t len, uint64_t size,
+                             fsi_source *src, fsimage_grant *g);
+void fsimage_added(fsimage *img, const fsimage_grant *g);
 /* UseRestrictedCharacterSet: IMAPI_E_RESTRICTED_NAME_VIOLATION unless name is ANSI (what: the
  * name or path reported). */
 HRESULT fsimage_check_name(fsimage *img, const WCHAR *name, size_t len, const WCHAR *what);

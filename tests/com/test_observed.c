@@ -513,6 +513,102 @@ static void bound_items(void)
     IFileSystemImage3_Release(image);
 }
 
+/* ---- 8. FreeMediaBlocks checked on every add: exactly ---------------------------------------------- */
+
+static LONG used_of(IFileSystemImage3 *image)
+{
+    LONG used = -1;
+    CHECK_HR(IFileSystemImage3_get_UsedBlocks(image, &used), S_OK);
+    return used;
+}
+
+/* Add number i: a folder, a file of a size that varies, a file into a folder. */
+static HRESULT add_one(IFileSystemImage3 *image, int i, int undo)
+{
+    static char data[70000];
+    IFsiDirectoryItem *root;
+    WCHAR path[64];
+    HRESULT hr;
+    BSTR p;
+    IFileSystemImage3_get_Root(image, &root);
+    if (i % 7 == 0) swprintf(path, 64, L"folder %d", i / 7);
+    else if (i % 3) swprintf(path, 64, L"folder %d\\longer file name %d.data", i / 7, i);
+    else swprintf(path, 64, L"f%d.txt", i);
+    p = B(path);
+    if (undo) {
+        hr = IFsiDirectoryItem_Remove(root, p);
+    } else if (i % 7 == 0) {
+        hr = IFsiDirectoryItem_AddDirectory(root, p);
+    } else {
+        IStream *s = SHCreateMemStream((const BYTE *)data, (UINT)((i * 7919) % sizeof(data)));
+        hr = IFsiDirectoryItem_AddFile(root, p, s);
+        IStream_Release(s);
+    }
+    SysFreeString(p);
+    IFsiDirectoryItem_Release(root);
+    return hr;
+}
+
+/* The same add to both images; the twin has no limit and says what the image would be: the add
+ * must fail with IMAPI_E_IMAGE_SIZE_LIMIT exactly when the twin is then over the limit. */
+static void add_both(IFileSystemImage3 *image, IFileSystemImage3 *twin, LONG limit, int i, int *refused)
+{
+    HRESULT hr, want;
+    LONG size;
+    size = -1;
+    if (FAILED(want = add_one(twin, i, 0))) {
+        /* into a folder that was refused: the same error, whatever the limit */
+    } else {
+        size = used_of(twin);
+        want = size > limit ? IMAPI_E_IMAGE_SIZE_LIMIT : S_OK;
+        if (want != S_OK) add_one(twin, i, 1);
+    }
+    hr = add_one(image, i, 0);
+    CHECK(hr == want, "add %d: 0x%08lx, want 0x%08lx (the image would have %ld blocks, limit %ld)", i,
+          (unsigned long)hr, (unsigned long)want, size, limit);
+    if (hr == IMAPI_E_IMAGE_SIZE_LIMIT) {
+        check_error_text(L"would result in a result image having a size larger than the current configured limit",
+                         "IMAPI_E_IMAGE_SIZE_LIMIT text");
+        (*refused)++;
+    }
+}
+
+static void size_limit(void)
+{
+    static const struct { FsiFileSystems fs; LONG level, rev; } cases[] = {
+        { 7, 1, 0x102 }, { 3, 2, 0x102 }, { 4, 1, 0x260 }, { 7, 2, 0x250 },
+    };
+    for (size_t c = 0; c < ARRAYSIZE(cases); c++) {
+        IFileSystemImage3 *image = fresh(NULL), *twin = fresh(NULL);
+        LONG limit, blocks;
+        int refused = 0;
+        IFileSystemImage3 *both[2] = { image, twin };
+        for (int k = 0; k < 2; k++) {
+            IFileSystemImage3_put_FileSystemsToCreate(both[k], cases[c].fs);
+            IFileSystemImage3_put_ISO9660InterchangeLevel(both[k], cases[c].level);
+            IFileSystemImage3_put_UDFRevision(both[k], cases[c].rev);
+        }
+        IFileSystemImage3_put_FreeMediaBlocks(twin, 0);
+        /* the limit: what the twin is after 120 adds */
+        for (int i = 0; i < 120; i++) CHECK_HR(add_one(twin, i, 0), S_OK);
+        limit = used_of(twin);
+        IFileSystemImage3_Release(twin);
+        twin = fresh(NULL);
+        IFileSystemImage3_put_FileSystemsToCreate(twin, cases[c].fs);
+        IFileSystemImage3_put_ISO9660InterchangeLevel(twin, cases[c].level);
+        IFileSystemImage3_put_UDFRevision(twin, cases[c].rev);
+        IFileSystemImage3_put_FreeMediaBlocks(twin, 0);
+        CHECK_HR(IFileSystemImage3_put_FreeMediaBlocks(image, limit), S_OK);
+        refused = 0;
+        for (int i = 0; i < 160; i++) add_both(image, twin, limit, i, &refused);
+        CHECK(refused > 0, "fs %d: some adds refused at the limit", cases[c].fs);
+        blocks = used_of(image);
+        CHECK(blocks <= limit && blocks == used_of(twin), "fs %d: %ld blocks, limit %ld", cases[c].fs, blocks, limit);
+        IFileSystemImage3_Release(twin);
+        IFileSystemImage3_Release(image);
+    }
+}
+
 int wmain(void)
 {
     CoInitializeEx(NULL, COINIT_MULTITHREADED);
@@ -522,6 +618,7 @@ int wmain(void)
     size_ceiling();
     disc_id();
     bound_items();
+    size_limit();
     CoUninitialize();
     return report();
 }
