@@ -163,22 +163,14 @@ static void default_volume_name(fsi_time t, WCHAR out[16])
              st.wMinute, st.wSecond);
 }
 
-static void plan_opts(fsimage *img, fsi_plan_opts *o, WCHAR defname[16])
+/* The settings the layout depends on (not the volume name and time: descriptors of fixed size). */
+static void layout_opts(fsimage *img, fsi_plan_opts *o)
 {
     memset(o, 0, sizeof(*o));
     o->fs = img->fs;
     o->iso_level = img->iso_level;
     o->udf_revision = img->udf_revision;
     o->udf_redundant_metadata = img->redundant_udf != VARIANT_FALSE;
-    o->creation_time = now_time();
-    if (img->volume_name) {
-        o->volume_name = img->volume_name;
-        o->volume_name_len = SysStringLen(img->volume_name);
-    } else {
-        default_volume_name(o->creation_time, defname);
-        o->volume_name = defname;
-        o->volume_name_len = lstrlenW(defname);
-    }
     o->session_start = img->session_start;
     if (img->medium) {
         /* imported files stay where they are: sequential media, below the new session; random-write
@@ -195,6 +187,20 @@ static void plan_opts(fsimage *img, fsi_plan_opts *o, WCHAR defname[16])
     if (img->boot) {
         o->boot = img->boot->e;
         o->boot_count = img->boot->n;
+    }
+}
+
+static void plan_opts(fsimage *img, fsi_plan_opts *o, WCHAR defname[16])
+{
+    layout_opts(img, o);
+    o->creation_time = now_time();
+    if (img->volume_name) {
+        o->volume_name = img->volume_name;
+        o->volume_name_len = SysStringLen(img->volume_name);
+    } else {
+        default_volume_name(o->creation_time, defname);
+        o->volume_name = defname;
+        o->volume_name_len = lstrlenW(defname);
     }
 }
 
@@ -279,11 +285,13 @@ static HRESULT check_limit(fsimage *img, uint64_t units, fsi_image *copy, const 
     WCHAR defname[16];
     fsi_status st;
 
-    plan_opts(img, &o, defname);
+    layout_opts(img, &o);
     g->counted = 1;
     g->units = units;
     g->exact = 0;
     if (!o.fs) { fsi_image_free(copy); return S_OK; }      /* no output, no size */
+    if (!bound_fits(img, &o) || fsi_size_bound_blocks(&img->bound, units) > (uint64_t)img->free_media_blocks)
+        plan_opts(img, &o, defname);                        /* a plan will be built */
     if (!bound_fits(img, &o)) {
         /* a new start: the exact plan of the tree as it is */
         if ((st = fsi_plan_build(img->tree, &o, &plan, &err)) != FSI_OK) {
@@ -320,7 +328,6 @@ HRESULT fsimage_check_add(fsimage *img, fsi_node *parent, fsi_node *add, int who
 {
     fsi_plan_opts o;
     fsi_image *copy = NULL;
-    WCHAR defname[16];
     uint64_t units = 0;
     HRESULT hr;
 
@@ -328,7 +335,7 @@ HRESULT fsimage_check_add(fsimage *img, fsi_node *parent, fsi_node *add, int who
     if (FAILED(hr = check_strict(img, parent, add, whole))) return hr;
     /* no limit, or an addition to a folder that is not in the image (CreateDirectoryItem) */
     if (img->free_media_blocks <= 0 || fsi_node_standing(img->tree, parent) <= 0) return S_OK;
-    plan_opts(img, &o, defname);
+    layout_opts(img, &o);
     if (whole) units = fsi_add_bound(&o, add);
     else
         for (size_t i = 0, k = fsi_dir_child_count(add); i < k; i++)
@@ -345,12 +352,11 @@ HRESULT fsimage_check_stream(fsimage *img, fsi_node *file, const WCHAR *name, si
 {
     fsi_plan_opts o;
     fsi_image *copy = NULL;
-    WCHAR defname[16];
     uint64_t units;
 
     memset(g, 0, sizeof(*g));
     if (img->free_media_blocks <= 0 || fsi_node_standing(img->tree, file) <= 0) return S_OK;
-    plan_opts(img, &o, defname);
+    layout_opts(img, &o);
     units = fsi_add_stream_bound(&o, name, len, size);
     if (!bound_fits(img, &o) || fsi_size_bound_blocks(&img->bound, units) > (uint64_t)img->free_media_blocks) {
         /* a copy of the tree whose file has the stream */

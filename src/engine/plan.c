@@ -714,7 +714,7 @@ uint64_t fsi_add_bound(const fsi_plan_opts *o, const fsi_node *n)
     uint64_t u = item_bound(o, n, level);
     size_t sp = 0, cap = 16;
     frame *st;
-    if (!n->is_dir)
+    if (!n->is_dir || !n->u.d.nkids)
         return u;
     if (!(st = malloc(cap * sizeof *st)))
         return UINT64_MAX / 4;                  /* no bound: the caller builds the exact plan */
