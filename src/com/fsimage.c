@@ -405,7 +405,8 @@ static const struct media_defaults {
     [IMAPI_MEDIA_TYPE_DVDDASHRW] = { FsiFileSystemISO9660 | FsiFileSystemJoliet | FsiFileSystemUDF, 0x102, 2298496 },
     [IMAPI_MEDIA_TYPE_DVDDASHR_DUALLAYER] = { FsiFileSystemISO9660 | FsiFileSystemJoliet | FsiFileSystemUDF, 0x102, 4173824 },
     [IMAPI_MEDIA_TYPE_DISK] = { FsiFileSystemUDF, 0x201, 0 },
-    [IMAPI_MEDIA_TYPE_DVDPLUSRW_DUALLAYER] = { FsiFileSystemISO9660 | FsiFileSystemJoliet | FsiFileSystemUDF, 0x102, 4171712 },
+    /* seen on Windows: UDF alone (windows-observed.md) */
+    [IMAPI_MEDIA_TYPE_DVDPLUSRW_DUALLAYER] = { FsiFileSystemUDF, 0x102, 4171712 },
     [IMAPI_MEDIA_TYPE_HDDVDROM] = { FsiFileSystemUDF, 0x250, 7324208 },
     [IMAPI_MEDIA_TYPE_HDDVDR] = { FsiFileSystemUDF, 0x250, 7324208 },
     [IMAPI_MEDIA_TYPE_HDDVDRAM] = { FsiFileSystemUDF, 0x250, 7324208 },

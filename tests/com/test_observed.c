@@ -138,6 +138,27 @@ static void fresh_values(void)
     CHECK(array_longs(sa, levels, 8) == 0, "BootImageOptionsArray is an empty array");
     if (sa) SafeArrayDestroy(sa);
 
+    /* the names a volume name gets, and UsedBlocks, which it does not change */
+    CHECK_HR(IFileSystemImage3_get_UsedBlocks(image, &v), S_OK);
+    CHECK(v == 268, "UsedBlocks of an empty image %ld (Windows: 528; docs/behaviour.md)", v);
+    CHECK_HR(IFileSystemImage3_put_VolumeName(image, s = B(L"Test_FileSystem")), S_OK); SysFreeString(s);
+    CHECK_HR(IFileSystemImage3_get_VolumeNameUDF(image, &s), S_OK);
+    expect_bstr(s, L"Test_FileSystem", "VolumeNameUDF");
+    CHECK_HR(IFileSystemImage3_get_VolumeNameJoliet(image, &s), S_OK);
+    expect_bstr(s, L"Test_FileSystem", "VolumeNameJoliet");
+    CHECK_HR(IFileSystemImage3_get_VolumeNameISO9660(image, &s), S_OK);
+    expect_bstr(s, L"TEST_FILESYSTEM", "VolumeNameISO9660");
+    CHECK_HR(IFileSystemImage3_get_UsedBlocks(image, &v), S_OK);
+    CHECK(v == 268, "UsedBlocks after VolumeName %ld", v);
+    CHECK_HR(IFileSystemImage3_put_FreeMediaBlocks(image, 0), S_OK);
+    CHECK_HR(IFileSystemImage3_get_FreeMediaBlocks(image, &v), S_OK);
+    CHECK(v == 0, "FreeMediaBlocks 0 reads back 0 (%ld)", v);
+    /* ChooseImageDefaultsForMediaType(DVD+RW dual layer): UDF alone, as seen */
+    CHECK_HR(IFileSystemImage3_ChooseImageDefaultsForMediaType(image, IMAPI_MEDIA_TYPE_DVDPLUSRW_DUALLAYER), S_OK);
+    CHECK_HR(IFileSystemImage3_get_FileSystemsToCreate(image, &fs), S_OK);
+    CHECK(fs == FsiFileSystemUDF, "media type 13: FileSystemsToCreate %d, want 4", fs);
+    CHECK_HR(IFileSystemImage3_put_FileSystemsToCreate(image, 7), S_OK);
+
     /* every added folder counts, as the root does */
     CHECK_HR(IFsiDirectoryItem_AddDirectory(root, s = B(L"a")), S_OK); SysFreeString(s);
     CHECK_HR(IFsiDirectoryItem_AddDirectory(root, s = B(L"a\\b")), S_OK); SysFreeString(s);
