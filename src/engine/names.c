@@ -58,6 +58,14 @@ static int is_low(uint16_t c) { return c >= 0xDC00 && c <= 0xDFFF; }
 static int is_dchar(uint16_t c) { return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'; }
 static int is_dchar_any_case(uint16_t c) { return is_dchar(c) || (c >= 'a' && c <= 'z'); }
 
+/* a-z upper-cased, anything else that is not a d-character '_' */
+static uint16_t to_dchar(uint16_t c)
+{
+    if (c >= 'a' && c <= 'z')
+        return (uint16_t)(c - 'a' + 'A');
+    return is_dchar(c) ? c : '_';
+}
+
 static size_t iso_chars(const uint16_t *s, size_t n, uint16_t *o)
 {
     size_t k = 0;
@@ -68,11 +76,7 @@ static size_t iso_chars(const uint16_t *s, size_t n, uint16_t *o)
             o[k++] = '_';
             continue;
         }
-        if (c >= 'a' && c <= 'z')
-            c = (uint16_t)(c - 'a' + 'A');
-        else if (!is_dchar(c))
-            c = '_';
-        o[k++] = c;
+        o[k++] = to_dchar(c);
     }
     return k;
 }
@@ -85,11 +89,7 @@ static size_t short_chars(const uint16_t *s, size_t n, uint16_t *o)
         uint16_t c = s[i];
         if (c <= ' ' || c == '.' || c >= 0x7F)
             continue;
-        if (c >= 'a' && c <= 'z')
-            c = (uint16_t)(c - 'a' + 'A');
-        else if (!is_dchar(c))
-            c = '_';
-        o[k++] = c;
+        o[k++] = to_dchar(c);
     }
     return k;
 }
