@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# tools/wine-install (installed as imapi2fs-wine-install) in a new Wine prefix: it refuses a missing
+# prefix, a Wine that does not start and files or registrations it did not make; it installs the
+# x86_64 DLL and registers it; installing again changes nothing; a VBScript and a C client
+# (fsimage.exe, whose image is compared byte for byte with native fsimage's) build images through the
+# installed DLL; --uninstall leaves the registry (HKLM and HKCU exported whole) and the files of the
+# prefix as they were before. The 32-bit half: this machine cannot run 32-bit programs, so the
+# installer must say so and install the 64-bit DLL alone; a stand-in for Wine whose syswow64 cmd.exe
+# and regsvr32.exe answer checks that, where they can, the i686 DLL goes to syswow64 and is
+# registered and unregistered by syswow64's regsvr32.
+#   tests/install/wine-install.test.sh [INSTALLER]   (default tools/wine-install; the Debian test
+#   passes /usr/bin/imapi2fs-wine-install)
+# Ends with "N passed, N failed".
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+installer=${1:-$top/tools/wine-install}
+dll64=${FSI_DLL64:-$top/build/win64/src/com/imapi2fs.dll}
+dll32=${FSI_DLL32:-$top/build/win32/src/com/imapi2fs.dll}
+fsimage_exe=$top/build/win64/tools/fsimage/fsimage.exe
+fsimage_native=$top/build/native/src/cli/fsimage
+for f in "$fsimage_exe" "$fsimage_native"; do [ -x "$f" ] || { echo "$f missing: build first (tools/test)"; exit 1; }; done
+tmp=$(mktemp -d)
+export WINEPREFIX=$tmp/prefix WINEDEBUG=-all WINEDLLOVERRIDES=mscoree,mshtml= SOURCE_DATE_EPOCH=1700000000
+unset WINEARCH WINE
+cleanup() { wineserver -k >/dev/null 2>&1 || true; rm -rf "$tmp"; }
+trap cleanup EXIT
+pass=0 fail=0
+ok() { pass=$((pass+1)); }
+bad() { fail=$((fail+1)); echo "not ok - $*"; }
+w() { local p; p=$(realpath -m "$1"); printf 'Z:%s' "${p//\//\\}"; }
+sys32=$WINEPREFIX/drive_c/windows/system32 wow64=$WINEPREFIX/drive_c/windows/syswow64
+
+start=$(date +%s)
+mkdir -p "$WINEPREFIX"
+WINEARCH=win64 wine wineboot -i >/dev/null 2>&1 || true
+wineserver -w
+
+# The state of the prefix: the registry (HKLM and HKCU exported, one "key|value" line per value and
+# "key|" per key) and its files (drive_c with sizes and times; the prefix's own files but the .reg
+# files Wine rewrites). HKLM\System is kept apart (*.volatile): Wine rewrites the display driver's
+# keys there at every start (DriverDateData, Control\Video) and the installer never writes there.
+snap() {
+    local k
+    for k in HKLM HKCU; do
+        wine reg export $k "$(w "$tmp/$1.$k.reg")" /y >/dev/null 2>&1
+        iconv -f UTF-16LE -t UTF-8 "$tmp/$1.$k.reg" | tr -d '\r' |
+            awk '/^\[/ { k = substr($0, 2, length($0) - 2); print k "|"; next } NF { print k "|" $0 }'
+    done | sort > "$tmp/$1.all"
+    grep -v '^HKEY_LOCAL_MACHINE\\System\\' "$tmp/$1.all" > "$tmp/$1.reg" || true
+    (cd "$WINEPREFIX" && find . -mindepth 1 -maxdepth 1 ! -name '*.reg' ! -name drive_c -printf '%y %P\n'
+     find drive_c \( -type d -printf 'd %P\n' \) -o -printf '%y %P %s %T@\n') | sort > "$tmp/$1.files"
+}
+same() {   # same A B WHAT: the two snapshots agree
+    local k diff=0
+    for k in reg files; do
+        if ! cmp -s "$tmp/$1.$k" "$tmp/$2.$k"; then
+            diff=1; bad "$3: $k differs"; { diff "$tmp/$1.$k" "$tmp/$2.$k" || true; } | head -20
+        fi
+    done
+    [ "$diff" = 1 ] || ok
+}
+# Nothing the installation added (snapshot A to B, the whole registry) is left in C.
+none_left() {
+    local left
+    left=$(comm -13 "$tmp/$1.all" "$tmp/$2.all" | comm -12 - "$tmp/$3.all" || true)
+    if [ -z "$left" ]; then ok; else bad "$4: keys or values the installation added are left:"; head -20 <<<"$left"; fi
+}
+expect_fail() {   # expect_fail TEXT WHAT CMD...: CMD fails and says TEXT
+    local what=$2 text=$1 out rc=0; shift 2
+    out=$("$@" 2>&1) || rc=$?
+    if [ "$rc" != 0 ] && grep -qF -- "$text" <<<"$out"; then ok
+    else bad "$what: expected failure with '$text', got rc=$rc: $out"; fi
+}
+# cscript registers Windows Script Host's type library when it first runs: once before the first
+# snapshot, so that the VBScript below changes nothing the snapshots compare.
+printf 'WScript.Echo "warm"\n' > "$tmp/warm.vbs"
+wine cscript //nologo "$(w "$tmp/warm.vbs")" >/dev/null 2>&1 || true
+snap s0
+
+# ---- refusals --------------------------------------------------------------------------------------
+expect_fail "no Wine prefix at $tmp/none" "missing prefix" env WINEPREFIX="$tmp/none" "$installer"
+printf '#!/bin/sh\necho "wine: could not load kernel32.dll, status c0000135" >&2\nexit 1\n' > "$tmp/broken-wine"
+chmod +x "$tmp/broken-wine"
+expect_fail "Wine cannot start programs in $WINEPREFIX" "broken Wine" env WINE="$tmp/broken-wine" "$installer"
+printf 'not ours' > "$sys32/imapi2fs.dll"
+expect_fail 'C:\windows\system32\imapi2fs.dll exists and was not installed' "foreign DLL" "$installer"
+rm -f "$sys32/imapi2fs.dll"
+wine regsvr32 /s "$(w "$dll64")"
+expect_fail "IMAPI2FS is registered to $(w "$dll64")" "foreign registration" "$installer"
+wine regsvr32 /u /s "$(w "$dll64")"
+snap s0b
+same s0 s0b "the refusals changed the prefix"
+
+# ---- install ---------------------------------------------------------------------------------------
+can32=0
+wine 'C:\windows\syswow64\cmd.exe' /c echo yes-32 2>/dev/null | grep -q yes-32 && can32=1
+out=$("$installer" 2>&1) || { bad "install failed: $out"; echo "$pass passed, $((fail+1)) failed"; exit 1; }
+printf '%s\n' "$out" | sed 's/^/# /'
+if grep -qF 'installed C:\windows\system32\imapi2fs.dll (x86_64), registered' <<<"$out"; then ok; else bad "install: no x86_64 line"; fi
+if cmp -s "$sys32/imapi2fs.dll" "$dll64"; then ok; else bad "system32\\imapi2fs.dll is not the x86_64 build"; fi
+if [ "$can32" = 0 ]; then
+    if grep -q "cannot run 32-bit programs" <<<"$out" && [ ! -e "$wow64/imapi2fs.dll" ]; then ok
+    else bad "no 32-bit Wine here: the installer must say so and leave syswow64 alone"; fi
+else
+    if cmp -s "$wow64/imapi2fs.dll" "$dll32"; then ok; else bad "32-bit Wine: syswow64\\imapi2fs.dll is not the i686 build"; fi
+fi
+if grep -qixF "C:\\windows\\system32\\imapi2fs.dll $(sha256sum < "$dll64" | cut -d' ' -f1)" "$WINEPREFIX/.imapi2fs-install"; then ok
+else bad "the manifest does not list system32\\imapi2fs.dll with its hash"; fi
+snap s1
+out=$("$installer" -q 2>&1) || bad "installing again failed: $out"
+snap s1b
+same s1 s1b "installing again changed the prefix"
+
+# ---- clients -----------------------------------------------------------------------------------------
+mkdir -p "$tmp/src/sub"
+printf 'hello\n' > "$tmp/src/a.txt"; head -c 300000 /dev/urandom > "$tmp/src/sub/b.bin"
+vbs=$(wine cscript //nologo "$(w "$top/tests/install/make-image.vbs")" "$(w "$tmp/src")" 2>&1 | tr -d '\r') || true
+printf '%s\n' "$vbs" | sed 's/^/# vbs: /'
+ver=$(wine "$fsimage_exe" --version 2>&1 | tr -d '\r') || true
+if grep -qxF 'imapi2fs.dll '"$(sed -n 's/^project(imapi2fs VERSION \([0-9.]*\).*/\1/p' "$top/CMakeLists.txt")"'.0 C:\windows\system32\imapi2fs.dll' <<<"$ver"; then ok
+else bad "fsimage.exe --version: COM does not load the installed DLL: $ver"; fi
+if wine "$fsimage_exe" -q -V WINEINSTALL "$(w "$tmp/src")" "$(w "$tmp/exe.iso")" && \
+   "$fsimage_native" -q -V WINEINSTALL "$tmp/src" "$tmp/native.iso" && cmp -s "$tmp/exe.iso" "$tmp/native.iso"; then ok
+else bad "fsimage.exe through the installed DLL: no image, or not native fsimage's bytes"; fi
+blocks=$(( $(stat -c %s "$tmp/native.iso" 2>/dev/null || echo 0) / 2048 ))
+if grep -qxF "TotalBlocks=$blocks" <<<"$vbs" && grep -qxF "FileCount=2" <<<"$vbs"; then ok
+else bad "VBScript: expected FileCount=2 and TotalBlocks=$blocks"; fi
+
+# ---- uninstall ---------------------------------------------------------------------------------------
+out=$("$installer" --uninstall 2>&1) || bad "--uninstall failed: $out"
+printf '%s\n' "$out" | sed 's/^/# /'
+wineserver -w
+snap s2
+same s0 s2 "after --uninstall"
+none_left s0 s1 s2 "after --uninstall"
+out=$("$installer" --uninstall 2>&1) || bad "--uninstall again failed: $out"
+if grep -q "not installed" <<<"$out"; then ok; else bad "--uninstall again: $out"; fi
+
+# ---- the 32-bit half, with a Wine whose syswow64 programs answer --------------------------------------
+if [ "$can32" = 0 ] && [ -f "$dll32" ]; then
+    cat > "$tmp/wine32" <<EOF
+#!/bin/bash
+# wine, but syswow64's cmd.exe echoes and its regsvr32.exe logs its arguments and succeeds
+case "\${1,,}" in
+    'c:\\windows\\syswow64\\cmd.exe') shift 2; echo "\$*" ;;
+    'c:\\windows\\syswow64\\regsvr32.exe') shift; echo "\$*" >> "$tmp/regsvr32.log" ;;
+    *) exec wine "\$@" ;;
+esac
+EOF
+    chmod +x "$tmp/wine32"
+    out=$(WINE=$tmp/wine32 "$installer" 2>&1) || bad "install with 32-bit Wine failed: $out"
+    if grep -qF 'installed C:\windows\syswow64\imapi2fs.dll (i686), registered' <<<"$out" &&
+       cmp -s "$wow64/imapi2fs.dll" "$dll32" && cmp -s "$sys32/imapi2fs.dll" "$dll64"; then ok
+    else bad "32-bit Wine: expected both DLLs: $out"; fi
+    if grep -qxF '/s C:\windows\syswow64\imapi2fs.dll' "$tmp/regsvr32.log" 2>/dev/null; then ok
+    else bad "32-bit Wine: syswow64's regsvr32 did not register syswow64\\imapi2fs.dll"; fi
+    snap s3i
+    out=$(WINE=$tmp/wine32 "$installer" --uninstall 2>&1) || bad "uninstall with 32-bit Wine failed: $out"
+    if grep -qxF '/u /s C:\windows\syswow64\imapi2fs.dll' "$tmp/regsvr32.log" 2>/dev/null && [ ! -e "$wow64/imapi2fs.dll" ]; then ok
+    else bad "32-bit Wine: syswow64\\imapi2fs.dll not unregistered and removed"; fi
+    wineserver -w
+    snap s3
+    same s0 s3 "after --uninstall of both DLLs"
+    none_left s2 s3i s3 "after --uninstall of both DLLs"
+fi
+echo "# $(( $(date +%s) - start )) s"
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
