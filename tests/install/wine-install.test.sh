@@ -11,70 +11,15 @@
 #   tests/install/wine-install.test.sh [INSTALLER]   (default tools/wine-install; the Debian test
 #   passes /usr/bin/imapi2fs-wine-install)
 # Ends with "N passed, N failed".
-set -euo pipefail
-top=$(cd "$(dirname "$0")/../.." && pwd)
+source "$(dirname "$0")/lib.sh"
 installer=${1:-$top/tools/wine-install}
 dll64=${FSI_DLL64:-$top/build/win64/src/com/imapi2fs.dll}
 dll32=${FSI_DLL32:-$top/build/win32/src/com/imapi2fs.dll}
 fsimage_exe=$top/build/win64/tools/fsimage/fsimage.exe
-fsimage_native=$top/build/native/src/cli/fsimage
-for f in "$fsimage_exe" "$fsimage_native"; do [ -x "$f" ] || { echo "$f missing: build first (tools/test)"; exit 1; }; done
-tmp=$(mktemp -d)
-export WINEPREFIX=$tmp/prefix WINEDEBUG=-all WINEDLLOVERRIDES=mscoree,mshtml= SOURCE_DATE_EPOCH=1700000000
-unset WINEARCH WINE
-cleanup() { wineserver -k >/dev/null 2>&1 || true; rm -rf "$tmp"; }
-trap cleanup EXIT
-pass=0 fail=0
-ok() { pass=$((pass+1)); }
-bad() { fail=$((fail+1)); echo "not ok - $*"; }
-w() { local p; p=$(realpath -m "$1"); printf 'Z:%s' "${p//\//\\}"; }
+[ -x "$fsimage_exe" ] && [ -x "$top/build/native/src/cli/fsimage" ] || { echo "build first (tools/test)"; exit 1; }
 sys32=$WINEPREFIX/drive_c/windows/system32 wow64=$WINEPREFIX/drive_c/windows/syswow64
-
-start=$(date +%s)
-mkdir -p "$WINEPREFIX"
-WINEARCH=win64 wine wineboot -i >/dev/null 2>&1 || true
-wineserver -w
-
-# The state of the prefix: the registry (HKLM and HKCU exported, one "key|value" line per value and
-# "key|" per key) and its files (drive_c with sizes and times; the prefix's own files but the .reg
-# files Wine rewrites). HKLM\System is kept apart (*.volatile): Wine rewrites the display driver's
-# keys there at every start (DriverDateData, Control\Video) and the installer never writes there.
-snap() {
-    local k
-    for k in HKLM HKCU; do
-        wine reg export $k "$(w "$tmp/$1.$k.reg")" /y >/dev/null 2>&1
-        iconv -f UTF-16LE -t UTF-8 "$tmp/$1.$k.reg" | tr -d '\r' |
-            awk '/^\[/ { k = substr($0, 2, length($0) - 2); print k "|"; next } NF { print k "|" $0 }'
-    done | sort > "$tmp/$1.all"
-    grep -v '^HKEY_LOCAL_MACHINE\\System\\' "$tmp/$1.all" > "$tmp/$1.reg" || true
-    (cd "$WINEPREFIX" && find . -mindepth 1 -maxdepth 1 ! -name '*.reg' ! -name drive_c -printf '%y %P\n'
-     find drive_c \( -type d -printf 'd %P\n' \) -o -printf '%y %P %s %T@\n') | sort > "$tmp/$1.files"
-}
-same() {   # same A B WHAT: the two snapshots agree
-    local k diff=0
-    for k in reg files; do
-        if ! cmp -s "$tmp/$1.$k" "$tmp/$2.$k"; then
-            diff=1; bad "$3: $k differs"; { diff "$tmp/$1.$k" "$tmp/$2.$k" || true; } | head -20
-        fi
-    done
-    [ "$diff" = 1 ] || ok
-}
-# Nothing the installation added (snapshot A to B, the whole registry) is left in C.
-none_left() {
-    local left
-    left=$(comm -13 "$tmp/$1.all" "$tmp/$2.all" | comm -12 - "$tmp/$3.all" || true)
-    if [ -z "$left" ]; then ok; else bad "$4: keys or values the installation added are left:"; head -20 <<<"$left"; fi
-}
-expect_fail() {   # expect_fail TEXT WHAT CMD...: CMD fails and says TEXT
-    local what=$2 text=$1 out rc=0; shift 2
-    out=$("$@" 2>&1) || rc=$?
-    if [ "$rc" != 0 ] && grep -qF -- "$text" <<<"$out"; then ok
-    else bad "$what: expected failure with '$text', got rc=$rc: $out"; fi
-}
-# cscript registers Windows Script Host's type library when it first runs: once before the first
-# snapshot, so that the VBScript below changes nothing the snapshots compare.
-printf 'WScript.Echo "warm"\n' > "$tmp/warm.vbs"
-wine cscript //nologo "$(w "$tmp/warm.vbs")" >/dev/null 2>&1 || true
+new_prefix
+make_source
 snap s0
 
 # ---- refusals --------------------------------------------------------------------------------------
@@ -92,8 +37,7 @@ snap s0b
 same s0 s0b "the refusals changed the prefix"
 
 # ---- install ---------------------------------------------------------------------------------------
-can32=0
-wine 'C:\windows\syswow64\cmd.exe' /c echo yes-32 2>/dev/null | grep -q yes-32 && can32=1
+can32=$(can32)
 out=$("$installer" 2>&1) || { bad "install failed: $out"; echo "$pass passed, $((fail+1)) failed"; exit 1; }
 printf '%s\n' "$out" | sed 's/^/# /'
 if grep -qF 'installed C:\windows\system32\imapi2fs.dll (x86_64), registered' <<<"$out"; then ok; else bad "install: no x86_64 line"; fi
@@ -112,19 +56,10 @@ snap s1b
 same s1 s1b "installing again changed the prefix"
 
 # ---- clients -----------------------------------------------------------------------------------------
-mkdir -p "$tmp/src/sub"
-printf 'hello\n' > "$tmp/src/a.txt"; head -c 300000 /dev/urandom > "$tmp/src/sub/b.bin"
-vbs=$(wine cscript //nologo "$(w "$top/tests/install/make-image.vbs")" "$(w "$tmp/src")" 2>&1 | tr -d '\r') || true
-printf '%s\n' "$vbs" | sed 's/^/# vbs: /'
 ver=$(wine "$fsimage_exe" --version 2>&1 | tr -d '\r') || true
-if grep -qxF 'imapi2fs.dll '"$(sed -n 's/^project(imapi2fs VERSION \([0-9.]*\).*/\1/p' "$top/CMakeLists.txt")"'.0 C:\windows\system32\imapi2fs.dll' <<<"$ver"; then ok
+if grep -qxF "imapi2fs.dll $version.0 C:\\windows\\system32\\imapi2fs.dll" <<<"$ver"; then ok
 else bad "fsimage.exe --version: COM does not load the installed DLL: $ver"; fi
-if wine "$fsimage_exe" -q -V WINEINSTALL "$(w "$tmp/src")" "$(w "$tmp/exe.iso")" && \
-   "$fsimage_native" -q -V WINEINSTALL "$tmp/src" "$tmp/native.iso" && cmp -s "$tmp/exe.iso" "$tmp/native.iso"; then ok
-else bad "fsimage.exe through the installed DLL: no image, or not native fsimage's bytes"; fi
-blocks=$(( $(stat -c %s "$tmp/native.iso" 2>/dev/null || echo 0) / 2048 ))
-if grep -qxF "TotalBlocks=$blocks" <<<"$vbs" && grep -qxF "FileCount=2" <<<"$vbs"; then ok
-else bad "VBScript: expected FileCount=2 and TotalBlocks=$blocks"; fi
+clients "$fsimage_exe" "installed DLL"
 
 # ---- uninstall ---------------------------------------------------------------------------------------
 out=$("$installer" --uninstall 2>&1) || bad "--uninstall failed: $out"
@@ -163,6 +98,4 @@ EOF
     same s0 s3 "after --uninstall of both DLLs"
     none_left s2 s3i s3 "after --uninstall of both DLLs"
 fi
-echo "# $(( $(date +%s) - start )) s"
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish
