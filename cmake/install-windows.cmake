@@ -8,9 +8,10 @@ if(CMAKE_SYSTEM_PROCESSOR STREQUAL "x86_64")
 else()
   set(FSI_WINDOWS_DIR lib/imapi2fs/i386-windows)
 endif()
-# (the import library imapi2fs.dll.a is for no one: left out of the default install)
+# Data for Wine prefixes, not programs of this system: no execute bits. (The import library
+# imapi2fs.dll.a is for no one: left out of the default install.)
 install(TARGETS imapi2fs fsimage
-  RUNTIME DESTINATION ${FSI_WINDOWS_DIR}
+  RUNTIME DESTINATION ${FSI_WINDOWS_DIR} PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ
   ARCHIVE DESTINATION ${FSI_WINDOWS_DIR} EXCLUDE_FROM_ALL)
 
 # The installer, its version set to the project's (in a checkout it reads CMakeLists.txt).
