@@ -5,7 +5,10 @@ top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 tmp=$(mktemp -d)
 export WINEPREFIX=$tmp/prefix WINEDEBUG=-all WINEDLLOVERRIDES=mscoree,mshtml= SOURCE_DATE_EPOCH=1700000000
 unset WINEARCH WINE
-cleanup() { [ ! -d "$WINEPREFIX" ] || wineserver -k >/dev/null 2>&1 || true; rm -rf "$tmp"; }
+cleanup() {   # the test's own prefix only: its wineserver, then the files
+    if [ "$WINEPREFIX" = "$tmp/prefix" ] && [ -d "$WINEPREFIX" ]; then wineserver -k >/dev/null 2>&1 || true; fi
+    rm -rf "$tmp"
+}
 trap cleanup EXIT
 pass=0 fail=0
 ok() { pass=$((pass+1)); }

@@ -28,7 +28,7 @@ else bad "a.zip.sha256 does not match"; fi
 
 # ---- contents --------------------------------------------------------------------------------------------
 mkdir "$tmp/zip"
-(cd "$tmp/zip" && unzip -q "$tmp/a.zip")
+python3 -m zipfile -e "$tmp/a.zip" "$tmp/zip"
 pkg=$tmp/zip/$name
 want="$name/ $name/LICENSE.txt $name/README.txt $name/SHA256SUMS.txt $name/install.cmd $name/uninstall.cmd $name/x64/ $name/x64/fsimage.exe $name/x64/imapi2fs.dll $name/x86/ $name/x86/fsimage.exe $name/x86/imapi2fs.dll"
 got=$(python3 -c 'import sys, zipfile; print(" ".join(sorted(zipfile.ZipFile(sys.argv[1]).namelist())))' "$tmp/a.zip")
