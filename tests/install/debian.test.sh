@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# The Debian packages, built with dpkg-buildpackage from debian/ in a copy of the tree (the files git
-# knows): lintian reports no error; debian/changelog's version, the packages' versions and names and
+# The Debian packages, built by tools/debian-packages (dpkg-buildpackage from debian/ in a copy of the
+# tree): lintian reports no error; debian/changelog's version, the packages' versions and names and
 # fsi-engine.pc are CMake's project version; each package holds what it should. Installed (as root with
 # apt-get install ./*.deb, removed again afterwards if they were not installed before; otherwise
 # unpacked with dpkg-deb -x), the installed fsimage writes native fsimage's bytes, a program builds
 # against libfsi-engine-dev through pkg-config and runs with libfsi-engine0, and the installed
-# imapi2fs-wine-install passes tests/install/wine-install.test.sh with the installed DLLs.
+# imapi2fs-wine-install passes tests/install/wine-install.test.sh with the installed DLLs and
+# fsimage.exe, nothing of a build tree.
 # DEB_BUILD_OPTIONS defaults to "nocheck noddebs" (tools/test ran the engine's tests already).
 # Ends with "N passed, N failed".
 source "$(dirname "$0")/lib.sh"
@@ -16,13 +17,12 @@ packages="fsimage libfsi-engine0 libfsi-engine-dev imapi2fs-wine"
 
 # ---- build -------------------------------------------------------------------------------------------
 src=$tmp/build/imapi2fs-$version
-mkdir -p "$src"
-git -C "$top" ls-files -z --cached --others --exclude-standard | (cd "$top" && tar --null -T - -cf -) | tar -C "$src" -xf -
 t0=$(date +%s)
-if (cd "$src" && DEB_BUILD_OPTIONS=${DEB_BUILD_OPTIONS:-nocheck noddebs} dpkg-buildpackage -b -us -uc) > "$tmp/build.log" 2>&1; then ok
-else bad "dpkg-buildpackage failed:"; tail -30 "$tmp/build.log"; finish; fi
-echo "# dpkg-buildpackage: $(( $(date +%s) - t0 )) s"
-deb() { ls "$tmp/build/$1_"*.deb; }
+if DEB_BUILD_OPTIONS=${DEB_BUILD_OPTIONS:-nocheck noddebs} "$top/tools/debian-packages" --work "$tmp/build" -o "$tmp/dist" \
+       > "$tmp/build.log" 2>&1; then ok
+else bad "tools/debian-packages failed:"; tail -30 "$tmp/build.log"; finish; fi
+echo "# tools/debian-packages: $(( $(date +%s) - t0 )) s"
+deb() { ls "$tmp/dist/$1_"*.deb; }
 for p in $packages; do
     f=$(deb $p) && ok || bad "no $p package"
     printf '# %s: %s bytes\n' "$(basename "$f")" "$(stat -c %s "$f")"
@@ -76,8 +76,8 @@ fi
 export SOURCE_DATE_EPOCH=1700000000
 make_source
 if [ "$("$root/usr/bin/fsimage" --version)" = "fsimage (imapi2fs) $version" ]; then ok; else bad "installed fsimage --version"; fi
-"$root/usr/bin/fsimage" -q -V INSTALLTEST "$tmp/src" "$tmp/installed.iso" && cmp -s "$tmp/installed.iso" "$tmp/native.iso" && ok ||
-    bad "the installed fsimage does not write native fsimage's bytes"
+if "$root/usr/bin/fsimage" -q -V INSTALLTEST "$tmp/src" "$tmp/installed.iso" && cmp -s "$tmp/installed.iso" "$tmp/native.iso"; then ok
+else bad "the installed fsimage does not write the build's native fsimage's bytes"; fi
 cat > "$tmp/prog.c" <<'C'
 #include <fsi/engine.h>
 int main(void)
@@ -97,7 +97,9 @@ if [ "$("${pc[@]}" --modversion fsi-engine)" = "$version" ] &&
 else bad "a program built with pkg-config fsi-engine against the installed library"; fi
 
 # The installed Wine installer, with the installed DLLs, through the whole wine-install test.
-out=$(FSI_DLL64=$root/usr/lib/imapi2fs/x86_64-windows/imapi2fs.dll FSI_DLL32=$root/usr/lib/imapi2fs/i386-windows/imapi2fs.dll \
+lib=$root/usr/lib/imapi2fs
+out=$(FSI_DLL64=$lib/x86_64-windows/imapi2fs.dll FSI_DLL32=$lib/i386-windows/imapi2fs.dll \
+      FSI_FSIMAGE_EXE=$lib/x86_64-windows/fsimage.exe FSI_FSIMAGE=$root/usr/bin/fsimage \
       bash "$top/tests/install/wine-install.test.sh" "$root/usr/bin/imapi2fs-wine-install" 2>&1) || true
 printf '%s\n' "$out" | grep -v '^# ' | grep -v 'passed, .* failed' || true
 p=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p' <<<"$out" | tail -1)

@@ -6,7 +6,7 @@ tmp=$(mktemp -d)
 export WINEPREFIX=$tmp/prefix WINEDEBUG=-all WINEDLLOVERRIDES=mscoree,mshtml= SOURCE_DATE_EPOCH=1700000000
 unset WINEARCH WINE
 cleanup() {   # the test's own prefix only: its wineserver, then the files
-    if [ "$WINEPREFIX" = "$tmp/prefix" ] && [ -d "$WINEPREFIX" ]; then wineserver -k >/dev/null 2>&1 || true; fi
+    case $WINEPREFIX in "$tmp"/*) [ ! -d "$WINEPREFIX" ] || wineserver -k >/dev/null 2>&1 || true ;; esac
     rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -66,11 +66,12 @@ expect_fail() {   # expect_fail TEXT WHAT CMD...: CMD fails and says TEXT
     if [ "$rc" != 0 ] && grep -qF -- "$text" <<<"$out"; then ok
     else bad "$what: expected failure with '$text', got rc=$rc: $out"; fi
 }
-# A folder to image and its image by native fsimage (the bytes a client of the DLL must write).
+# A folder to image and its image by native fsimage (FSI_FSIMAGE, default the build's): the bytes a
+# client of the DLL must write.
 make_source() {
     mkdir -p "$tmp/src/sub"
     printf 'hello\n' > "$tmp/src/a.txt"; head -c 300000 /dev/urandom > "$tmp/src/sub/b.bin"
-    "$top/build/native/src/cli/fsimage" -q -V INSTALLTEST "$tmp/src" "$tmp/native.iso"
+    "${FSI_FSIMAGE:-$top/build/native/src/cli/fsimage}" -q -V INSTALLTEST "$tmp/src" "$tmp/native.iso"
 }
 # clients FSIMAGE_EXE WHAT: a VBScript and FSIMAGE_EXE build images of $tmp/src through the registered
 # DLL (fsimage.exe's bytes are native fsimage's; the script's TotalBlocks agrees).

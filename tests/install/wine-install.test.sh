@@ -9,14 +9,19 @@
 # and regsvr32.exe answer checks that, where they can, the i686 DLL goes to syswow64 and is
 # registered and unregistered by syswow64's regsvr32.
 #   tests/install/wine-install.test.sh [INSTALLER]   (default tools/wine-install; the Debian test
-#   passes /usr/bin/imapi2fs-wine-install)
+#   passes /usr/bin/imapi2fs-wine-install, and in FSI_DLL64, FSI_DLL32, FSI_FSIMAGE_EXE and
+#   FSI_FSIMAGE the installed files to compare with and run)
 # Ends with "N passed, N failed".
 source "$(dirname "$0")/lib.sh"
 installer=${1:-$top/tools/wine-install}
 dll64=${FSI_DLL64:-$top/build/win64/src/com/imapi2fs.dll}
 dll32=${FSI_DLL32:-$top/build/win32/src/com/imapi2fs.dll}
-fsimage_exe=$top/build/win64/tools/fsimage/fsimage.exe
-[ -x "$fsimage_exe" ] && [ -x "$top/build/native/src/cli/fsimage" ] || { echo "build first (tools/test)"; exit 1; }
+fsimage_exe=${FSI_FSIMAGE_EXE:-$top/build/win64/tools/fsimage/fsimage.exe}
+[ -f "$fsimage_exe" ] && [ -x "${FSI_FSIMAGE:-$top/build/native/src/cli/fsimage}" ] || { echo "build first (tools/test)"; exit 1; }
+# The prefix is ~/.wine of a new HOME, and the installer runs without WINEPREFIX: the default, as the
+# README's commands use it.
+export HOME=$tmp/home WINEPREFIX=$tmp/home/.wine
+inst() { env -u WINEPREFIX "$installer" "$@"; }
 sys32=$WINEPREFIX/drive_c/windows/system32 wow64=$WINEPREFIX/drive_c/windows/syswow64
 new_prefix
 make_source
@@ -26,19 +31,19 @@ snap s0
 expect_fail "no Wine prefix at $tmp/none" "missing prefix" env WINEPREFIX="$tmp/none" "$installer"
 printf '#!/bin/sh\necho "wine: could not load kernel32.dll, status c0000135" >&2\nexit 1\n' > "$tmp/broken-wine"
 chmod +x "$tmp/broken-wine"
-expect_fail "Wine cannot start programs in $WINEPREFIX" "broken Wine" env WINE="$tmp/broken-wine" "$installer"
+expect_fail "Wine cannot start programs in $WINEPREFIX" "broken Wine" env -u WINEPREFIX WINE="$tmp/broken-wine" "$installer"
 printf 'not ours' > "$sys32/imapi2fs.dll"
-expect_fail 'C:\windows\system32\imapi2fs.dll exists and was not installed' "foreign DLL" "$installer"
+expect_fail 'C:\windows\system32\imapi2fs.dll exists and was not installed' "foreign DLL" inst
 rm -f "$sys32/imapi2fs.dll"
 wine regsvr32 /s "$(w "$dll64")"
-expect_fail "IMAPI2FS is registered to $(w "$dll64")" "foreign registration" "$installer"
+expect_fail "IMAPI2FS is registered to $(w "$dll64")" "foreign registration" inst
 wine regsvr32 /u /s "$(w "$dll64")"
 snap s0b
 same s0 s0b "the refusals changed the prefix"
 
 # ---- install ---------------------------------------------------------------------------------------
 can32=$(can32)
-out=$("$installer" 2>&1) || { bad "install failed: $out"; echo "$pass passed, $((fail+1)) failed"; exit 1; }
+out=$(inst 2>&1) || { bad "install failed: $out"; echo "$pass passed, $((fail+1)) failed"; exit 1; }
 printf '%s\n' "$out" | sed 's/^/# /'
 if grep -qF 'installed C:\windows\system32\imapi2fs.dll (x86_64), registered' <<<"$out"; then ok; else bad "install: no x86_64 line"; fi
 if cmp -s "$sys32/imapi2fs.dll" "$dll64"; then ok; else bad "system32\\imapi2fs.dll is not the x86_64 build"; fi
@@ -51,7 +56,7 @@ fi
 if grep -qixF "C:\\windows\\system32\\imapi2fs.dll $(sha256sum < "$dll64" | cut -d' ' -f1)" "$WINEPREFIX/.imapi2fs-install"; then ok
 else bad "the manifest does not list system32\\imapi2fs.dll with its hash"; fi
 snap s1
-out=$("$installer" -q 2>&1) || bad "installing again failed: $out"
+out=$(inst -q 2>&1) || bad "installing again failed: $out"
 snap s1b
 same s1 s1b "installing again changed the prefix"
 
@@ -62,13 +67,13 @@ else bad "fsimage.exe --version: COM does not load the installed DLL: $ver"; fi
 clients "$fsimage_exe" "installed DLL"
 
 # ---- uninstall ---------------------------------------------------------------------------------------
-out=$("$installer" --uninstall 2>&1) || bad "--uninstall failed: $out"
+out=$(inst --uninstall 2>&1) || bad "--uninstall failed: $out"
 printf '%s\n' "$out" | sed 's/^/# /'
 wineserver -w
 snap s2
 same s0 s2 "after --uninstall"
 none_left s0 s1 s2 "after --uninstall"
-out=$("$installer" --uninstall 2>&1) || bad "--uninstall again failed: $out"
+out=$(inst --uninstall 2>&1) || bad "--uninstall again failed: $out"
 if grep -q "not installed" <<<"$out"; then ok; else bad "--uninstall again: $out"; fi
 
 # ---- the 32-bit half, with a Wine whose syswow64 programs answer --------------------------------------
@@ -83,14 +88,14 @@ case "\${1,,}" in
 esac
 EOF
     chmod +x "$tmp/wine32"
-    out=$(WINE=$tmp/wine32 "$installer" 2>&1) || bad "install with 32-bit Wine failed: $out"
+    out=$(WINE=$tmp/wine32 inst 2>&1) || bad "install with 32-bit Wine failed: $out"
     if grep -qF 'installed C:\windows\syswow64\imapi2fs.dll (i686), registered' <<<"$out" &&
        cmp -s "$wow64/imapi2fs.dll" "$dll32" && cmp -s "$sys32/imapi2fs.dll" "$dll64"; then ok
     else bad "32-bit Wine: expected both DLLs: $out"; fi
     if grep -qxF '/s C:\windows\syswow64\imapi2fs.dll' "$tmp/regsvr32.log" 2>/dev/null; then ok
     else bad "32-bit Wine: syswow64's regsvr32 did not register syswow64\\imapi2fs.dll"; fi
     snap s3i
-    out=$(WINE=$tmp/wine32 "$installer" --uninstall 2>&1) || bad "uninstall with 32-bit Wine failed: $out"
+    out=$(WINE=$tmp/wine32 inst --uninstall 2>&1) || bad "uninstall with 32-bit Wine failed: $out"
     if grep -qxF '/u /s C:\windows\syswow64\imapi2fs.dll' "$tmp/regsvr32.log" 2>/dev/null && [ ! -e "$wow64/imapi2fs.dll" ]; then ok
     else bad "32-bit Wine: syswow64\\imapi2fs.dll not unregistered and removed"; fi
     wineserver -w
