@@ -23,6 +23,9 @@ finish() { echo "# $(( $(date +%s) - start )) s"; echo "$pass passed, $fail fail
 new_prefix() {
     mkdir -p "$WINEPREFIX"
     WINEARCH=win64 wine wineboot -i >/dev/null 2>&1 || true
+    warm_prefix
+}
+warm_prefix() {
     wineserver -w
     printf 'WScript.Echo "warm"\n' > "$tmp/warm.vbs"
     wine cscript //nologo "$(w "$tmp/warm.vbs")" >/dev/null 2>&1 || true

@@ -2,7 +2,8 @@
 # One version: CMake's project(VERSION) is what native fsimage --version and fsimage.exe --version
 # print, what the x64 and x86 DLLs' VERSIONINFO say (read by windres without running them, and for the
 # x64 DLL by Windows' version API through fsimage.exe under Wine), what cmake --install writes into
-# fsi-engine.pc and the library's file name, and what debian/changelog and the man pages say.
+# fsi-engine.pc and the library's file name, and what debian/changelog, the man pages and the README's
+# zip name say.
 # Ends with "N passed, N failed".
 source "$(dirname "$0")/lib.sh"
 [[ "$version" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] && ok || bad "CMakeLists.txt: no project(imapi2fs VERSION x.y.z)"
@@ -27,6 +28,8 @@ done
 
 cv=$(sed -n '1s/^imapi2fs (\([^)]*\)).*/\1/p' "$top/debian/changelog")
 expect "debian/changelog" "${cv%%-*}" "$version"
+expect "README's zip name" "$(grep -o 'build/dist/imapi2fs-[0-9.]*-windows.zip' "$top/README.md" | head -1)" \
+    "build/dist/imapi2fs-$version-windows.zip"
 for m in "$top"/docs/*.1; do
     expect "$(basename "$m") .TH" "$(sed -n 's/^\.TH .*"imapi2fs \([^"]*\)".*/\1/p' "$m")" "$version"
 done

@@ -21,9 +21,15 @@ fsimage_exe=${FSI_FSIMAGE_EXE:-$top/build/win64/tools/fsimage/fsimage.exe}
 # The prefix is ~/.wine of a new HOME, and the installer runs without WINEPREFIX: the default, as the
 # README's commands use it.
 export HOME=$tmp/home WINEPREFIX=$tmp/home/.wine
+mkdir -p "$HOME"
 inst() { env -u WINEPREFIX "$installer" "$@"; }
 sys32=$WINEPREFIX/drive_c/windows/system32 wow64=$WINEPREFIX/drive_c/windows/syswow64
-new_prefix
+# The README's commands as written: wineboot -i, then at once the installer (a prefix that wineboot
+# has just made has no system.reg until wineserver writes it), and --uninstall.
+WINEARCH=win64 wine wineboot -i >/dev/null 2>&1 || true
+if out=$(inst 2>&1); then ok; else bad "install right after wineboot -i: $out"; fi
+if out=$(inst --uninstall 2>&1); then ok; else bad "--uninstall right after: $out"; fi
+warm_prefix
 make_source
 snap s0
 
