@@ -28,7 +28,7 @@ for p in $packages; do
     printf '# %s: %s bytes\n' "$(basename "$f")" "$(stat -c %s "$f")"
 done
 t0=$(date +%s)
-lint=$(lintian --fail-on error "$tmp/build/"*.changes 2>&1) && lrc=0 || lrc=$?
+lint=$(TMPDIR=$tmp lintian --fail-on error "$tmp/build/"*.changes 2>&1) && lrc=0 || lrc=$?   # (lintian leaves mldbm-* files in TMPDIR)
 { grep -v 'running with root' <<<"$lint" || true; } | sed 's/^/# lintian: /'
 if [ "$lrc" = 0 ] && ! grep -q '^E:' <<<"$lint"; then ok; else bad "lintian reports errors"; fi
 echo "# lintian: $(( $(date +%s) - t0 )) s"
