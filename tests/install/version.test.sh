@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# One version: CMake's project(VERSION) is what native fsimage --version and fsimage.exe --version
-# print, what the x64 and x86 DLLs' VERSIONINFO say (read by windres without running them, and for the
+# One version: CMake's project(VERSION) is what native fsimage --version, fsimage.exe --version and
+# imapi2fs-wine-install --version (in the checkout and as cmake configures it for installation) print, what the x64 and x86 DLLs' VERSIONINFO say (read by windres without running them, and for the
 # x64 DLL by Windows' version API through fsimage.exe under Wine), what cmake --install writes into
 # fsi-engine.pc and the library's file name, and what debian/changelog, the man pages and the README's
 # zip name say.
@@ -12,6 +12,9 @@ expect() { if [ "$2" = "$3" ]; then ok; else bad "$1: '$2', expected '$3'"; fi; 
 
 expect "fsimage --version" "$("$top/build/native/src/cli/fsimage" --version)" "fsimage (imapi2fs) $version"
 
+expect "tools/wine-install --version" "$("$top/tools/wine-install" --version)" "imapi2fs-wine-install (imapi2fs) $version"
+expect "installed imapi2fs-wine-install --version" "$(bash "$top/build/win64/imapi2fs-wine-install" --version 2>/dev/null)" \
+    "imapi2fs-wine-install (imapi2fs) $version"
 cmake --install "$top/build/native" --prefix "$tmp/inst" >/dev/null
 pcfile=$(find "$tmp/inst" -name fsi-engine.pc | head -1)
 expect "fsi-engine.pc" "$(sed -n 's/^Version: //p' "$pcfile")" "$version"
