@@ -11,6 +11,8 @@ export WINEARCH=win64
 # Debian packages: what building needs, and what the tests need on top (the image readers).
 BUILD_PKGS="cmake ninja-build gcc libc6-dev gcc-mingw-w64-x86-64 gcc-mingw-w64-i686 mingw-w64-tools binutils-mingw-w64-x86-64 wine wine64 libwine-dev libcmocka-dev"
 TEST_PKGS="xorriso genisoimage libcdio-utils p7zip-full udftools python3-pycdlib dumpet udfclient libarchive-tools sleuthkit mtools valgrind qemu-system-x86 ovmf grub-efi-amd64-bin"
+# tests/install/debian.test.sh builds the Debian packages (dpkg-buildpackage wants build-essential).
+TEST_PKGS="$TEST_PKGS build-essential debhelper lintian"
 # tools/fuzz (libFuzzer); tools/test runs the fuzzers only when clang is installed.
 FUZZ_PKGS="clang libclang-rt-14-dev"
 

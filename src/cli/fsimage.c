@@ -38,6 +38,7 @@
 #include <wchar.h>
 
 #include "fsi/engine.h"
+#include "fsi_version.h"        /* FSI_VERSION: the project's version (CMakeLists.txt) */
 #include "errors_table.h"       /* src/com: the DLL's message texts (compat/windows.h shim) */
 #include "imapi2fserror.h"
 
@@ -94,7 +95,8 @@ static void usage(FILE *f)
           "      --map             print the progress items on stdout, one line each:\n"
           "                        first block, last block, block count, description\n"
           "  -q, --quiet           no progress on stderr\n"
-          "  -h, --help            this text\n", f);
+          "  -h, --help            this text\n"
+          "      --version         print the version of imapi2fs and exit\n", f);
 }
 
 /* ---- messages --------------------------------------------------------------------------------- */
@@ -1260,7 +1262,8 @@ static int parse_udf(const char *s)
 
 /* Options go anywhere before "--"; to add one (e.g. --append IMAGE): an entry in long_opts (a
  * LONG_* code for a long-only option), a case below, a field in options and a line in usage(). */
-enum { LONG_NO_MIRROR = 0x100, LONG_MAP, LONG_BOOT, LONG_BOOT_ARRAY, LONG_APPEND, LONG_REWRITE, LONG_IMPORT };
+enum { LONG_NO_MIRROR = 0x100, LONG_MAP, LONG_BOOT, LONG_BOOT_ARRAY, LONG_APPEND, LONG_REWRITE, LONG_IMPORT,
+       LONG_VERSION };
 
 static const struct option long_opts[] = {
     { "fs", required_argument, NULL, 'f' },
@@ -1279,6 +1282,7 @@ static const struct option long_opts[] = {
     { "import", required_argument, NULL, LONG_IMPORT },
     { "quiet", no_argument, NULL, 'q' },
     { "help", no_argument, NULL, 'h' },
+    { "version", no_argument, NULL, LONG_VERSION },
     { NULL, 0, NULL, 0 },
 };
 
@@ -1292,6 +1296,7 @@ static void parse_args(int argc, char **argv, options *o)
     while ((c = getopt_long(argc, argv, ":f:l:u:V:bm:sqh", long_opts, NULL)) != -1) {
         switch (c) {
         case 'h': usage(stdout); exit(0);
+        case LONG_VERSION: printf("fsimage (imapi2fs) %s\n", FSI_VERSION); exit(0);
         case 'f':
             if (!parse_fs(optarg, &o->fs)) {
                 fprintf(stderr, "fsimage: bad file system list '%s'\n", optarg);

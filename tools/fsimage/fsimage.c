@@ -20,6 +20,7 @@
 #include "imapi2fs.h"
 #include "imapi2fserror.h"
 #include "imagedisc.h"
+#include "fsi_version.h"        /* FSI_VERSION: the project's version (CMakeLists.txt) */
 
 #ifndef COPY_BUFFER
 #define COPY_BUFFER (64u << 10)     /* the image stream is read and written this much at a time
@@ -57,7 +58,46 @@ static void usage(FILE *f)
         L"      --import FS       with --append/--rewrite: import iso9660, joliet or udf\n"
         L"                        (ImportSpecificFileSystem; default: ImportFileSystem's choice)\n"
         L"  -q, --quiet           no progress on stderr\n"
-        L"  -h, --help            this text\n");
+        L"  -h, --help            this text\n"
+        L"      --version         print the version of imapi2fs and of the imapi2fs.dll COM loads\n");
+}
+
+/* --version: this program's version, then the file and VERSIONINFO of the imapi2fs.dll that COM
+ * loads for MsftFileSystemImage (the module holding the class factory: per-user or machine
+ * registration, whichever COM prefers). */
+static int version(void)
+{
+    wchar_t path[MAX_PATH];
+    IClassFactory *cf = NULL;
+    HMODULE module = NULL;
+    VS_FIXEDFILEINFO *info = NULL;
+    UINT len = 0;
+    DWORD size;
+    void *data = NULL;
+    HRESULT hr;
+
+    wprintf(L"fsimage (imapi2fs) %hs\n", FSI_VERSION);
+    if (FAILED(hr = CoInitializeEx(NULL, COINIT_MULTITHREADED))) return 0;
+    hr = CoGetClassObject(&CLSID_MsftFileSystemImage, CLSCTX_INPROC_SERVER, NULL, &IID_IClassFactory, (void **)&cf);
+    if (FAILED(hr)) {
+        wprintf(L"imapi2fs.dll: not loaded (0x%08lX)\n", (unsigned long)hr);
+    } else if (!GetModuleHandleExW(GET_MODULE_HANDLE_EX_FLAG_FROM_ADDRESS | GET_MODULE_HANDLE_EX_FLAG_UNCHANGED_REFCOUNT,
+                                   (const wchar_t *)cf->lpVtbl, &module) ||
+               !GetModuleFileNameW(module, path, MAX_PATH)) {
+        wprintf(L"imapi2fs.dll: loaded, module not found\n");
+    } else {
+        if ((size = GetFileVersionInfoSizeW(path, NULL)) && (data = malloc(size)) &&
+            GetFileVersionInfoW(path, 0, size, data) && VerQueryValueW(data, L"\\", (void **)&info, &len) &&
+            len >= sizeof(*info))
+            wprintf(L"imapi2fs.dll %u.%u.%u.%u %ls\n", HIWORD(info->dwFileVersionMS), LOWORD(info->dwFileVersionMS),
+                    HIWORD(info->dwFileVersionLS), LOWORD(info->dwFileVersionLS), path);
+        else
+            wprintf(L"imapi2fs.dll (no version information) %ls\n", path);
+        free(data);
+    }
+    if (cf) IClassFactory_Release(cf);
+    CoUninitialize();
+    return 0;
 }
 
 /* Print the failure with the object's IErrorInfo text and exit. */
@@ -334,6 +374,7 @@ int wmain(int argc, wchar_t **argv)
         const wchar_t *a = argv[i];
         const wchar_t *next = i + 1 < argc ? argv[i + 1] : NULL;
         if (!wcscmp(a, L"-h") || !wcscmp(a, L"--help")) { usage(stdout); return 0; }
+        else if (!wcscmp(a, L"--version")) return version();
         else if ((!wcscmp(a, L"-f") || !wcscmp(a, L"--fs")) && next) {
             if (!parse_fs(next, &fs)) { fwprintf(stderr, L"fsimage: bad file system list '%ls'\n", next); return 2; }
             fs_given = 1;
