@@ -912,10 +912,11 @@ static void make_boot(boot_set *set, const char *spec, const char *put_step)
     if (ferror(f))
         fail_errno("opening the boot image", file);
     fclose(f);
-    if (size == 1228800) emulation = FSI_EMUL_FLOPPY12;      /* a floppy-sized image: that floppy */
-    else if (size == 1474560) emulation = FSI_EMUL_FLOPPY144;
-    else if (size == 2949120) emulation = FSI_EMUL_FLOPPY288;
-    else if (!have_emulation) emulation = FSI_EMUL_NONE;
+    /* AssignBootImage: a floppy-sized image gets that floppy's emulation; an emulation given
+     * explicitly is put after it and wins, as fsimage.exe does */
+    if (!have_emulation)
+        emulation = size == 1228800 ? FSI_EMUL_FLOPPY12 : size == 1474560 ? FSI_EMUL_FLOPPY144
+                  : size == 2949120 ? FSI_EMUL_FLOPPY288 : FSI_EMUL_NONE;
     if (platform != FSI_BOOT_X86 && platform != FSI_BOOT_POWERPC && platform != FSI_BOOT_MAC && platform != FSI_BOOT_EFI)
         fail_hr("PlatformId", IMAPI_E_INVALID_PARAM, "newVal", NULL, NULL);
     if (have_emulation) {

@@ -470,13 +470,16 @@ made=$(wc -l < "$w/results")
 # where they do not (a note, not a failure: the list records what each writes)
 declare -A mine
 while read -r h n; do mine[$n]=$h; done < "$w/results"
+disagree=0         # native fsimage and fsimage.exe must write the same bytes for the same options
 for n in "${!mine[@]}"; do
-    [[ $n == native/* ]] && [ -n "${mine[dll/${n#native/}]:-}" ] && [ "${mine[$n]}" != "${mine[dll/${n#native/}]}" ] &&
-        echo "# note: $n and dll/${n#native/} differ: the front ends disagree"
+    if [[ $n == native/* ]] && [ -n "${mine[dll/${n#native/}]:-}" ] && [ "${mine[$n]}" != "${mine[dll/${n#native/}]}" ]; then
+        echo "not ok - $n and dll/${n#native/} differ: the front ends disagree"
+        disagree=$((disagree + 1))
+    fi
 done
 elapsed=$(( ($(date +%s%N) - started) / 1000000000 ))
 if [ -n "$record" ]; then
-    if [ ${#failures[@]} -gt 0 ] || [ -n "$native_only" ]; then
+    if [ ${#failures[@]} -gt 0 ] || [ -n "$native_only" ] || [ "$disagree" != 0 ]; then
         echo "golden.sh: not recorded: ${#failures[@]} images not made${native_only:+, --native makes part of the matrix}" >&2
         exit 1
     fi
@@ -487,7 +490,7 @@ fi
 [ -s "$list" ] || { echo "golden.sh: no list $list (golden.sh --record)"; exit 1; }
 declare -A want got
 while read -r h n; do want[$n]=$h; done < "$list"
-bad=0 same=0
+bad=$disagree same=0
 while read -r h n; do
     got[$n]=1
     if [ -z "${want[$n]:-}" ]; then echo "new: $n (not in the list)"; bad=$((bad + 1))
