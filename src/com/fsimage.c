@@ -275,6 +275,20 @@ static int bound_fits(fsimage *img, const fsi_plan_opts *o)
            img->bound_boot == img->boot_changes;
 }
 
+/* A plan for the size of tree: a file over the 2 GiB ceiling of levels 1 and 2 is refused by
+ * CreateResultImage, as on Windows, but an add is judged by the size of level 3's layout (several
+ * extents), so that it fails with IMAPI_E_IMAGE_SIZE_LIMIT when that is what it passes. */
+static fsi_status plan_for_size(fsi_image *tree, const fsi_plan_opts *o, fsi_plan **plan, fsi_err *err)
+{
+    fsi_status st = fsi_plan_build(tree, o, plan, err);
+    if (st == FSI_E_DATA_TOO_BIG) {
+        fsi_plan_opts o3 = *o;
+        o3.iso_level = 3;
+        st = fsi_plan_build(tree, &o3, plan, err);
+    }
+    return st;
+}
+
 /* The size limit (lock held): take units more than the bound, or decide with the exact plan of the
  * tree made by copy (NULL: the tree as it is; else a copy with the addition, freed here). */
 static HRESULT check_limit(fsimage *img, uint64_t units, fsi_image *copy, const WCHAR *what, fsimage_grant *g)
@@ -294,7 +308,7 @@ static HRESULT check_limit(fsimage *img, uint64_t units, fsi_image *copy, const 
         plan_opts(img, &o, defname);                        /* a plan will be built */
     if (!bound_fits(img, &o)) {
         /* a new start: the exact plan of the tree as it is */
-        if ((st = fsi_plan_build(img->tree, &o, &plan, &err)) != FSI_OK) {
+        if ((st = plan_for_size(img->tree, &o, &plan, &err)) != FSI_OK) {
             fsi_image_free(copy);
             return fsi_error_from_engine(&err, &IID_IFileSystemImage);
         }
@@ -310,7 +324,7 @@ static HRESULT check_limit(fsimage *img, uint64_t units, fsi_image *copy, const 
     }
     /* the bound cannot tell: the size the image would have, exactly */
     if (!copy) return E_OUTOFMEMORY;
-    st = fsi_plan_build(copy, &o, &plan, &err);
+    st = plan_for_size(copy, &o, &plan, &err);
     fsi_image_free(copy);
     if (st != FSI_OK) return fsi_error_from_engine(&err, &IID_IFileSystemImage);
     if (fsi_plan_total_blocks(plan) > (uint32_t)img->free_media_blocks) {

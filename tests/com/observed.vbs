@@ -86,3 +86,26 @@ WScript.Echo "AncestorErr=" & Hex(Err.Number)
 Err.Clear
 On Error GoTo 0
 WScript.Echo "AncestorGone=" & fsi.Exists("a")
+
+' ISO 9660 names at level 1 (ISO 9660 alone): 8.3 with ~N, as Windows wrote them.
+Set fsi = CreateObject("IMAPI2FS.MsftFileSystemImage")
+fsi.FileSystemsToCreate = 1
+Set root = fsi.Root
+root.AddDirectory "_internal"
+root.AddTree src & "\a.txt", False
+WScript.Echo "ShortDir=" & root.Item("_internal").FileSystemName(1)
+WScript.Echo "ShortFile=" & root.Item("a.txt").FileSystemName(1)
+
+' FreeMediaBlocks: an add that would pass the limit fails, with the text clients match.
+Set fsi = CreateObject("IMAPI2FS.MsftFileSystemImage")
+Set root = fsi.Root
+root.AddDirectory "d"
+fsi.FreeMediaBlocks = fsi.UsedBlocks + 1
+On Error Resume Next
+root.AddTree bigFile, False
+WScript.Echo "LimitErr=" & Hex(Err.Number)
+WScript.Echo "LimitText=" & (Err.Description = "Adding '" & bigFile & "' would result in a result image having a size larger than the current configured limit.")
+Err.Clear
+On Error GoTo 0
+WScript.Echo "LimitFiles=" & fsi.FileCount
+
