@@ -1,2 +1,0 @@
-/* Native build: imapi2fserror.h includes <winerror.h>; the HRESULT type comes from windows.h. */
-#include "windows.h"
