@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # fsimage-wrap.sh [--fs LIST] [--udf REV] [-V NAME] [--no-mirror] [-l N] SRC OUT
-# The command line of the engine's native fsi_mkiso, carried out by fsimage.exe under Wine through
+# The command line udf-images.sh gives native fsimage, carried out by fsimage.exe under Wine through
 # the DLL, so that the image scripts of tests/iso (udf-images.sh) judge what the COM API writes.
 set -euo pipefail
 args=()

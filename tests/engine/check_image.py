@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Check an image made by fsi_mkiso against its source directory with pycdlib (an independent
+"""Check an image made by native fsimage against its source directory with pycdlib (an independent
 ISO 9660 / Joliet reader): every file of the source must be found in the Joliet tree (exact names)
 with the same bytes, and the ISO 9660 tree must hold the same number of files and directories,
 each ISO file sharing the extent of a Joliet file.

@@ -12,7 +12,7 @@
  * tree whose files' extents lie inside the volume; a few bytes of each file are read through its
  * source. Time and memory must stay bounded (libFuzzer's -timeout and -rss_limit_mb).
  *
- * Seeds (tests/fuzz/corpus/import_udf): images of fsi_mkiso (UDF 1.02 alone, 1.50 with ISO 9660
+ * Seeds (tests/fuzz/corpus/import_udf): images of native fsimage (UDF 1.02 alone, 1.50 with ISO 9660
  * and Joliet, 2.01, 2.50 with the metadata mirror, 2.60 without it) and of mkudffs + udfclient
  * (embedded files and directories, strategy 4096), converted by this file built with
  * -DFSI_FUZZ_MAKE_SEED: `cc -DFSI_FUZZ_MAKE_SEED -Iinclude tests/fuzz/fuzz_import_udf.c -o mkseed

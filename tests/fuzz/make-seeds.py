@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Write the seed corpora of tests/fuzz/corpus (small, committed). Usage:
-    tests/fuzz/make-seeds.py [FSI_MKISO]
+    tests/fuzz/make-seeds.py [FSIMAGE]
 The writer seeds are tree descriptions in fuzz_writer.c's input format; the identify seeds are the
-volume recognition areas of images fsi_mkiso writes (ISO 9660 + Joliet, UDF alone, all three), in
-fuzz_identify.c's format. Without FSI_MKISO only the writer seeds are written.
+volume recognition areas of images native fsimage writes (ISO 9660 + Joliet, UDF alone, all three), in
+fuzz_identify.c's format. Without FSIMAGE (build/native/src/cli/fsimage) only the writer seeds are written.
 SPDX-License-Identifier: LGPL-2.1-or-later
 """
 import os, subprocess, sys, tempfile
@@ -103,7 +103,7 @@ def identify_seeds(mkiso):
         for label, args in (('iso-joliet', []), ('udf-only', ['--fs', 'udf']),
                             ('bridge-250', ['--fs', 'iso,joliet,udf', '--udf', '2.50'])):
             out = os.path.join(tmp, label + '.iso')
-            subprocess.run([mkiso, *args, '-o', out, src], check=True, stdout=subprocess.DEVNULL)
+            subprocess.run([mkiso, '-q', *args, src, out], check=True, stdout=subprocess.DEVNULL)
             img = open(out, 'rb').read()
             total = len(img) // 2048
             # blocks 16 .. the first block that is not a recognition descriptor, then the AVDP

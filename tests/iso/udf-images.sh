@@ -9,7 +9,7 @@
 # and last 'N passed, N failed'. Exit 77 (skipped) when a reader is missing.
 set -u
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-mkiso=${1:?usage: udf-images.sh FSI_MKISO [WORK]}
+mkiso=${1:?usage: udf-images.sh FSIMAGE [WORK]}
 for t in 7z udfinfo udfdump udfclient timeout /usr/bin/python3; do
   command -v "$t" >/dev/null || { echo "skipped: $t is not installed (apt-get install p7zip-full udftools udfclient)"; exit 77; }
 done
@@ -36,7 +36,7 @@ for rev in 0x102 0x150 0x200 0x201 0x250 0x260; do
   if "$mkiso" --fs udf --udf "$rev" -V "UDF $rev" "$work/tree" "$img" >"$work/mkiso.log" 2>&1; then
     judge "UDF $rev alone: check-udf.sh" bash "$here/check-udf.sh" --rev "$rev" "$img" "$work/tree"
   else
-    echo "not ok - UDF $rev alone: fsi_mkiso failed"; sed 's/^/#   /' "$work/mkiso.log"; failed=$((failed + 1))
+    echo "not ok - UDF $rev alone: fsimage failed"; sed 's/^/#   /' "$work/mkiso.log"; failed=$((failed + 1))
   fi
   img=$work/bridge-$rev.img
   if "$mkiso" --fs iso,joliet,udf --udf "$rev" -V "BRIDGE $rev" "$work/tree" "$img" >"$work/mkiso.log" 2>&1; then
@@ -45,7 +45,7 @@ for rev in 0x102 0x150 0x200 0x201 0x250 0x260; do
       judge_iso "UDF $rev + ISO 9660 + Joliet: check-image.sh" "$img" "$rev" "$work/tree"
     fi
   else
-    echo "not ok - UDF $rev bridged: fsi_mkiso failed"; sed 's/^/#   /' "$work/mkiso.log"; failed=$((failed + 1))
+    echo "not ok - UDF $rev bridged: fsimage failed"; sed 's/^/#   /' "$work/mkiso.log"; failed=$((failed + 1))
   fi
   rm -f "$work/udf-$rev.img" "$work/bridge-$rev.img"
 done
@@ -53,7 +53,7 @@ img=$work/nomirror.img
 if "$mkiso" --fs udf --udf 0x250 --no-mirror "$work/tree" "$img" >"$work/mkiso.log" 2>&1; then
   judge "UDF 2.50 without metadata mirror: check-udf.sh" bash "$here/check-udf.sh" --rev 0x250 "$img" "$work/tree"
 else
-  echo "not ok - UDF 2.50 without mirror: fsi_mkiso failed"; failed=$((failed + 1))
+  echo "not ok - UDF 2.50 without mirror: fsimage failed"; failed=$((failed + 1))
 fi
 [ $iso_readers = 1 ] || echo "# note: ISO readers or pycdlib missing: check-image.sh not run on the bridged images"
 echo "$passed passed, $failed failed"
