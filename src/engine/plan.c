@@ -433,18 +433,28 @@ static fsi_status number_dirs(builder *b)
 static size_t iso_fi_len(const pitem *c) { return c->iso_len + (c->node->is_dir ? 0u : 2u); }
 static size_t jol_fi_len(const pitem *c) { return 2u * c->jol_len + (c->node->is_dir ? 0u : 4u); }
 
-/* Size in bytes of a directory's extent: records packed without straddling blocks. */
-static uint64_t dir_bytes(const builder *b, const pitem *d, int joliet)
+/* Bytes of a directory's extent with its records in the order they are written (Joliet: jorder),
+ * or (iso_order) in ISO 9660 order: packed without straddling blocks. */
+static uint64_t pack(const builder *b, const pitem *d, int joliet, int iso_order)
 {
     uint64_t pos = 2 * fsi_dirrec_len(1);
     for (uint32_t j = 0; j < d->niso; j++) {
-        const pitem *c = &b->it[d->first + j];
+        const pitem *c = &b->it[joliet && !iso_order ? b->jorder[d->jfirst + j] : d->first + j];
         size_t len = fsi_dirrec_len(joliet ? jol_fi_len(c) : iso_fi_len(c));
         uint64_t parts = c->node->is_dir ? 1 : iso_parts(b, c);
         for (uint64_t p = 0; p < parts; p++)
             pos = fsi_dirrec_place(pos, len) + len;
     }
     return blocks_of(pos) * FSI_BLOCK_SIZE;
+}
+
+/* Size in bytes of a directory's extent. A Joliet directory is measured in Joliet order, the order
+ * its records are written, and is never made smaller than they take in ISO 9660 order, in which it
+ * was measured before: where that was enough the images stay as they were. */
+static uint64_t dir_bytes(const builder *b, const pitem *d, int joliet)
+{
+    uint64_t own = pack(b, d, joliet, 0), iso = joliet ? pack(b, d, 1, 1) : own;
+    return own > iso ? own : iso;
 }
 
 typedef struct layout {

@@ -443,6 +443,43 @@ static void dir_packing(void **state)
     fsi_image_free(img);
 }
 
+/* Joliet records are in Joliet order, which is not ISO 9660's: "a..." comes first in ISO 9660
+ * ("A..." < "B...") and last in Joliet ('B' < 'a'). Packed in ISO 9660 order the 24 records take two
+ * blocks; in Joliet order (23 records of 166 bytes, then one of 58) three: the directory is measured
+ * in the order it is written (it was measured in ISO 9660 order, and the third block's record was
+ * written past the buffer). */
+static void joliet_dir_order(void **state)
+{
+    (void)state;
+    fsi_image *img = fsi_image_new();
+    fsi_node *r = fsi_image_root(img);
+    char nm[80];
+    mkfile_in(img, r, "aaaaaaaaaa", NULL, 0);                       /* 10 units: 58 bytes in Joliet */
+    for (int i = 0; i < 23; i++) {
+        snprintf(nm, sizeof nm, "B%02d", i);
+        memset(nm + 3, 'x', 61);                                    /* 64 units: 166 bytes */
+        nm[64] = 0;
+        mkfile_in(img, r, nm, NULL, 0);
+    }
+    fsi_plan_opts o = opts(FSI_FS_ISO9660 | FSI_FS_JOLIET, 2);
+    fsi_plan *p = build(img, &o);
+    iso_img im = { 0 };
+    iso_load(p, &im);
+    static iso_rec recs[64];
+    uint32_t lba, size;
+    iso_root(&im, 1, &lba, &size);
+    assert_int_equal(size, 3 * 2048);
+    assert_int_equal(iso_list(&im, lba, size, recs, 64), 2 + 24);   /* every record, none straddling */
+    char last[256];
+    iso_rec_name(&recs[25], 1, last);
+    assert_string_equal(last, "aaaaaaaaaa;1");
+    iso_root(&im, 0, &lba, &size);
+    assert_int_equal(iso_list(&im, lba, size, recs, 64), 2 + 24);
+    free(im.b);
+    fsi_plan_unref(p);
+    fsi_image_free(img);
+}
+
 /* ---- reading ------------------------------------------------------------------------------------ */
 
 /* Files of 1 MiB or more start on an even absolute block, files of 8 MiB or more on a multiple of
@@ -1061,6 +1098,7 @@ int main(void)
         cmocka_unit_test(small_image),
         cmocka_unit_test(path_tables),
         cmocka_unit_test(dir_packing),
+        cmocka_unit_test(joliet_dir_order),
         cmocka_unit_test(odd_reads),
         cmocka_unit_test(aligned_large_files),
         cmocka_unit_test(inconsistent_sources),
