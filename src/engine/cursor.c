@@ -202,9 +202,21 @@ fsi_status fsi_cursor_read(fsi_cursor *c, uint64_t off, void *buf, size_t len, f
     fsi_err_clear(err);
     if (!c || (!buf && len))
         return FSI_E_INVALID_PARAM;
-    if (c->plan->base)
-        return fsi_overlay_read(c, c->plan, off, buf, len, err);
-    return fsi_cursor_read_session(c, off, buf, len, err);
+    const fsi_plan *p = c->plan;
+    if (!p->base)
+        return fsi_cursor_read_session(c, off, buf, len, err);
+    /* random-write: the whole volume from block 0; below the session through the overlay */
+    uint64_t ss = (uint64_t)p->session_start * FSI_BLOCK_SIZE, total = ss + (uint64_t)p->total_blocks * FSI_BLOCK_SIZE;
+    if (off > total || len > total - off) {
+        if (err)
+            err->code = FSI_E_RANGE;
+        return FSI_E_RANGE;
+    }
+    size_t below = off < ss ? (size_t)(ss - off < len ? ss - off : len) : 0;
+    fsi_status st = below ? fsi_overlay_read(p, off, buf, below, err) : FSI_OK;
+    if (st || below == len)
+        return st;
+    return fsi_cursor_read_session(c, off + below - ss, (uint8_t *)buf + below, len - below, err);
 }
 
 fsi_status fsi_cursor_read_session(fsi_cursor *c, uint64_t off, void *buf, size_t len, fsi_err *err)
@@ -227,24 +239,9 @@ fsi_status fsi_cursor_read_session(fsi_cursor *c, uint64_t off, void *buf, size_
             memset(out, 0, n);
         } else if (off < meta_end || off >= data_end) {
             /* one metadata block (or its rest): stored bytes, then zeros */
-            uint64_t blk = off / FSI_BLOCK_SIZE;
             size_t in = (size_t)(off % FSI_BLOCK_SIZE);
             n = FSI_BLOCK_SIZE - in < len ? FSI_BLOCK_SIZE - in : len;
-            size_t c = 0, bi = 0;
-            for (size_t t = 0; t < p->nsegs; t++) {
-                const fsi_meta_seg *s = &p->segs[t];
-                if (blk >= s->first && blk - s->first < s->count) {
-                    bi = s->store + (size_t)(blk - s->first);
-                    size_t stored = (size_t)(p->meta_off[bi + 1] - p->meta_off[bi]);
-                    c = stored > in ? stored - in : 0;
-                    if (c > n)
-                        c = n;
-                    break;
-                }
-            }
-            if (c)
-                memcpy(out, p->meta + p->meta_off[bi] + in, c);
-            memset(out + c, 0, n - c);
+            fsi_store_read(p, off / FSI_BLOCK_SIZE, in, out, n);
         } else {
             size_t idx = find_file(c, off / FSI_BLOCK_SIZE);
             const fsi_plan_file *f = &p->files[idx];

@@ -1,6 +1,8 @@
 /*
  * El Torito 1.0 ("Bootable CD-ROM Format Specification", Phoenix/IBM 1995): the boot record volume
- * descriptor, the boot catalog and the load sizes.
+ * descriptor, the boot catalog and the load sizes. The El Torito writer (writer.h) takes the boot
+ * record (and the stub PVD before it) in the DESC phase, the catalog (and the stub's tree) in META;
+ * the plan places the boot images at the start of the file data.
  *
  * Layout (relative blocks; every address written is session_start + relative block):
  *   16          PVD: the ISO 9660 tree, or (no ISO 9660 / Joliet selected) a minimal PVD whose root
@@ -31,7 +33,7 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#include "fsi_internal.h"
+#include "writer.h"
 
 #define REC 32u
 
@@ -97,42 +99,6 @@ fsi_status fsi_boot_check(const fsi_plan_opts *o)
     return FSI_OK;
 }
 
-static int same_section(const fsi_boot_entry *a, const fsi_boot_entry *b);
-
-uint32_t fsi_boot_catalog_blocks(const fsi_plan_opts *o)
-{
-    size_t records = 2, n = o->boot_count;      /* validation and default entries */
-    for (size_t i = 1; i < n; records++) {      /* a header per section ... */
-        size_t j = i + 1;
-        while (j < n && same_section(&o->boot[i], &o->boot[j]))
-            j++;
-        records += j - i;                       /* ... and its entries */
-        i = j;
-    }
-    return (uint32_t)((records + 1 + FSI_BLOCK_SIZE / REC - 1) / (FSI_BLOCK_SIZE / REC));
-}
-
-void fsi_boot_write_brvd(const fsi_builder *b, uint8_t *blk)
-{
-    static const char SYS_ID[] = "EL TORITO SPECIFICATION";
-    memset(blk, 0, FSI_BLOCK_SIZE);
-    blk[0] = 0;                                     /* boot record */
-    memcpy(blk + 1, "CD001", 5);
-    blk[6] = 1;
-    memcpy(blk + 7, SYS_ID, sizeof SYS_ID - 1);     /* boot system identifier, zero padded */
-    fsi_put_le32(blk + 0x47, b->o->session_start + b->boot.catalog);
-}
-
-void fsi_boot_mini_vd(const fsi_builder *b, fsi_vd_info *vi)
-{
-    uint32_t ss = b->o->session_start;
-    vi->path_table_size = (uint32_t)fsi_pathrec_len(1);
-    vi->path_l = ss + b->boot.mini_pl;
-    vi->path_m = ss + b->boot.mini_pm;
-    vi->root_lba = ss + b->boot.mini_root;
-    vi->root_size = FSI_BLOCK_SIZE;
-}
-
 static void put_id(uint8_t *p, size_t field, const char *id)
 {
     size_t n = id_len(id);
@@ -144,6 +110,20 @@ static int same_section(const fsi_boot_entry *a, const fsi_boot_entry *b)
 {
     size_t n = id_len(a->id);
     return a->platform == b->platform && n == id_len(b->id) && (!n || !memcmp(a->id, b->id, n));
+}
+
+/* Blocks of the boot catalog of o->boot: its records and a terminating empty one. */
+static uint32_t catalog_blocks(const fsi_plan_opts *o)
+{
+    size_t records = 2, n = o->boot_count;      /* validation and default entries */
+    for (size_t i = 1; i < n; records++) {      /* a header per section ... */
+        size_t j = i + 1;
+        while (j < n && same_section(&o->boot[i], &o->boot[j]))
+            j++;
+        records += j - i;                       /* ... and its entries */
+        i = j;
+    }
+    return (uint32_t)((records + 1 + FSI_BLOCK_SIZE / REC - 1) / (FSI_BLOCK_SIZE / REC));
 }
 
 static void put_entry(uint8_t *d, const fsi_boot_entry *e, uint32_t lba)
@@ -158,11 +138,89 @@ static void put_entry(uint8_t *d, const fsi_boot_entry *e, uint32_t lba)
     /* byte 12: selection criteria type 0 (none); the rest is zero */
 }
 
-int fsi_boot_render_catalog(const fsi_builder *b, const fsi_plan *p, fsi_meta_store *ms)
+/* ---- the El Torito writer ----------------------------------------------------------------------- */
+
+typedef struct boot_writer {
+    fsi_writer w;
+    int mini;                       /* no ISO 9660 / Joliet: a minimal PVD with an empty root */
+    uint32_t pvd, brvd;             /* the minimal PVD; the boot record volume descriptor (17) */
+    uint32_t catalog, catalog_blocks;
+    uint32_t mini_pl, mini_pm, mini_root;  /* the minimal tree's path tables (L, M) and root */
+} boot_writer;
+
+static int boot_selected(const fsi_plan_opts *o) { return o->boot_count != 0; }
+
+static fsi_writer *boot_create(const fsi_snap *s)
 {
-    const fsi_boot_entry *e = b->o->boot;
-    size_t n = b->o->boot_count;
-    uint32_t ss = b->o->session_start;
+    boot_writer *x = calloc(1, sizeof *x);
+    if (!x)
+        return NULL;
+    x->mini = !(s->o->fs & (FSI_FS_ISO9660 | FSI_FS_JOLIET));
+    x->catalog_blocks = catalog_blocks(s->o);
+    return &x->w;
+}
+
+static fsi_status boot_reserve(fsi_writer *w, enum fsi_phase ph, uint64_t *next)
+{
+    boot_writer *x = (boot_writer *)w;
+    if (ph == FSI_PH_DESC) {
+        if (x->mini)
+            x->pvd = (uint32_t)(*next)++;
+        x->brvd = (uint32_t)(*next)++;          /* El Torito: block 17 */
+    } else if (ph == FSI_PH_META) {
+        /* after the whole recognition sequence, which readers scan up to the first block that is
+         * not a descriptor */
+        x->catalog = (uint32_t)*next;
+        *next += x->catalog_blocks;
+        if (x->mini) {
+            x->mini_pl = (uint32_t)(*next)++;
+            x->mini_pm = (uint32_t)(*next)++;
+            x->mini_root = (uint32_t)(*next)++;
+        }
+    }
+    return FSI_OK;
+}
+
+/* The minimal PVD (UDF alone) and the boot record volume descriptor (ECMA-119 8.2, El Torito 2.0). */
+static int render_desc(const boot_writer *x, const fsi_plan *p, fsi_meta_store *ms)
+{
+    static const char SYS_ID[] = "EL TORITO SPECIFICATION";
+    const fsi_plan_opts *o = x->w.s->o;
+    uint32_t ss = o->session_start;
+    uint8_t blk[FSI_BLOCK_SIZE];
+    if (x->mini) {
+        uint8_t vid[32];
+        fsi_vd_info vi = { 0 };
+        fsi_volume_id_iso(o->volume_name, o->volume_name_len, vid);
+        vi.volume_id = vid;
+        vi.volume_space = ss + p->total_blocks;
+        vi.root_time = x->w.s->it[0].node->times.modification;
+        vi.creation = o->creation_time;
+        vi.path_table_size = (uint32_t)fsi_pathrec_len(1);
+        vi.path_l = ss + x->mini_pl;
+        vi.path_m = ss + x->mini_pm;
+        vi.root_lba = ss + x->mini_root;
+        vi.root_size = FSI_BLOCK_SIZE;
+        fsi_write_vd(blk, &vi);
+        if (!fsi_store_blocks(ms, blk, 1))
+            return 0;
+    }
+    memset(blk, 0, FSI_BLOCK_SIZE);
+    blk[0] = 0;                                     /* boot record */
+    memcpy(blk + 1, "CD001", 5);
+    blk[6] = 1;
+    memcpy(blk + 7, SYS_ID, sizeof SYS_ID - 1);     /* boot system identifier, zero padded */
+    fsi_put_le32(blk + 0x47, ss + x->catalog);
+    return fsi_store_blocks(ms, blk, 1);
+}
+
+/* The boot catalog (and the minimal tree's path tables and root after it). The boot images are
+ * p->files[0 .. n-1]. */
+static int render_catalog(const boot_writer *x, const fsi_plan *p, fsi_meta_store *ms)
+{
+    const fsi_boot_entry *e = x->w.s->o->boot;
+    size_t n = x->w.s->o->boot_count;
+    uint32_t ss = x->w.s->o->session_start;
     uint8_t blk[FSI_BLOCK_SIZE];
     memset(blk, 0, sizeof blk);
 
@@ -192,24 +250,40 @@ int fsi_boot_render_catalog(const fsi_builder *b, const fsi_plan *p, fsi_meta_st
         for (; i < j; i++, off += REC)
             put_entry(blk + off, &e[i], ss + p->files[i].first_block);
     }
-    if (!fsi_store_blocks(ms, blk, 1))
+    if (!fsi_store_blocks(ms, blk, 1) || !fsi_store_zeros(ms, x->catalog_blocks - 1))
         return 0;
-    fsi_store_zeros(ms, b->boot.catalog_blocks - 1);
-    if (!b->boot.mini)
+    if (!x->mini)
         return 1;
 
     /* the stub ISO 9660 tree: path tables (L, M) with the root alone, and the empty root */
     static const uint8_t root_id = 0, dot = 0, dotdot = 1;
-    uint32_t root = ss + b->boot.mini_root;
+    uint32_t root = ss + x->mini_root;
     for (int msb = 0; msb < 2; msb++) {
         memset(blk, 0, sizeof blk);
         fsi_write_pathrec(blk, msb, root, 1, &root_id, 1);
         if (!fsi_store_blocks(ms, blk, 1))
             return 0;
     }
-    fsi_time t = b->it[0].node->times.modification;
+    fsi_time t = x->w.s->it[0].node->times.modification;
     memset(blk, 0, sizeof blk);
     size_t pos = fsi_write_dirrec(blk, root, FSI_BLOCK_SIZE, t, 0x02, &dot, 1);
     fsi_write_dirrec(blk + pos, root, FSI_BLOCK_SIZE, t, 0x02, &dotdot, 1);
     return fsi_store_blocks(ms, blk, 1);
 }
+
+static int boot_render(fsi_writer *w, enum fsi_phase ph, const fsi_plan *p, fsi_meta_store *ms)
+{
+    boot_writer *x = (boot_writer *)w;
+    return ph == FSI_PH_DESC ? render_desc(x, p, ms) : render_catalog(x, p, ms);
+}
+
+static void boot_free(fsi_writer *w) { free(w); }
+
+const fsi_writer_ops fsi_eltorito_writer = {
+    .name = "El Torito",
+    .selected = boot_selected,
+    .create = boot_create,
+    .reserve = boot_reserve,
+    .render = boot_render,
+    .free = boot_free,
+};

@@ -1,6 +1,8 @@
 /*
  * imapi2fs layout engine: private declarations shared by the engine's translation units (and by the
- * engine's white-box tests, which include this header).
+ * engine's white-box tests, which include this header), in the engine's layer order: what a section
+ * declares uses only what the sections above it declare. The writers' own interface (the snapshot,
+ * the writer chain, the metadata store) is writer.h.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -15,7 +17,57 @@
 #define FSI_NAME_MAX 255u
 
 /* ---------------------------------------------------------------------------------------------- */
-/* Tree                                                                                             */
+/* Helpers (util.c, civil.c)                                                                        */
+
+/* Room for need elements of elem bytes in the array *arrp (a pointer to the array's pointer) of
+ * capacity *cap elements: grown by doubling from 4 when need exceeds it. 1, or 0 on out of memory
+ * (the array and *cap unchanged). FSI_GROW(a, cap, need) for an array a and its capacity cap. */
+int fsi_grow(void *arrp, size_t *cap, size_t need, size_t elem);
+#define FSI_GROW(a, cap, need) fsi_grow(&(a), &(cap), (need), sizeof *(a))
+
+/* A growable pool of UTF-16 units. */
+typedef struct fsi_u16pool {
+    uint16_t *p;
+    size_t len, cap;
+} fsi_u16pool;
+
+int fsi_pool_reserve(fsi_u16pool *pool, size_t extra);     /* 0 on out of memory */
+void fsi_pool_free(fsi_u16pool *pool);
+
+/* Generic stable merge sort of uint32_t keys with a context comparator. 0 on out of memory. */
+typedef int (*fsi_cmp_fn)(void *ctx, uint32_t a, uint32_t b);
+int fsi_sort_u32(uint32_t *a, size_t n, fsi_cmp_fn cmp, void *ctx);
+
+/* FNV-1a of a name (the tree's hash of children, UDF's volume set identifier). */
+uint32_t fsi_name_hash(const uint16_t *s, size_t n);
+
+/* Civil UTC date of t (clamped to year 1..9999), and the fsi_time of a civil date and time in UTC
+ * minus offset_min minutes (time zones; an invalid date gives 1970). */
+void fsi_time_civil(fsi_time t, int *year, int *mon, int *day, int *hour, int *min, int *sec, int *cs);
+fsi_time fsi_time_from_civil(int year, int mon, int day, int hour, int min, int sec, int64_t ticks,
+                             int offset_min);
+
+/* Byte order (ECMA-119 7.2 / 7.3, ECMA-167 1/7.1): writing and reading. */
+static inline void fsi_put_le16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
+static inline void fsi_put_be16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
+static inline void fsi_put_le32(uint8_t *p, uint32_t v)
+{ p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); p[2] = (uint8_t)(v >> 16); p[3] = (uint8_t)(v >> 24); }
+static inline void fsi_put_be32(uint8_t *p, uint32_t v)
+{ p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16); p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v; }
+static inline void fsi_put_le64(uint8_t *p, uint64_t v) { fsi_put_le32(p, (uint32_t)v); fsi_put_le32(p + 4, (uint32_t)(v >> 32)); }
+/* 7.2.3 / 7.3.3: both-byte orders, little-endian first. */
+static inline void fsi_put_both16(uint8_t *p, uint16_t v) { fsi_put_le16(p, v); fsi_put_be16(p + 2, v); }
+static inline void fsi_put_both32(uint8_t *p, uint32_t v) { fsi_put_le32(p, v); fsi_put_be32(p + 4, v); }
+static inline uint16_t fsi_le16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
+static inline uint32_t fsi_le32(const uint8_t *p)
+{ return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
+static inline uint64_t fsi_le64(const uint8_t *p) { return fsi_le32(p) | (uint64_t)fsi_le32(p + 4) << 32; }
+static inline uint16_t fsi_be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
+
+static inline uint64_t fsi_blocks_of(uint64_t bytes) { return (bytes + FSI_BLOCK_SIZE - 1) / FSI_BLOCK_SIZE; }
+
+/* ---------------------------------------------------------------------------------------------- */
+/* Tree (tree.c: nodes, the image, errors; dir.c: a directory's children; streams.c: file items)    */
 
 /* A named stream of a file (UDF 2.00+; streams.c). */
 typedef struct fsi_stream {
@@ -41,7 +93,8 @@ struct fsi_node {
             uint64_t size;
             fsi_source *src;        /* owned reference or NULL */
             fsi_stream *streams;    /* named streams in insertion order (NULL: none) */
-            uint32_t nstreams, scap;
+            uint32_t nstreams;
+            size_t scap;
         } f;
         struct {
             fsi_node **kids;        /* insertion order; NULL entries are holes left by detach */
@@ -60,44 +113,78 @@ struct fsi_image {
     fsi_node *root;
 };
 
+/* A node named name (len units, not checked), one reference; NULL on out of memory. */
+fsi_node *fsi_node_alloc(const uint16_t *name, size_t len, int is_dir);
 void fsi_node_free_streams(fsi_node *n);   /* a file's streams (streams.c) */
 
-uint32_t fsi_name_hash(const uint16_t *s, size_t n);
+void fsi_err_clear(fsi_err *err);
+void fsi_err_set(fsi_err *err, fsi_status code, unsigned fs, const fsi_node *n);
+void fsi_err_set_path(fsi_err *err, fsi_status code, unsigned fs, const uint16_t *path, size_t len);
 
 /* ---------------------------------------------------------------------------------------------- */
-/* Byte order helpers (ECMA-119 7.2 / 7.3)                                                          */
+/* UDF descriptors (udf_desc.c): ECMA-167 1/7 and 3/7 structures the UDF writer, the UDF import and  */
+/* identification share                                                                             */
 
-static inline void fsi_put_le16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
-static inline void fsi_put_be16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
-static inline void fsi_put_le32(uint8_t *p, uint32_t v)
-{ p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); p[2] = (uint8_t)(v >> 16); p[3] = (uint8_t)(v >> 24); }
-static inline void fsi_put_be32(uint8_t *p, uint32_t v)
-{ p[0] = (uint8_t)(v >> 24); p[1] = (uint8_t)(v >> 16); p[2] = (uint8_t)(v >> 8); p[3] = (uint8_t)v; }
-/* 7.2.3 / 7.3.3: both-byte orders, little-endian first. */
-static inline void fsi_put_both16(uint8_t *p, uint16_t v) { fsi_put_le16(p, v); fsi_put_be16(p + 2, v); }
-static inline void fsi_put_both32(uint8_t *p, uint32_t v) { fsi_put_le32(p, v); fsi_put_be32(p + 4, v); }
+#define FSI_UDF_MAX_EXTENT UINT32_C(0x3FFFF800)   /* largest extent: < 2^30, whole blocks */
+#define FSI_UDF_AU 32u                             /* metadata allocation/alignment unit (blocks) */
+
+/* CRC-ITU-T (x^16 + x^12 + x^5 + 1, initial 0) of ECMA-167 1/7.2.6. */
+uint16_t fsi_udf_crc(const uint8_t *p, size_t n);
+/* The tag checksum (ECMA-167 3/7.2.3): bytes 0-3 and 5-15 of the tag at d, modulo 256. */
+uint8_t fsi_udf_tag_checksum(const uint8_t *d);
+/* Fill the 16-byte tag at d for a descriptor of desc_len bytes (CRC over bytes 16..desc_len). */
+void fsi_udf_tag(uint8_t *d, uint16_t id, uint16_t version, uint32_t location, size_t desc_len);
+/* Is the tag at d one of identifier id recorded at loc, with a good checksum? (The descriptor's CRC
+ * is not checked.) */
+int fsi_udf_tag_is(const uint8_t *d, uint16_t id, uint64_t loc);
+/* The same, and the CRC when the descriptor's CRC length fits the avail bytes at d. */
+int fsi_udf_tag_ok(const uint8_t *d, size_t avail, uint16_t id, uint64_t loc);
+/* OSTA CS0 (UDF 2.1.1): compression ID 8 when every unit < 0x100, else 16; 0 bytes for "".
+ * out needs 1 + 2n bytes. Returns the bytes written. */
+size_t fsi_udf_cs0(const uint16_t *s, size_t n, uint8_t *out);
+size_t fsi_udf_cs0_len(const uint16_t *s, size_t n);
+/* Does name fit a UDF file identifier (CS0, 255 bytes)? */
+int fsi_udf_name_fits(const uint16_t *s, size_t n);
+/* CS0 of n bytes to UTF-16 (out: at least n units). Compression 8 and 16 (254 and 255, the deleted
+ * forms of UDF 2.50, read the same). Returns the units, or (size_t)-1. */
+size_t fsi_udf_cs0_decode(const uint8_t *s, size_t n, uint16_t *out);
+/* dstring of flen bytes: CS0 cut to flen - 1 bytes (never splitting a surrogate pair), length in
+ * the last byte, zero padded. */
+void fsi_udf_dstring(uint8_t *f, size_t flen, const uint16_t *s, size_t n);
+/* 12-byte timestamp (1/7.3): written as type 1 (local time), offset 0 (UTC); read as type 1 with its
+ * offset (-2047: not specified, read as UTC), types 0 and 2 as UTC. Invalid dates read as 1970. */
+void fsi_udf_timestamp(uint8_t *p, fsi_time t);
+fsi_time fsi_udf_timestamp_read(const uint8_t *p);
+/* regid (1/7.4): identifier id, zero padded, with an 8-byte suffix (NULL: zeros); is r's id s? */
+void fsi_udf_regid(uint8_t *p, const char *id, const uint8_t suffix[8]);
+int fsi_udf_regid_is(const uint8_t *r, const char *s);
+/* charspec CS0 "OSTA Compressed Unicode" (UDF 2.1.2), 64 bytes. */
+void fsi_udf_charspec(uint8_t *p);
+/* extent_ad (3/7.1), long_ad (4/14.14.2) with the UDF unique ID in its implementation use. */
+void fsi_udf_extent_ad(uint8_t *p, uint32_t len, uint32_t loc);
+void fsi_udf_long_ad(uint8_t *p, uint32_t len, uint32_t lb, uint16_t part, uint32_t unique);
+/* Number of extents a file of size bytes takes, and the length of extent i. */
+uint64_t fsi_udf_extent_count(uint64_t size);
+uint32_t fsi_udf_extent_len(uint64_t size, uint64_t i);
+
+/* LVID (ECMA-167 3/10.10, UDF 2.2.6) into a zeroed block; returns its length (udf_vds.c). */
+typedef struct fsi_udf_lvid {
+    int rev;
+    uint32_t location;              /* absolute */
+    fsi_time time;
+    uint64_t next_unique;
+    uint32_t nparts;                /* 1, or 2 with the metadata partition */
+    uint32_t free_space[2], size[2];
+    uint32_t files, dirs;
+} fsi_udf_lvid;
+size_t fsi_udf_write_lvid(uint8_t *blk, const fsi_udf_lvid *l);
 
 /* ---------------------------------------------------------------------------------------------- */
-/* Growable UTF-16 pool                                                                             */
-
-typedef struct fsi_u16pool {
-    uint16_t *p;
-    size_t len, cap;
-} fsi_u16pool;
-
-int fsi_pool_reserve(fsi_u16pool *pool, size_t extra);     /* 0 on out of memory */
-void fsi_pool_free(fsi_u16pool *pool);
-
-/* Generic stable merge sort of uint32_t keys with a context comparator. 0 on out of memory. */
-typedef int (*fsi_cmp_fn)(void *ctx, uint32_t a, uint32_t b);
-int fsi_sort_u32(uint32_t *a, size_t n, fsi_cmp_fn cmp, void *ctx);
-
-/* ---------------------------------------------------------------------------------------------- */
-/* Name mapping (names.c)                                                                           */
+/* Name mapping (names.c): the one rule for which name an item gets                                 */
 
 /* A mapped name inside a pool: len units without ";1"; name_len = units before the extension
  * separator (ISO files: the '.' is always present at name_len; Joliet files: at name_len when
- * name_len < len; directories: name_len == len). */
+ * name_len < len; directories: name_len == len). len 0: the item keeps its own name (UDF). */
 typedef struct fsi_mapped {
     uint32_t off;
     uint16_t len;
@@ -110,15 +197,13 @@ typedef struct fsi_mapped {
 #define FSI_ISO_L2_DIR 31u
 #define FSI_JOLIET_MAX 64u
 
-/* The naming rule (names.c), shared by the plan and fsi_map_name. */
-/* Do a directory's children go through the UDF mapping (one of them is too long for UDF)? */
-int fsi_udf_names_mapped(fsi_node *const *kids, size_t k);
 /* Map the names of the n children kids[] of one directory for fs (FSI_FS_ISO9660, FSI_FS_JOLIET or
  * FSI_FS_UDF) at ISO level (1..3; ignored for Joliet and UDF), made unique within the directory
- * (~N rule, resolved in the ISO 9.3 order of the original names; see the top of names.c). kids[]
- * are the directory's children (all of them are in every tree written). Names are appended to pool;
- * out[i] describes kids[i]. FSI_E_NO_UNIQUE_NAME: *bad = index of the child that could not get a
- * name. */
+ * (~N rule, resolved in the ISO 9.3 order of the original names; see the top of names.c); the
+ * result does not depend on the order of kids[]. UDF keeps every name (out[i].len = 0) unless one
+ * of them does not fit a UDF file identifier. Names are appended to pool; out[i] describes kids[i].
+ * The plan's writers and fsi_map_name both name items through it. FSI_E_NO_UNIQUE_NAME: *bad = index
+ * of the child that could not get a name. */
 fsi_status fsi_map_children(fsi_node *const *kids, size_t n, unsigned fs, int level,
                             fsi_u16pool *pool, fsi_mapped *out, size_t *bad);
 
@@ -133,7 +218,7 @@ void fsi_volume_id_iso(const uint16_t *name, size_t len, uint8_t out[32]);
 void fsi_volume_id_joliet(const uint16_t *name, size_t len, uint8_t out[32]);
 
 /* ---------------------------------------------------------------------------------------------- */
-/* ECMA-119 structures (iso9660.c)                                                                  */
+/* ECMA-119 structures (ecma119.c): records and descriptors of ISO 9660, Joliet and El Torito       */
 
 #define FSI_DIRREC_FIXED 33u
 
@@ -155,8 +240,6 @@ static inline uint64_t fsi_dirrec_place(uint64_t pos, size_t reclen)
 void fsi_put_date7(uint8_t *p, fsi_time t);
 /* 8.4.26.1: 17-byte "YYYYMMDDHHMMSScc" + offset 0. */
 void fsi_put_date17(uint8_t *p, fsi_time t);
-/* Civil UTC date of t (clamped to year 1..9999). */
-void fsi_time_civil(fsi_time t, int *year, int *mon, int *day, int *hour, int *min, int *sec, int *cs);
 
 /* Write one directory record at p; returns its length. flags: 0x01 hidden, 0x02 directory,
  * 0x80 not final extent. */
@@ -180,7 +263,7 @@ void fsi_write_vd(uint8_t *block, const fsi_vd_info *vi);
 void fsi_write_vd_terminator(uint8_t *block);
 
 /* ---------------------------------------------------------------------------------------------- */
-/* Plan                                                                                             */
+/* Plan (plan.c builds it; store.c keeps its rendered blocks; cursor.c and overlay.c read it)       */
 
 typedef struct fsi_plan_file {
     fsi_source *src;                /* owned reference */
@@ -222,224 +305,32 @@ struct fsi_plan {
     uint32_t head_end;              /* blocks 16 .. head_end - 1: the new session's relative blocks
                                        16 .., then zeros */
     uint32_t head_new;              /* blocks of the new session's recognition area (from 16) */
-    int anchor;                     /* UDF: block 256 is avdp256 */
-    uint8_t avdp256[FSI_BLOCK_SIZE];
+    uint32_t rewritten;             /* a block below the session a format rewrites (UDF: the anchor
+                                       at 256), 0: none; its bytes: rewritten_blk */
+    uint8_t rewritten_blk[FSI_BLOCK_SIZE];
     uint64_t bound_base;            /* fsi_size_bound_start: size and slack (1/FSI_BOUND_ONE block) */
     int bound_spread;               /* UDF 2.50+: copies kept far apart (the base leaves out the zeros) */
 };
 
+/* Bytes [in, in + n) of the plan's relative block blk (16 <= blk < data_start, or data_end <= blk
+ * < total) into out: its stored bytes, zeros after them or when the block is not stored (store.c). */
+void fsi_store_read(const fsi_plan *p, uint64_t blk, size_t in, uint8_t *out, size_t n);
+
 /* Read session bytes (offsets relative to session_start * 2048) through the cursor (cursor.c). */
 fsi_status fsi_cursor_read_session(fsi_cursor *c, uint64_t off, void *buf, size_t len, fsi_err *err);
-/* Random-write result (overlay.c): offsets from block 0. */
-fsi_status fsi_overlay_read(fsi_cursor *c, const fsi_plan *p, uint64_t off, void *buf, size_t len, fsi_err *err);
-
-/* Sequential writer of the compact metadata store (see struct fsi_plan). */
-typedef struct fsi_meta_store {
-    uint8_t *data;
-    size_t len, cap;
-    uint64_t *off;                  /* room for every block appended, + 1 */
-    size_t nblk;                    /* blocks appended */
-} fsi_meta_store;
-
-/* Append nblocks blocks of buf; 0 on out of memory. */
-int fsi_store_blocks(fsi_meta_store *ms, const uint8_t *buf, size_t nblocks);
-/* Append n zero blocks. */
-void fsi_store_zeros(fsi_meta_store *ms, size_t n);
-
-/* ---- the plan builder (plan.c, udf.c) -------------------------------------------------------- */
-
-#define FSI_NONE UINT32_MAX
-
-/* One item of the snapshot. Items are in breadth-first order; the children of a directory are
- * [first, first + nkids): first the niso ones that are in the ISO 9660 / Joliet trees, in ISO
- * order, then files left out of those trees (too large for the ISO level, UDF present). */
-typedef struct fsi_pitem {
-    const fsi_node *node;
-    uint32_t parent;
-    uint32_t first, nkids, niso;
-    uint32_t jfirst;                /* dirs: children in Joliet order at jorder[jfirst...] */
-    uint32_t iso_off, jol_off;      /* mapped names in the pools */
-    uint16_t iso_len, iso_nlen, jol_len, jol_nlen;
-    uint32_t level;                 /* dirs: root = 1 */
-    uint32_t plen;                  /* dirs: ISO path length */
-    uint32_t iso_num, jol_num;      /* dirs: path table directory numbers */
-    uint32_t iso_lba, jol_lba;      /* dirs: relative blocks */
-    uint32_t iso_size, jol_size;    /* dirs: bytes */
-    uint32_t file;                  /* files with data: index in files[]; FSI_NONE otherwise */
-    uint32_t ref_first, ref_n;      /* imported files referenced in place: runs rext[ref_first ..
-                                       + ref_n) (absolute); ref_n = 0 otherwise */
-    /* UDF */
-    uint32_t udf_off;               /* name in the UDF pool when udf_len != 0, else the node's */
-    uint16_t udf_len;
-    uint16_t udf_links;             /* file link count */
-    uint32_t udf_fe;                /* logical block of the (E)FE in the UDF metadata area */
-    uint32_t udf_aeds;              /* allocation extent descriptor blocks following the FE */
-    uint32_t udf_dir;               /* dirs: logical block of the FID stream in the area */
-    uint32_t udf_dsize;             /* dirs: bytes of FIDs */
-} fsi_pitem;
-
-/* A file's stream directory (UDF 2.00+) and its streams ps[first .. first + n). */
-typedef struct fsi_psdir {
-    uint32_t item;                  /* the file: index in it[] */
-    uint32_t first, n;
-    uint32_t fe;                    /* logical block of the stream directory EFE in the area */
-    uint32_t dir;                   /* logical block of its FID stream */
-    uint32_t dsize;                 /* bytes of FIDs */
-} fsi_psdir;
-
-typedef struct fsi_pstream {
-    uint32_t index;                 /* stream index in the node */
-    uint32_t fe, aeds;              /* its EFE (+ allocation extent descriptors) in the area */
-    uint32_t file;                  /* index in files[] (FSI_NONE: empty stream) */
-} fsi_pstream;
-
-/* UDF layout (relative blocks unless said otherwise). See the top of udf.c. */
-typedef struct fsi_udf_layout {
-    int rev;                        /* 0x102 ... 0x260 */
-    int metadata;                   /* rev >= 0x250: metadata partition */
-    int mirror;                     /* metadata mirror file with its own copy */
-    uint32_t vrs;                   /* BEA01 */
-    uint32_t mvds, rvds, lvis, avdp;  /* rvds: 64, or (2.50+) after the partition (place_tail) */
-    uint32_t part, part_len;        /* physical partition */
-    uint32_t area;                  /* first block of the UDF metadata area (2.50: metadata file data) */
-    uint32_t area_blocks;           /* its length (2.50: a multiple of the allocation unit) */
-    uint32_t area_used;             /* what its contents take, before that rounding */
-    uint32_t gap;                   /* 2.50+: zero blocks between the file data and the tail */
-    uint32_t area_lb;               /* logical block of the area's first block in its partition */
-    uint32_t mirror_at;             /* 2.50 with mirror: first block of the mirror copy (at the end
-                                       of the partition, after the file data) */
-    size_t area_store;              /* store block of the area's first block */
-    uint32_t avdp_last;             /* the last block */
-    uint32_t lb0;                   /* blocks the physical partition starts before session_start + part
-                                       (multisession: so that it holds the referenced old extents);
-                                       a multiple of FSI_UDF_AU. Logical blocks of the physical
-                                       partition are relative block - part + lb0. */
-    uint64_t files, dirs;           /* LVID counts (dirs include the root) */
-    uint64_t next_unique;
-} fsi_udf_layout;
-
-/* El Torito layout (relative blocks; see eltorito.c). */
-typedef struct fsi_boot_layout {
-    size_t n;                       /* entries (0: not bootable); their images are files[0 .. n-1] */
-    uint32_t brvd;                  /* boot record volume descriptor: 17 */
-    uint32_t catalog;               /* boot catalog: after the volume recognition sequence */
-    uint32_t catalog_blocks;        /* 1, or 2 when the records fill the first block */
-    int mini;                       /* no ISO 9660 / Joliet: a minimal PVD with an empty root */
-    uint32_t mini_pl, mini_pm, mini_root;  /* its path tables (L, M) and root directory */
-} fsi_boot_layout;
-
-typedef struct fsi_builder {
-    const fsi_plan_opts *o;
-    int iso_sel, jol_sel, udf_sel;
-    int level;
-    fsi_err *err;
-    fsi_pitem *it;
-    size_t n, cap;
-    uint32_t *jorder;
-    size_t njo;
-    uint32_t *idirs, *jdirs;
-    size_t ndirs;
-    fsi_u16pool ipool, jpool, upool;
-    size_t nfiles;                  /* files with data */
-    fsi_udf_layout udf;
-    fsi_boot_layout boot;
-    /* per-directory scratch */
-    fsi_node **k;
-    fsi_mapped *mi, *mj, *mu;
-    uint32_t *idx;
-    size_t kcap;
-    /* UDF named streams (2.00+): one stream directory per file that has streams written, in item
-     * order, and their streams (udf.c) */
-    struct fsi_psdir *sd;
-    size_t nsd;
-    struct fsi_pstream *ps;
-    size_t nps;
-    /* imported files referenced in place (multisession): their runs, absolute */
-    fsi_disc_extent *rext;
-    size_t nrext, rcap;
-    uint32_t head_end;              /* opts->base: blocks 16 .. head_end - 1 are rewritten */
-} fsi_builder;
+/* Random-write result below the session (overlay.c): bytes [off, off + len) from block 0, all below
+ * session_start. */
+fsi_status fsi_overlay_read(const fsi_plan *p, uint64_t off, void *buf, size_t len, fsi_err *err);
 
 /* ---------------------------------------------------------------------------------------------- */
-/* UDF (udf.c)                                                                                      */
+/* El Torito (eltorito.c): the options' checks, for fsi_plan_build                                  */
 
-#define FSI_UDF_MAX_EXTENT UINT32_C(0x3FFFF800)   /* largest extent: < 2^30, whole blocks */
-#define FSI_UDF_AU 32u                             /* metadata allocation/alignment unit (blocks) */
-
-/* CRC-ITU-T (x^16 + x^12 + x^5 + 1, initial 0) of ECMA-167 1/7.2.6. */
-uint16_t fsi_udf_crc(const uint8_t *p, size_t n);
-/* The tag checksum (ECMA-167 3/7.2.3): bytes 0-3 and 5-15 of the tag at d, modulo 256. */
-uint8_t fsi_udf_tag_checksum(const uint8_t *d);
-/* Fill the 16-byte tag at d for a descriptor of desc_len bytes (CRC over bytes 16..desc_len). */
-void fsi_udf_tag(uint8_t *d, uint16_t id, uint16_t version, uint32_t location, size_t desc_len);
-/* OSTA CS0 (UDF 2.1.1): compression ID 8 when every unit < 0x100, else 16; 0 bytes for "".
- * out needs 1 + 2n bytes. Returns the bytes written. */
-size_t fsi_udf_cs0(const uint16_t *s, size_t n, uint8_t *out);
-size_t fsi_udf_cs0_len(const uint16_t *s, size_t n);
-/* dstring of flen bytes: CS0 cut to flen - 1 bytes (never splitting a surrogate pair), length in
- * the last byte, zero padded. */
-void fsi_udf_dstring(uint8_t *f, size_t flen, const uint16_t *s, size_t n);
-/* 12-byte timestamp, type 1 (local time), offset 0 (UTC). */
-void fsi_udf_timestamp(uint8_t *p, fsi_time t);
-/* Number of extents a file of size bytes takes, and the length of extent i. */
-uint64_t fsi_udf_extent_count(uint64_t size);
-uint32_t fsi_udf_extent_len(uint64_t size, uint64_t i);
-
-/* LVID (ECMA-167 3/10.10, UDF 2.2.6) into a zeroed block; returns its length. */
-typedef struct fsi_udf_lvid {
-    int rev;
-    uint32_t location;              /* absolute */
-    fsi_time time;
-    uint64_t next_unique;
-    uint32_t nparts;                /* 1, or 2 with the metadata partition */
-    uint32_t free_space[2], size[2];
-    uint32_t files, dirs;
-} fsi_udf_lvid;
-size_t fsi_udf_write_lvid(uint8_t *blk, const fsi_udf_lvid *l);
-
-/* Plan steps, called by plan.c when UDF is selected. */
-fsi_status fsi_udf_size(fsi_builder *b);        /* after collect: area blocks, item addresses */
-int fsi_udf_render_front(fsi_builder *b, const fsi_plan *p, fsi_meta_store *ms); /* VRS .. partition */
-int fsi_udf_render_area(fsi_builder *b, const fsi_plan *p, fsi_meta_store *ms);  /* the area */
-int fsi_udf_render_tail(fsi_builder *b, fsi_plan *p, fsi_meta_store *ms);        /* after the data */
-#define FSI_UDF_TAIL_STORED 17u     /* blocks fsi_udf_render_tail stores at most: reserve VDS, AVDP */
-/* 2.50+: would the metadata mirror copy (when there is one) from relative block tail, the reserve
- * VDS after it and the last AVDP after that be far enough from the metadata file and the main VDS
- * (at least a tenth of the session's blocks in whole ECC blocks of 16 sectors between them)? */
-int fsi_udf_far_apart(const fsi_builder *b, uint64_t tail);
-/* Size bound (engine.h, fsi_size_bound; units of 1/FSI_BOUND_ONE block): the slack of the UDF area
- * of a plan (the unfilled ends of FID streams, the metadata allocation unit; twice with a mirror),
- * and what adding item n (not its children; with its named streams) or a stream can add to it. */
-uint64_t fsi_udf_slack(const fsi_builder *b);
-uint64_t fsi_udf_add_bound(const fsi_plan_opts *o, const fsi_node *n);
-uint64_t fsi_udf_stream_bound(const fsi_plan_opts *o, const uint16_t *name, size_t name_len, uint64_t size);
-/* An AVDP recorded at absolute block loc (random-write: the anchor at 256 of the first session). */
-void fsi_udf_anchor_at(const fsi_builder *b, uint8_t *blk, uint32_t loc);
-/* Does name fit a UDF file identifier (CS0, 255 bytes)? */
-int fsi_udf_name_fits(const uint16_t *s, size_t n);
-/* After collect, UDF 2.00+: the stream directories and streams that are written (b->sd, b->ps;
- * FSI_STREAMS_MAX at most); streams with data are counted in b->nfiles. */
-fsi_status fsi_udf_streams(fsi_builder *b);
-/* The stream directory of item i, or NULL (binary search). */
-const fsi_psdir *fsi_udf_sdir(const fsi_builder *b, uint32_t item);
-
-/* ---------------------------------------------------------------------------------------------- */
-/* El Torito (eltorito.c)                                                                           */
-
-/* Blocks of the boot catalog of opts->boot: its records and a terminating empty one. */
-uint32_t fsi_boot_catalog_blocks(const fsi_plan_opts *o);
 /* Check opts->boot (count, platform, emulation and size, sector count, ID length). */
 fsi_status fsi_boot_check(const fsi_plan_opts *o);
-/* The boot record volume descriptor (ECMA-119 8.2, El Torito 2.0) into block. */
-void fsi_boot_write_brvd(const fsi_builder *b, uint8_t *block);
-/* The minimal PVD's tree (UDF alone): path tables and root directory fields of vi. */
-void fsi_boot_mini_vd(const fsi_builder *b, fsi_vd_info *vi);
-/* The boot catalog block (and the minimal tree's path tables and root after it). The boot images
- * must be placed (p->files[0 .. n-1]). 0 on out of memory. */
-int fsi_boot_render_catalog(const fsi_builder *b, const fsi_plan *p, fsi_meta_store *ms);
 
 /* ---------------------------------------------------------------------------------------------- */
-/* Import (import.c: common part; import_iso.c: ISO 9660 / Joliet; import_udf.c: UDF)              */
+/* Import (import.c: the entry; import_ctx.c: what the readers share; import_iso.c: ISO 9660 /     */
+/* Joliet; import_udf*.c: UDF)                                                                      */
 
 #define FSI_IMPORT_MAX_ITEMS 10000000u   /* more items than this: FSI_E_CORRUPT */
 #define FSI_IMPORT_MAX_DEPTH 1000u       /* deeper directories: FSI_E_CORRUPT */
@@ -488,22 +379,5 @@ void fsi_imp_dir_progress(fsi_import_ctx *ic, const fsi_node *dir);
 
 fsi_status fsi_import_iso(fsi_import_ctx *ic);   /* ic->fs = FSI_FS_ISO9660 or FSI_FS_JOLIET */
 fsi_status fsi_import_udf(fsi_import_ctx *ic);
-
-/* Decoding helpers for readers */
-static inline uint16_t fsi_le16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
-static inline uint32_t fsi_le32(const uint8_t *p)
-{ return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24; }
-static inline uint64_t fsi_le64(const uint8_t *p) { return fsi_le32(p) | (uint64_t)fsi_le32(p + 4) << 32; }
-static inline uint16_t fsi_be16(const uint8_t *p) { return (uint16_t)(p[0] << 8 | p[1]); }
-/* fsi_time of a civil date and time in UTC minus offset_min minutes (time zones). */
-fsi_time fsi_time_from_civil(int year, int mon, int day, int hour, int min, int sec, int64_t ticks,
-                             int offset_min);
-
-/* The medium source (medium.c): its medium, or NULL for other sources. */
-fsi_medium *fsi_source_medium(const fsi_source *src);
-
-void fsi_err_clear(fsi_err *err);
-void fsi_err_set(fsi_err *err, fsi_status code, unsigned fs, const fsi_node *n);
-void fsi_err_set_path(fsi_err *err, fsi_status code, unsigned fs, const uint16_t *path, size_t len);
 
 #endif

@@ -6,14 +6,9 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "fsi_internal.h"
-#include <string.h>
 
-/* ECMA-167 3/7.2: descriptor tag with identifier 2 (AVDP), checksum of bytes 0-3 and 5-15. */
-static int is_avdp(const uint8_t *b, uint64_t lba)
-{
-    return b[0] == 2 && b[1] == 0 && fsi_udf_tag_checksum(b) == b[4] &&
-           (uint32_t)(b[12] | b[13] << 8 | b[14] << 16 | (uint32_t)b[15] << 24) == (uint32_t)lba;
-}
+/* ECMA-167 3/10.2: an AVDP recorded at lba (its tag: identifier 2, checksum, location). */
+static int is_avdp(const uint8_t *b, uint64_t lba) { return fsi_udf_tag_is(b, 2, (uint32_t)lba); }
 
 unsigned fsi_identify(fsi_read_blocks_fn read, void *ctx, uint64_t total_blocks)
 {
@@ -96,7 +91,7 @@ static int find_in_mvds(fsi_read_blocks_fn read, void *ctx, uint64_t total_block
     for (uint32_t k = 0; k < len && k < 64 && loc + k < total_blocks; k++) {
         if (read(ctx, loc + k, 1, b))
             return 0;
-        uint16_t t = (uint16_t)(b[0] | b[1] << 8);
+        uint16_t t = fsi_le16(b);
         if (t == tag)
             return 1;
         if (t == 8)

@@ -91,28 +91,16 @@ static fsi_status push_dir(reader *r, fsi_node *node, uint32_t lba, uint32_t siz
         return FSI_E_NOMEM;
     if (a)
         return fsi_imp_corrupt(ic, "directory loop");
-    if (r->qlen == r->qcap) {
-        size_t nc = r->qcap ? r->qcap * 2 : 64;
-        qdir *nq = realloc(r->q, nc * sizeof *nq);
-        if (!nq)
-            return FSI_E_NOMEM;
-        r->q = nq;
-        r->qcap = nc;
-    }
+    if (!FSI_GROW(r->q, r->qcap, r->qlen + 1))
+        return FSI_E_NOMEM;
     r->q[r->qlen++] = (qdir){ node, lba, size, depth };
     return FSI_OK;
 }
 
 static fsi_status add_extent(reader *r, uint64_t lba, uint64_t len)
 {
-    if (r->next == r->extcap) {
-        size_t nc = r->extcap ? r->extcap * 2 : 4;
-        fsi_disc_extent *ne = realloc(r->ext, nc * sizeof *ne);
-        if (!ne)
-            return FSI_E_NOMEM;
-        r->ext = ne;
-        r->extcap = nc;
-    }
+    if (!FSI_GROW(r->ext, r->extcap, r->next + 1))
+        return FSI_E_NOMEM;
     r->ext[r->next++] = (fsi_disc_extent){ lba, len };
     return FSI_OK;
 }

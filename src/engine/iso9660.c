@@ -1,203 +1,407 @@
 /*
- * ECMA-119 (ISO 9660) and Joliet on-disc structures: dates, directory records, path table records,
- * volume descriptors.
+ * ISO 9660 (ECMA-119): the primary volume descriptor and the ISO 9660 directory hierarchy, and the
+ * machinery of an ECMA-119 hierarchy that Joliet's (joliet.c) shares: directory numbering in path
+ * table order, directory extents and path tables measured, placed and rendered.
+ *
+ * Layout (relative blocks; every LBA written is session_start + relative block):
+ *   16               primary volume descriptor (always when ISO 9660 or Joliet is written: readers
+ *                    need it; it holds the ISO 9660 tree)
+ *   path tables      type L, then type M, each from a block boundary, after the UDF metadata (if any)
+ *   directories      all directories in path table order, after every path table (Joliet's too)
+ * The hierarchy is the snapshot's: items breadth first in ISO 9660 order (snapshot.c), every child
+ * of a directory in it. A file's records point at its data (placed once by the plan, shared by every
+ * tree), or at its old extents when an imported file stays in place; at level 3 a file of more than
+ * 4 GiB - 2048 bytes gets one record per part of at most that (multi-extent, 9.1.6 bit 7).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
-#include "fsi_internal.h"
+#include "writer.h"
 
-#define TICKS_PER_SEC INT64_C(10000000)
+#define PART_BYTES UINT64_C(0xFFFFF800)     /* multi-extent part size (level 3) */
+#define PART_BLOCKS (uint32_t)(PART_BYTES / FSI_BLOCK_SIZE)
+/* Bytes the records of a directory's other items can grow when one is added: a name that was unique
+ * gets a numeric tail, and a tail moving up a digit (~9 -> ~10) takes one more character where the
+ * name part is short (names.c); a handful of records, one or two bytes each (Joliet: twice). */
+#define RENUMBER 64u
+#define ID_MAX (2 * FSI_JOLIET_MAX + 8 + 2 * FSI_NAME_MAX)
 
-/* days since 1970-01-01 -> civil date (H. Hinnant's algorithm) */
-static void civil_from_days(int64_t z, int *y, int *m, int *d)
+uint64_t fsi_hier_parts(int level, uint64_t size)
 {
-    z += 719468;
-    int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-    int64_t doe = z - era * 146097;
-    int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-    int64_t yy = yoe + era * 400;
-    int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    int64_t mp = (5 * doy + 2) / 153;
-    int64_t dd = doy - (153 * mp + 2) / 5 + 1;
-    int64_t mm = mp < 10 ? mp + 3 : mp - 9;
-    *y = (int)(yy + (mm <= 2));
-    *m = (int)mm;
-    *d = (int)dd;
+    return level == 3 && size > UINT32_MAX ? (size + PART_BYTES - 1) / PART_BYTES : 1;
 }
 
-void fsi_time_civil(fsi_time t, int *year, int *mon, int *day, int *hour, int *min, int *sec, int *cs)
+/* ISO 9660 directory records of a file: one per part (level 3), of its data or its old runs. */
+static uint64_t parts_of(const fsi_hier *h, const fsi_pitem *c)
 {
-    /* floor division of ticks since the Unix epoch */
-    int64_t rel = t - FSI_TIME_UNIX_EPOCH;
-    int64_t s = rel / TICKS_PER_SEC, frac = rel % TICKS_PER_SEC;
-    if (frac < 0) {
-        s--;
-        frac += TICKS_PER_SEC;
+    const fsi_snap *s = h->s;
+    if (!c->ref_n)
+        return fsi_hier_parts(s->level, c->node->u.f.size);
+    uint64_t n = 0;
+    for (uint32_t k = 0; k < c->ref_n; k++)
+        n += fsi_hier_parts(s->level, s->rext[c->ref_first + k].len);
+    return n;
+}
+
+static const fsi_pitem *child(const fsi_hier *h, const fsi_pitem *d, uint32_t j)
+{
+    return &h->s->it[h->order ? h->order[d->first + j] : d->first + j];
+}
+
+/* The identifier of item c (";1" after a file's name) into out; its length in bytes. */
+static size_t ident(const fsi_hier *h, const fsi_pitem *c, uint8_t *out)
+{
+    const fsi_mapped *m = &h->name[c - h->s->it];
+    const uint16_t *s = h->pool->p + m->off;
+    size_t n = m->len;
+    for (size_t i = 0; i < n; i++) {
+        if (h->joliet)
+            fsi_put_be16(out + 2 * i, s[i]);
+        else
+            out[i] = (uint8_t)s[i];
     }
-    int64_t days = s / 86400, rem = s % 86400;
-    if (rem < 0) {
-        days--;
-        rem += 86400;
+    n *= h->joliet ? 2 : 1;
+    if (!c->node->is_dir) {
+        static const uint8_t v1[2][4] = { { ';', '1' }, { 0, ';', 0, '1' } };
+        memcpy(out + n, v1[h->joliet], h->joliet ? 4 : 2);
+        n += h->joliet ? 4 : 2;
     }
-    civil_from_days(days, year, mon, day);
-    *hour = (int)(rem / 3600);
-    *min = (int)(rem / 60 % 60);
-    *sec = (int)(rem % 60);
-    *cs = (int)(frac / 100000);
-    if (*year < 1) {
-        *year = 1; *mon = 1; *day = 1; *hour = *min = *sec = *cs = 0;
-    } else if (*year > 9999) {
-        *year = 9999; *mon = 12; *day = 31; *hour = 23; *min = 59; *sec = 59; *cs = 99;
+    return n;
+}
+
+static size_t ident_len(const fsi_hier *h, const fsi_pitem *c)
+{
+    size_t n = h->name[c - h->s->it].len;
+    return h->joliet ? 2 * n + (c->node->is_dir ? 0u : 4u) : n + (c->node->is_dir ? 0u : 2u);
+}
+
+/* ---- numbering and measuring ---------------------------------------------------------------- */
+
+fsi_status fsi_hier_number(fsi_hier *h, unsigned number_fs)
+{
+    const fsi_snap *s = h->s;
+    size_t nd = 0;
+    for (size_t i = 0; i < s->n; i++)
+        nd += s->it[i].node->is_dir;
+    h->ndirs = nd;
+    h->dirs = malloc(nd * sizeof *h->dirs);
+    h->d = calloc(s->n, sizeof *h->d);
+    if (!h->dirs || !h->d)
+        return FSI_E_NOMEM;
+    /* breadth first in record order (for ISO 9660 the snapshot's own order) */
+    size_t w = 0;
+    h->dirs[w++] = 0;
+    h->d[0].num = 1;
+    for (size_t r = 0; r < w; r++) {
+        const fsi_pitem *d = &s->it[h->dirs[r]];
+        for (uint32_t j = 0; j < d->nkids; j++) {
+            const fsi_pitem *c = child(h, d, j);
+            if (c->node->is_dir) {
+                h->dirs[w] = (uint32_t)(c - s->it);
+                h->d[h->dirs[w]].num = (uint32_t)(w + 1);
+                w++;
+            }
+        }
+    }
+    /* Path table parent numbers are 16 bits (ECMA-119 9.4.5). Strict mode refuses a directory
+     * whose parent number exceeds 65535; otherwise the number is clamped to 65535 when written
+     * (readers that matter locate directories through the directory records, not through the
+     * path table parent numbers, and accept such tables). */
+    if (s->o->strict)
+        for (size_t i = 1; i < nd; i++) {
+            const fsi_pitem *d = &s->it[h->dirs[i]];
+            if (h->d[d->parent].num > 65535)
+                return fsi_fail(s->err, FSI_E_TOO_MANY_DIRS, number_fs, d->node);
+        }
+    return FSI_OK;
+}
+
+/* Bytes of a directory's extent with its records in record order, or (snap_order) in the snapshot's
+ * order: packed without straddling blocks. */
+static uint64_t pack(const fsi_hier *h, const fsi_pitem *d, int snap_order)
+{
+    uint64_t pos = 2 * fsi_dirrec_len(1);
+    for (uint32_t j = 0; j < d->nkids; j++) {
+        const fsi_pitem *c = snap_order ? &h->s->it[d->first + j] : child(h, d, j);
+        size_t len = fsi_dirrec_len(ident_len(h, c));
+        uint64_t parts = c->node->is_dir ? 1 : parts_of(h, c);
+        for (uint64_t p = 0; p < parts; p++)
+            pos = fsi_dirrec_place(pos, len) + len;
+    }
+    return fsi_blocks_of(pos) * FSI_BLOCK_SIZE;
+}
+
+fsi_status fsi_hier_measure(fsi_hier *h)
+{
+    const fsi_snap *s = h->s;
+    uint64_t pt = 0;
+    for (size_t i = 0; i < h->ndirs; i++) {
+        const fsi_pitem *d = &s->it[h->dirs[i]];
+        /* Joliet's records are in Joliet order; its extent is never made smaller than they take in
+         * ISO 9660 order, in which it was measured before: where that was enough, images stay as
+         * they were */
+        uint64_t size = pack(h, d, 0);
+        if (h->order) {
+            uint64_t snap = pack(h, d, 1);
+            size = snap > size ? snap : size;
+        }
+        if (size > UINT32_MAX - FSI_BLOCK_SIZE)
+            return fsi_fail(s->err, FSI_E_IMAGE_TOO_BIG, h->fs, d->node);
+        h->d[h->dirs[i]].size = (uint32_t)size;
+        pt += fsi_pathrec_len(i == 0 ? 1 : ident_len(h, d));
+    }
+    if (pt > UINT32_MAX)
+        return fsi_fail(s->err, FSI_E_IMAGE_TOO_BIG, 0, NULL);
+    h->pt_size = (uint32_t)pt;
+    return FSI_OK;
+}
+
+/* ---- placing and rendering ------------------------------------------------------------------ */
+
+static int render_tables(const fsi_hier *h, fsi_meta_store *ms)
+{
+    const fsi_snap *s = h->s;
+    uint32_t ss = s->o->session_start;
+    size_t nb = (size_t)fsi_blocks_of(h->pt_size);
+    uint8_t *buf = malloc(nb * FSI_BLOCK_SIZE);
+    uint8_t id[ID_MAX];
+    int ok = buf != NULL;
+    for (int msb = 0; ok && msb < 2; msb++) {
+        memset(buf, 0, nb * FSI_BLOCK_SIZE);
+        size_t off = 0;
+        for (size_t i = 0; i < h->ndirs; i++) {
+            const fsi_pitem *d = &s->it[h->dirs[i]];
+            size_t idl = 1;
+            if (i == 0)
+                id[0] = 0;
+            else
+                idl = ident(h, d, id);
+            uint32_t pn = h->d[d->parent].num;
+            uint16_t parent = (uint16_t)(pn > 65535 ? 65535 : pn);    /* relaxed mode: clamped */
+            off += fsi_write_pathrec(buf + off, msb, ss + h->d[h->dirs[i]].lba, parent, id, idl);
+        }
+        ok = fsi_store_blocks(ms, buf, nb);
+    }
+    free(buf);
+    return ok;
+}
+
+/* The records of a file c with identifier id (idl bytes) from pos in buf; the new position. */
+static uint64_t file_records(const fsi_hier *h, const fsi_plan *p, uint8_t *buf, uint64_t pos,
+                             const fsi_pitem *c, const uint8_t *id, size_t idl)
+{
+    const fsi_snap *s = h->s;
+    const fsi_node *n = c->node;
+    size_t len = fsi_dirrec_len(idl);
+    uint8_t flags = n->hidden ? 0x01 : 0;
+    fsi_time t = n->times.modification;
+    /* the file's data (none: an empty file, at 0), or (imported and kept in place) its old runs;
+     * each in parts */
+    uint32_t nruns = c->ref_n ? c->ref_n : 1;
+    int none = !c->ref_n && c->file == FSI_NONE;
+    for (uint32_t k = 0; k < nruns; k++) {
+        uint64_t size = c->ref_n ? s->rext[c->ref_first + k].len : n->u.f.size;
+        uint64_t lba = c->ref_n ? s->rext[c->ref_first + k].lba
+                                : none ? 0 : (uint32_t)(s->o->session_start + p->files[c->file].first_block);
+        uint64_t parts = fsi_hier_parts(s->level, size);
+        for (uint64_t q = 0; q < parts; q++) {
+            uint32_t psize = (uint32_t)(q + 1 < parts ? PART_BYTES : size - q * PART_BYTES);
+            int last = k + 1 == nruns && q + 1 == parts;
+            pos = fsi_dirrec_place(pos, len);
+            pos += fsi_write_dirrec(buf + pos, none ? 0 : (uint32_t)(lba + q * PART_BLOCKS), psize, t,
+                                    (uint8_t)(flags | (last ? 0 : 0x80)), id, idl);
+        }
+    }
+    return pos;
+}
+
+/* One directory extent into buf (zeroed, its size). */
+static void render_dir(const fsi_hier *h, const fsi_plan *p, uint8_t *buf, const fsi_pitem *d)
+{
+    const fsi_snap *s = h->s;
+    uint32_t ss = s->o->session_start;
+    const fsi_ecma_dir *e = &h->d[d - s->it], *pe = &h->d[d->parent];
+    static const uint8_t dot = 0, dotdot = 1;
+    uint64_t pos = 0;
+    pos += fsi_write_dirrec(buf + pos, ss + e->lba, e->size, d->node->times.modification, 0x02, &dot, 1);
+    pos += fsi_write_dirrec(buf + pos, ss + pe->lba, pe->size, s->it[d->parent].node->times.modification, 0x02,
+                            &dotdot, 1);
+    uint8_t id[ID_MAX];
+    for (uint32_t j = 0; j < d->nkids; j++) {
+        const fsi_pitem *c = child(h, d, j);
+        const fsi_node *n = c->node;
+        size_t idl = ident(h, c, id);
+        if (!n->is_dir) {
+            pos = file_records(h, p, buf, pos, c, id, idl);
+            continue;
+        }
+        const fsi_ecma_dir *ce = &h->d[c - s->it];
+        pos = fsi_dirrec_place(pos, fsi_dirrec_len(idl));
+        pos += fsi_write_dirrec(buf + pos, ss + ce->lba, ce->size, n->times.modification,
+                                (uint8_t)((n->hidden ? 0x01 : 0) | 0x02), id, idl);
     }
 }
 
-void fsi_put_date7(uint8_t *p, fsi_time t)
+static int render_dirs(const fsi_hier *h, const fsi_plan *p, fsi_meta_store *ms)
 {
-    int y, mo, d, h, mi, s, cs;
-    fsi_time_civil(t, &y, &mo, &d, &h, &mi, &s, &cs);
-    if (y < 1900) {
-        y = 1900; mo = 1; d = 1; h = mi = s = 0;
-    } else if (y > 1900 + 255) {
-        y = 1900 + 255; mo = 12; d = 31; h = 23; mi = 59; s = 59;
+    size_t max = 0;
+    for (size_t i = 0; i < h->ndirs; i++)
+        if (h->d[h->dirs[i]].size > max)
+            max = h->d[h->dirs[i]].size;
+    uint8_t *buf = malloc(max);
+    int ok = buf != NULL;
+    for (size_t i = 0; ok && i < h->ndirs; i++) {
+        const fsi_pitem *d = &h->s->it[h->dirs[i]];
+        uint32_t size = h->d[h->dirs[i]].size;
+        memset(buf, 0, size);
+        render_dir(h, p, buf, d);
+        ok = fsi_store_blocks(ms, buf, size / FSI_BLOCK_SIZE);
     }
-    p[0] = (uint8_t)(y - 1900);
-    p[1] = (uint8_t)mo;
-    p[2] = (uint8_t)d;
-    p[3] = (uint8_t)h;
-    p[4] = (uint8_t)mi;
-    p[5] = (uint8_t)s;
-    p[6] = 0;                       /* GMT offset: UTC */
+    free(buf);
+    return ok;
 }
 
-static void put_digits(uint8_t *p, int v, int n)
+/* The hierarchy's volume descriptor: the PVD (ISO 9660) or Joliet's SVD. */
+static int render_vd(const fsi_hier *h, const fsi_plan *p, fsi_meta_store *ms)
 {
-    for (int i = n - 1; i >= 0; i--) {
-        p[i] = (uint8_t)('0' + v % 10);
-        v /= 10;
+    const fsi_plan_opts *o = h->s->o;
+    uint32_t ss = o->session_start;
+    uint8_t blk[FSI_BLOCK_SIZE], vid[32];
+    fsi_vd_info vi = { 0 };
+    if (h->joliet)
+        fsi_volume_id_joliet(o->volume_name, o->volume_name_len, vid);
+    else
+        fsi_volume_id_iso(o->volume_name, o->volume_name_len, vid);
+    vi.joliet = h->joliet;
+    vi.volume_id = vid;
+    vi.volume_space = ss + p->total_blocks;
+    vi.root_time = h->s->it[0].node->times.modification;
+    vi.creation = o->creation_time;
+    vi.path_table_size = h->pt_size;
+    vi.path_l = ss + h->pt_l;
+    vi.path_m = ss + h->pt_m;
+    vi.root_lba = ss + h->d[0].lba;
+    vi.root_size = h->d[0].size;
+    fsi_write_vd(blk, &vi);
+    return fsi_store_blocks(ms, blk, 1);
+}
+
+fsi_status fsi_hier_reserve(fsi_writer *w, enum fsi_phase ph, uint64_t *next)
+{
+    fsi_hier *h = &((fsi_hier_writer *)w)->h;
+    if (ph == FSI_PH_DESC) {
+        h->vd = (uint32_t)(*next)++;
+    } else if (ph == FSI_PH_TABLES) {
+        uint64_t nb = fsi_blocks_of(h->pt_size);
+        h->pt_l = (uint32_t)*next;
+        h->pt_m = (uint32_t)(*next + nb);
+        *next += 2 * nb;
+    } else if (ph == FSI_PH_DIRS) {
+        for (size_t i = 0; i < h->ndirs && *next <= UINT32_MAX; i++) {
+            fsi_ecma_dir *e = &h->d[h->dirs[i]];
+            e->lba = (uint32_t)*next;
+            *next += e->size / FSI_BLOCK_SIZE;
+        }
     }
+    return FSI_OK;
 }
 
-void fsi_put_date17(uint8_t *p, fsi_time t)
+int fsi_hier_render(fsi_writer *w, enum fsi_phase ph, const fsi_plan *p, fsi_meta_store *ms)
 {
-    int y, mo, d, h, mi, s, cs;
-    fsi_time_civil(t, &y, &mo, &d, &h, &mi, &s, &cs);
-    put_digits(p, y, 4);
-    put_digits(p + 4, mo, 2);
-    put_digits(p + 6, d, 2);
-    put_digits(p + 8, h, 2);
-    put_digits(p + 10, mi, 2);
-    put_digits(p + 12, s, 2);
-    put_digits(p + 14, cs, 2);
-    p[16] = 0;
+    const fsi_hier *h = &((fsi_hier_writer *)w)->h;
+    return ph == FSI_PH_DESC ? render_vd(h, p, ms) : ph == FSI_PH_TABLES ? render_tables(h, ms) : render_dirs(h, p, ms);
 }
 
-static void put_date17_unset(uint8_t *p)
+void fsi_hier_free(fsi_hier *h)
 {
-    memset(p, '0', 16);
-    p[16] = 0;
+    free(h->dirs);
+    free(h->d);
 }
 
-size_t fsi_write_dirrec(uint8_t *p, uint32_t lba, uint32_t size, fsi_time t, uint8_t flags,
-                        const uint8_t *id, size_t len_fi)
-{
-    size_t len = fsi_dirrec_len(len_fi);
-    p[0] = (uint8_t)len;
-    p[1] = 0;                       /* extended attribute record length */
-    fsi_put_both32(p + 2, lba);
-    fsi_put_both32(p + 10, size);
-    fsi_put_date7(p + 18, t);
-    p[25] = flags;
-    p[26] = 0;                      /* file unit size */
-    p[27] = 0;                      /* interleave gap */
-    fsi_put_both16(p + 28, 1);      /* volume sequence number */
-    p[32] = (uint8_t)len_fi;
-    memcpy(p + 33, id, len_fi);
-    if (!(len_fi & 1))
-        p[33 + len_fi] = 0;
-    return len;
-}
+/* ---- size bound (engine.h: fsi_size_bound) ------------------------------------------------------ */
 
-size_t fsi_write_pathrec(uint8_t *p, int msb, uint32_t lba, uint16_t parent, const uint8_t *id,
-                         size_t len_di)
+/* The longest directory record of an ISO 9660 level (a file's "8.3;1" or 30 + ";1") or of Joliet (64
+ * units and ";1"); directories' are shorter. */
+static size_t rec_max(int joliet, int level) { return fsi_dirrec_len(joliet ? 132 : level == 1 ? 14 : 32); }
+
+/* A record does not straddle blocks (ECMA-119 6.8.1.1), so a directory block ends only before a
+ * record that does not fit: every block but the last holds more than BLOCK - rec_max bytes, and a
+ * directory of S bytes of records takes at most S / fill + 1 blocks. Adding a record of r bytes
+ * raises that by r / fill; its slack is the rest. */
+static uint64_t dir_fill(int joliet, int level) { return FSI_BLOCK_SIZE - rec_max(joliet, level) + 1; }
+
+uint64_t fsi_hier_slack(const fsi_writer *w)
 {
-    p[0] = (uint8_t)len_di;
-    p[1] = 0;
-    if (msb) {
-        fsi_put_be32(p + 2, lba);
-        fsi_put_be16(p + 6, parent);
-    } else {
-        fsi_put_le32(p + 2, lba);
-        fsi_put_le16(p + 6, parent);
+    const fsi_hier *h = &((const fsi_hier_writer *)w)->h;
+    uint64_t s = 0, fill = dir_fill(h->joliet, w->s->level);
+    for (size_t i = 0; i < h->ndirs; i++) {
+        const fsi_pitem *d = &h->s->it[h->dirs[i]];
+        uint64_t sum = 2 * fsi_dirrec_len(1);
+        for (uint32_t j = 0; j < d->nkids; j++) {
+            const fsi_pitem *c = &h->s->it[d->first + j];
+            sum += (c->node->is_dir ? 1 : parts_of(h, c)) * fsi_dirrec_len(ident_len(h, c));
+        }
+        s += fsi_bytes_slack(sum, fill, h->d[h->dirs[i]].size / FSI_BLOCK_SIZE);
     }
-    memcpy(p + 8, id, len_di);
-    if (len_di & 1)
-        p[8 + len_di] = 0;
-    return fsi_pathrec_len(len_di);
+    return s + 2 * fsi_bytes_slack(h->pt_size, FSI_BLOCK_SIZE, fsi_blocks_of(h->pt_size));  /* L and M */
 }
 
-/* Fill an identifier field with a text: ASCII padded with spaces, or UCS-2 BE padded with
- * UCS-2 spaces (a trailing odd byte is 0). */
-static void put_text(uint8_t *p, size_t n, const char *text, int ucs2)
+uint64_t fsi_hier_item_bound(int joliet, int level, uint64_t parts, size_t rec, size_t pathrec, int is_dir)
 {
-    size_t tl = text ? strlen(text) : 0;
-    if (!ucs2) {
-        memset(p, ' ', n);
-        memcpy(p, text, tl < n ? tl : n);
-        return;
-    }
-    size_t units = n / 2;
-    for (size_t i = 0; i < units; i++)
-        fsi_put_be16(p + 2 * i, i < tl ? (uint16_t)(unsigned char)text[i] : 0x20);
-    if (n & 1)
-        p[n - 1] = 0;
+    uint64_t fill = dir_fill(joliet, level);
+    uint64_t u = fsi_units(parts * rec + RENUMBER, fill);
+    if (is_dir)                                 /* its extent: "." and "..", the last block; path tables */
+        u += fsi_units(2 * fsi_dirrec_len(1), fill) + FSI_ONE + 2 * fsi_units(pathrec + RENUMBER, FSI_BLOCK_SIZE);
+    return u;
 }
 
-#define APPLICATION_ID "IMAPI2FS OPEN IMAGE CREATOR"
+/* ---- the ISO 9660 writer ---------------------------------------------------------------------- */
 
-void fsi_write_vd(uint8_t *b, const fsi_vd_info *vi)
+static int iso_selected(const fsi_plan_opts *o) { return (o->fs & (FSI_FS_ISO9660 | FSI_FS_JOLIET)) != 0; }
+
+static fsi_writer *iso_create(const fsi_snap *s)
 {
-    int j = vi->joliet;
-    memset(b, 0, FSI_BLOCK_SIZE);
-    b[0] = j ? 2 : 1;
-    memcpy(b + 1, "CD001", 5);
-    b[6] = 1;
-    b[7] = 0;                                   /* volume flags (SVD) / unused */
-    put_text(b + 8, 32, "", j);                 /* system identifier */
-    memcpy(b + 40, vi->volume_id, 32);
-    fsi_put_both32(b + 80, vi->volume_space);
-    if (j) {
-        b[88] = '%';                            /* UCS-2 level 3 */
-        b[89] = '/';
-        b[90] = 'E';
-    }
-    fsi_put_both16(b + 120, 1);                 /* volume set size */
-    fsi_put_both16(b + 124, 1);                 /* volume sequence number */
-    fsi_put_both16(b + 128, FSI_BLOCK_SIZE);
-    fsi_put_both32(b + 132, vi->path_table_size);
-    fsi_put_le32(b + 140, vi->path_l);
-    fsi_put_le32(b + 144, 0);
-    fsi_put_be32(b + 148, vi->path_m);
-    fsi_put_be32(b + 152, 0);
-    static const uint8_t root_id = 0;
-    fsi_write_dirrec(b + 156, vi->root_lba, vi->root_size, vi->root_time, 0x02, &root_id, 1);
-    put_text(b + 190, 128, "", j);              /* volume set identifier */
-    put_text(b + 318, 128, "", j);              /* publisher */
-    put_text(b + 446, 128, "", j);              /* data preparer */
-    put_text(b + 574, 128, APPLICATION_ID, j);
-    put_text(b + 702, 37, "", j);               /* copyright file */
-    put_text(b + 739, 37, "", j);               /* abstract file */
-    put_text(b + 776, 37, "", j);               /* bibliographic file */
-    fsi_put_date17(b + 813, vi->creation);
-    fsi_put_date17(b + 830, vi->creation);
-    put_date17_unset(b + 847);                  /* expiration */
-    put_date17_unset(b + 864);                  /* effective */
-    b[881] = 1;                                 /* file structure version */
+    fsi_hier_writer *x = calloc(1, sizeof *x);
+    if (!x)
+        return NULL;
+    x->h.s = s;
+    x->h.fs = FSI_FS_ISO9660;
+    x->h.pool = &s->pool;
+    return &x->w;
 }
 
-void fsi_write_vd_terminator(uint8_t *b)
+static fsi_status iso_check(fsi_writer *w)
 {
-    memset(b, 0, FSI_BLOCK_SIZE);
-    b[0] = 255;
-    memcpy(b + 1, "CD001", 5);
-    b[6] = 1;
+    fsi_hier *h = &((fsi_hier_writer *)w)->h;
+    const fsi_snap *s = w->s;
+    h->name = s->iso;                           /* the snapshot's, now that it is taken */
+    fsi_status st = fsi_hier_number(h, s->o->fs & FSI_FS_ISO9660 ? FSI_FS_ISO9660 : FSI_FS_JOLIET);
+    return st ? st : fsi_hier_measure(h);
 }
+
+/* The ISO 9660 records are counted whenever ISO 9660 or Joliet is written: Joliet's path table
+ * order needs them. */
+static uint64_t iso_item_bound(const fsi_plan_opts *o, const fsi_node *n, int level)
+{
+    if (!iso_selected(o))
+        return 0;
+    uint64_t parts = fsi_hier_parts(level, n->is_dir ? 0 : n->u.f.size);
+    return fsi_hier_item_bound(0, level, parts, rec_max(0, level), fsi_pathrec_len(level == 1 ? 8 : 31), n->is_dir);
+}
+
+static void iso_free(fsi_writer *w)
+{
+    fsi_hier_free(&((fsi_hier_writer *)w)->h);
+    free(w);
+}
+
+const fsi_writer_ops fsi_iso9660_writer = {
+    .name = "ISO 9660",
+    .selected = iso_selected,
+    .create = iso_create,
+    .check = iso_check,
+    .reserve = fsi_hier_reserve,
+    .render = fsi_hier_render,
+    .slack = fsi_hier_slack,
+    .item_bound = iso_item_bound,
+    .free = iso_free,
+};

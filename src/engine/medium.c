@@ -226,8 +226,3 @@ const fsi_disc_extent *fsi_source_disc_extents(const fsi_source *src, size_t *n)
     *n = s->n;
     return s->n ? s->ext : NULL;
 }
-
-fsi_medium *fsi_source_medium(const fsi_source *src)
-{
-    return src && src->ops == &medium_ops ? ((const medium_source *)src)->m : NULL;
-}

@@ -1,8 +1,8 @@
 /*
  * Name mapping: original UTF-16 names -> ISO 9660 (levels 1..3), Joliet and UDF identifiers, made
- * unique within their directory. The one rule for which name an item gets: the plan (plan.c,
- * collect) and fsi_map_name() both call fsi_udf_names_mapped() and fsi_map_children() below, so
- * FileSystemName / FileSystemPath and the image always agree. Every child of a directory is named
+ * unique within their directory. The one rule for which name an item gets: the plan (snapshot.c for
+ * ISO 9660, joliet.c, udf.c) and fsi_map_name() all name a directory's children through
+ * fsi_map_children() below, so FileSystemName / FileSystemPath and the image always agree. Every child of a directory is named
  * in every tree written (a file over the 2 GiB ceiling of levels 1 and 2 refuses the image).
  *
  * ISO 9660, level 1: 8.3 names the way Windows makes short names (RtlGenerate8dot3Name), with
@@ -32,7 +32,7 @@
  *  characters and * / : ; ? \ become '_'. Truncation keeps the extension when possible. Names are
  *  compared exactly (case-sensitive), so "a.h" and "A.h" both keep their names.
  * UDF: names are kept as they are unless one of the directory's names does not fit 255 bytes of
- *  OSTA CS0 (254 units when all are below U+0100, else 127; fsi_udf_names_mapped): then every name
+ *  OSTA CS0 (254 units when all are below U+0100, else 127; udf_names_kept): then every name
  *  of that directory goes through the mapping, where those too long are cut like Joliet names
  *  (extension kept, a surrogate pair never split).
  *
@@ -386,12 +386,13 @@ static size_t key_len(unsigned fs, const fsi_node *n, size_t len, size_t name_le
 
 /* ---- the rule -------------------------------------------------------------------------------- */
 
-int fsi_udf_names_mapped(fsi_node *const *kids, size_t k)
+/* UDF keeps a directory's names unless one of them does not fit a file identifier. */
+static int udf_names_kept(fsi_node *const *kids, size_t k)
 {
     for (size_t i = 0; i < k; i++)
         if (!fsi_udf_name_fits(kids[i]->name, kids[i]->name_len))
-            return 1;
-    return 0;
+            return 0;
+    return 1;
 }
 
 #define TAIL_DIGITS_MAX 9           /* N < 10^9 */
@@ -443,6 +444,10 @@ fsi_status fsi_map_children(fsi_node *const *kids, size_t n, unsigned fs, int le
         return FSI_OK;
     if (fs != FSI_FS_ISO9660 && fs != FSI_FS_JOLIET && fs != FSI_FS_UDF)
         return FSI_E_INVALID_PARAM;
+    if (fs == FSI_FS_UDF && udf_names_kept(kids, n)) {
+        memset(out, 0, n * sizeof *out);
+        return FSI_OK;
+    }
     if (n > UINT32_MAX / 4)
         return FSI_E_NOMEM;
     fsi_status ret = FSI_E_NOMEM;
@@ -523,22 +528,14 @@ size_t fsi_map_name(const fsi_image *img, const fsi_node *n, unsigned fs, int is
     for (size_t i = 0; i < d->u.d.nkids; i++)
         if (d->u.d.kids[i])
             kids[k++] = d->u.d.kids[i];
-    if (fs == FSI_FS_UDF) {
-        if (!fsi_udf_names_mapped(kids, k)) {
-            ret = n->name_len;
-            for (size_t i = 0; i < ret && i < cap; i++)
-                buf[i] = n->name[i];
-            goto out;
-        }
-    }
     for (size_t i = 0; i < k; i++)
         if (kids[i] == n)
             me = i;
     if (me == (size_t)-1 || fsi_map_children(kids, k, fs, iso_level, &pool, m, NULL) != FSI_OK)
         goto out;
-    ret = m[me].len;
+    ret = m[me].len ? m[me].len : n->name_len;          /* 0: UDF keeps the name */
     for (size_t i = 0; i < ret && i < cap; i++)
-        buf[i] = pool.p[m[me].off + i];
+        buf[i] = m[me].len ? pool.p[m[me].off + i] : n->name[i];
 out:
     free(kids);
     free(m);

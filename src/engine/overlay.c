@@ -1,53 +1,42 @@
 /*
- * Random-write (overwrite) results: the whole volume from block 0. Blocks below the new session
- * are the medium's, except the rewritten volume recognition area (16 .. head_end - 1: the new
- * session's descriptors, then zeros over what is left of the old sequence) and, with UDF, the
- * anchor at 256, which points at the new session's volume descriptor sequences. The new session
- * follows the old volume. See fsi_plan_opts.base and docs/architecture.md.
+ * Random-write (overwrite) results below the new session (fsi_cursor_read serves the session itself):
+ * the medium's blocks, except the rewritten volume recognition area (16 .. head_end - 1: the new
+ * session's descriptors, from the plan's store, then zeros over what is left of the old sequence)
+ * and the block a format rewrites (UDF: the anchor at 256, which points at the new session's volume
+ * descriptor sequences). The new session follows the old volume. See fsi_plan_opts.base and
+ * docs/architecture.md.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "fsi_internal.h"
 
-fsi_status fsi_overlay_read(fsi_cursor *c, const fsi_plan *p, uint64_t off, void *buf, size_t len, fsi_err *err)
+fsi_status fsi_overlay_read(const fsi_plan *p, uint64_t off, void *buf, size_t len, fsi_err *err)
 {
     const uint64_t BS = FSI_BLOCK_SIZE;
     uint64_t ss = (uint64_t)p->session_start * BS;
-    uint64_t total = ss + (uint64_t)p->total_blocks * BS;
-    if (off > total || len > total - off) {
-        if (err)
-            err->code = FSI_E_RANGE;
-        return FSI_E_RANGE;
-    }
     uint8_t *out = buf;
     uint8_t blk[FSI_BLOCK_SIZE];
     while (len) {
-        if (off >= ss)
-            return fsi_cursor_read_session(c, off - ss, out, len, err);
         uint64_t b = off / BS;
         size_t in = (size_t)(off % BS);
         size_t n;
         if (b >= 16 && b < p->head_end) {
-            /* the new session's block b (relative), or zeros past its recognition area */
-            uint64_t end = (b < 16 + p->head_new ? 16 + p->head_new : p->head_end) * BS;
-            n = (size_t)(end - off < len ? end - off : len);
-            if (b < 16 + p->head_new) {
-                fsi_status st = fsi_cursor_read_session(c, off, out, n, err);
-                if (st)
-                    return st;
-            } else {
-                memset(out, 0, n);
-            }
-        } else if (p->anchor && b == 256) {
+            /* the new session's block b (relative): its recognition area, then zeros */
             n = (size_t)(BS - in < len ? BS - in : len);
-            memcpy(out, p->avdp256 + in, n);
+            if (b < 16 + p->head_new)
+                fsi_store_read(p, b, in, out, n);
+            else
+                memset(out, 0, n);
+        } else if (p->rewritten && b == p->rewritten) {
+            n = (size_t)(BS - in < len ? BS - in : len);
+            memcpy(out, p->rewritten_blk + in, n);
         } else {
             /* the medium's blocks up to the next rewritten one; zeros after the medium's end */
             uint64_t end = ss, mend = fsi_medium_blocks(p->base) * BS;
             if (b < 16)
                 end = 16 * BS < end ? 16 * BS : end;
-            else if (p->anchor && b < 256)
-                end = 256 * BS < end ? 256 * BS : end;
+            else if (p->rewritten && b < p->rewritten)
+                end = p->rewritten * BS < end ? p->rewritten * BS : end;
             if (off >= mend) {
                 n = (size_t)(end - off < len ? end - off : len);
                 memset(out, 0, n);

@@ -1,9 +1,23 @@
 /*
- * Named streams and the real-time flag of file items (IFsiFileItem2). The layout writes them in
- * UDF only (udf.c); see engine.h for the rules on names and the per-image limit.
+ * What a file item holds besides its name: its data (IFsiFileItem::put_Data before the item is
+ * added), its named streams and its real-time flag (IFsiFileItem2). The layout writes streams and
+ * the flag in UDF only (udf.c); see engine.h for the rules on names and the per-image limit.
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "fsi_internal.h"
+
+fsi_status fsi_node_set_file_data(fsi_node *n, uint64_t size, fsi_source *src)
+{
+    if (!n || n->is_dir || n->is_root || n->parent || (size && !src))
+        return FSI_E_INVALID_PARAM;
+    if (src)
+        fsi_source_ref(src);
+    if (n->u.f.src)
+        fsi_source_unref(n->u.f.src);
+    n->u.f.src = src;
+    n->u.f.size = size;
+    return FSI_OK;
+}
 
 static fsi_status check_stream_name(const uint16_t *name, size_t len)
 {
@@ -42,16 +56,8 @@ fsi_status fsi_node_add_stream(fsi_node *n, const uint16_t *name, size_t name_le
         return st;
     if (fsi_node_find_stream(n, name, name_len) != (size_t)-1)
         return FSI_E_DUP_NAME;
-    if (n->u.f.nstreams == UINT32_MAX)
+    if (n->u.f.nstreams == UINT32_MAX || !FSI_GROW(n->u.f.streams, n->u.f.scap, (size_t)n->u.f.nstreams + 1))
         return FSI_E_NOMEM;
-    if (n->u.f.nstreams == n->u.f.scap) {
-        uint32_t cap = n->u.f.scap ? (n->u.f.scap > UINT32_MAX / 2 ? UINT32_MAX : 2 * n->u.f.scap) : 2;
-        fsi_stream *ns = realloc(n->u.f.streams, (size_t)cap * sizeof *ns);
-        if (!ns)
-            return FSI_E_NOMEM;
-        n->u.f.streams = ns;
-        n->u.f.scap = cap;
-    }
     uint16_t *copy = malloc(name_len * sizeof *copy);
     if (!copy)
         return FSI_E_NOMEM;
