@@ -492,8 +492,9 @@ static void failing_source(void **state)
     fsi_image_free(img);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    fsi_test_args(argc, argv);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(not_bootable),
         cmocka_unit_test(one_entry),

@@ -314,8 +314,7 @@ static void close_enough(void **state)
 
 int main(int argc, char **argv)
 {
-    if (argc > 1)
-        cmocka_set_test_filter(argv[1]);        /* one case by name */
+    fsi_test_args(argc, argv);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(never_below),
         cmocka_unit_test(clone_with),

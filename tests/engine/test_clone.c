@@ -54,8 +54,9 @@ static void clone_is_deep(void **state)
     fsi_image_free(copy);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    fsi_test_args(argc, argv);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(clone_is_deep),
     };

@@ -610,8 +610,9 @@ static void failing_sources(void **state)
     }
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    fsi_test_args(argc, argv);
     alarm(300);                         /* a source that blocks must fail the test, not hang it */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(disappears, reset),

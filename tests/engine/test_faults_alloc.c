@@ -432,8 +432,9 @@ static void big_file_plan(void **state)
     fsi_image_free(img);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    fsi_test_args(argc, argv);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(tree_ops),
         cmocka_unit_test(plans),

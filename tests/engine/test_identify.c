@@ -82,8 +82,9 @@ static void damaged_and_foreign(void **state)
     free(img);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    fsi_test_args(argc, argv);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(written_images),
         cmocka_unit_test(damaged_and_foreign),

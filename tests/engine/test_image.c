@@ -1092,8 +1092,9 @@ static void too_many_dirs(void **state)
     fsi_image_free(img);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    fsi_test_args(argc, argv);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(small_image),
         cmocka_unit_test(path_tables),

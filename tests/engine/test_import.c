@@ -617,8 +617,9 @@ static void foreign(void **state)
         skip();
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    fsi_test_args(argc, argv);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(joliet_round_trip),
         cmocka_unit_test(sequential_session),

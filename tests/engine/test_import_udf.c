@@ -1605,8 +1605,9 @@ static void genisoimage_images(void **state)
     remove_tree_on_disk();
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    fsi_test_args(argc, argv);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(round_trip_revisions),
         cmocka_unit_test(later_session),

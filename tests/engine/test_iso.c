@@ -183,8 +183,9 @@ static void volume_descriptor(void **state)
     assert_memory_equal(b + 1, "CD001\x01", 6);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    fsi_test_args(argc, argv);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(byte_orders), cmocka_unit_test(dates),       cmocka_unit_test(dirrec),
         cmocka_unit_test(pathrec),     cmocka_unit_test(ident_order), cmocka_unit_test(volume_descriptor),

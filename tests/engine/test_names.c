@@ -655,8 +655,9 @@ static void scale_50000(void **state)
     assert_true(shared < 50 * base + 0.2);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    fsi_test_args(argc, argv);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(iso_level1),          cmocka_unit_test(iso_level1_collisions),
         cmocka_unit_test(iso_level2),          cmocka_unit_test(iso_level2_collisions),

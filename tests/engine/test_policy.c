@@ -239,8 +239,9 @@ static void test_progress_items(void **state)
     fsi_image_free(img);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    fsi_test_args(argc, argv);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_messages),      cmocka_unit_test(test_engine_errors),
         cmocka_unit_test(test_volume_name),   cmocka_unit_test(test_strict),

@@ -155,8 +155,9 @@ static void clones_and_release(void **state)
     assert_int_equal(c.destroyed, 1);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    fsi_test_args(argc, argv);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(names_and_duplicates),
         cmocka_unit_test(realtime_flag),

@@ -342,8 +342,9 @@ static void times_hidden(void **state)
     fsi_node_unref(n);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    fsi_test_args(argc, argv);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(names_validated), cmocka_unit_test(attach_counts_lookup),
         cmocka_unit_test(paths_and_walk),  cmocka_unit_test(detach_and_order),

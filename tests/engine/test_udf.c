@@ -1513,8 +1513,9 @@ static void realtime_hidden(void **state)
     fsi_image_free(img);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    fsi_test_args(argc, argv);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(crc_vectors),
         cmocka_unit_test(tag_checksum),

@@ -76,8 +76,9 @@ static void roundtrip(void **state)
     assert_memory_equal(u, back, k * 2);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    fsi_test_args(argc, argv);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(utf8_to_16_basic),
         cmocka_unit_test(utf8_invalid),

@@ -17,6 +17,14 @@
 
 #include "fsi_internal.h"
 
+/* Every test program's first call in main: test_x runs all its cases, test_x CASE only those CASE
+ * names (cmocka_set_test_filter: a case's name; '*' and '?' match any characters). */
+static inline void fsi_test_args(int argc, char **argv)
+{
+    if (argc > 1)
+        cmocka_set_test_filter(argv[1]);
+}
+
 /* ASCII/UTF-8 string -> UTF-16 in a rotating static buffer. */
 static inline const uint16_t *U(const char *s, size_t *len)
 {
