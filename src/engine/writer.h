@@ -126,6 +126,8 @@ typedef struct fsi_writer fsi_writer;
  * before it); *file: its index in the plan's files[]. */
 typedef fsi_status (*fsi_place_fn)(void *ctx, const fsi_stream *st, uint32_t *file);
 
+/* A format's writer. selected, create, reserve, render and free are always there; the others may
+ * be NULL (nothing to check, no streams, nothing rewritten, no part in the size bound). */
 typedef struct fsi_writer_ops {
     const char *name;
     /* Is the format in an image planned with o? */
