@@ -40,7 +40,7 @@ for fs in 7 4; do
     for rev in 0x102 0x150 0x200 0x201 0x250 0x260; do
         name="UDF $rev $([ $fs = 7 ] && echo 'bridged with ISO 9660 + Joliet' || echo alone)"
         img=$tmp/s-$fs-$rev.img
-        out=$(wine "$FSI_BUILD/tests/com/test_streams.exe" "$(w "$img")" $rev $fs 2>&1)
+        out=$(wine "$FSI_BUILD/tests/com/test_streams.exe" --image "$(w "$img")" $rev $fs 2>&1)
         if [ $? -eq 0 ] && [ -s "$img" ]; then ok "$name: test_streams.exe wrote the image"; else
             nok "$name: test_streams.exe"; echo "$out" | sed 's/^/#   /' | tail -5; continue; fi
 
