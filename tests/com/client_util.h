@@ -59,6 +59,7 @@ typedef struct test_case {
 } test_case;
 
 static const char *current_case;    /* the case running, for messages */
+static void (*before_report)(void); /* when set, prints notes ("# ...") before the closing line */
 
 static inline int case_is(const test_case *c, const WCHAR *arg)
 {
@@ -98,6 +99,7 @@ static inline int run_cases(int argc, WCHAR **argv, const test_case *cases, size
         fflush(stdout);
     }
     current_case = NULL;
+    if (before_report) before_report();
     return report();
 }
 #define RUN_CASES(argc, argv, cases) run_cases(argc, argv, cases, ARRAYSIZE(cases))
@@ -149,6 +151,8 @@ static inline void write_file(const WCHAR *path, const char *data, size_t len)
     if (len) WriteFile(h, data, (DWORD)len, &w, NULL);
     CloseHandle(h);
 }
+
+static inline void write_text(const WCHAR *path, const char *text) { write_file(path, text, strlen(text)); }
 
 /* Make the folder (a fresh temp directory, its path in dir) with tree_files in it. */
 static inline void make_tree(WCHAR dir[MAX_PATH], const WCHAR *tag)
