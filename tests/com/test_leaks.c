@@ -586,6 +586,13 @@ static void heavy_rounds(void)
     test_unload();                      /* and the DLL still unloads after them */
 }
 
+static void print_dll(void)             /* which imapi2fs.dll was measured */
+{
+    WCHAR path[MAX_PATH];
+    GetModuleFileNameW(GetModuleHandleW(L"imapi2fs.dll"), path, MAX_PATH);
+    printf("# %ls\n", path);
+}
+
 static const test_case cases[] = {
     { "unload", test_unload },
     { "light_rounds", light_rounds },
@@ -609,11 +616,7 @@ int wmain(int argc, WCHAR **argv)
     if (!dll) return report();
     dll_can_unload = (can_unload_fn)(void *)GetProcAddress(dll, "DllCanUnloadNow");
     dll_get_class = (get_class_fn)(void *)GetProcAddress(dll, "DllGetClassObject");
-    {
-        WCHAR path[MAX_PATH];
-        GetModuleFileNameW(dll, path, MAX_PATH);
-        printf("# %ls\n", path);
-    }
+    before_report = print_dll;
     rc = RUN_CASES(argc, argv, cases);
     DeleteFileW(g_iso);
     remove_tree(g_dir);
