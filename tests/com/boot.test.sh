@@ -17,10 +17,8 @@ for t in qemu-system-x86_64 grub-mkstandalone mformat mmd mcopy dumpet xorriso i
 done
 [ -f "$OVMF_CODE" ] || { echo "not ok - $OVMF_CODE missing (apt-get install ovmf)"; exit 1; }
 export SOURCE_DATE_EPOCH=1700000000         # the VBScript's image and fsimage.exe's are the same
-pass=0 fail=0
-ok() { pass=$((pass + 1)); echo "ok - $1"; }
-bad() { fail=$((fail + 1)); echo "not ok - $1"; }
-w() { local p; p=$(realpath -m "$1"); printf 'Z:%s' "${p//\//\\}"; }
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"   # w, ok, bad, step, expect, finish
+ok_lines=1
 
 # ---- the boot images ----------------------------------------------------------------------------
 # BIOS: real-mode code, position independent (DS = CS, the message found by call/pop), that writes
@@ -222,7 +220,6 @@ out=$(wine cscript //nologo "$(w "$here/boot_makeiso.vbs")" "$(w "$tmp/src")" "$
 printf '%s\n' "$out" | sed 's/^/# vbs: /'
 mk vbsref udf --boot "$BIOS" --boot "$UEFI"
 blocks=$(( $(stat -c %s "$tmp/vbsref.iso") / 2048 ))
-expect() { if grep -qxF -- "$1" <<<"$out"; then ok "vbs: $1"; else bad "vbs: expected line: $1"; fi; }
 expect "BiosSize=2048"
 expect "EfiSize=1474560"
 expect "EfiAutoEmulation=2"
@@ -242,5 +239,4 @@ expect "Default=0"
 expect "TotalBlocks=$blocks"
 expect "Validate=ok"
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

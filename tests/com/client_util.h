@@ -1,13 +1,27 @@
 /*
- * Shared by the C clients of tests/com (test_result.c, test_progress.c, test_events.c): checks,
- * a source folder with files of awkward sizes, and the ways clients copy the image stream.
- * Written against include/ and the widl header, as an SDK client is.
+ * The harness of the C clients of tests/com (every test_*.c): checks, named cases, and the helpers
+ * several clients share (images, error texts, streams, a source folder with files of awkward
+ * sizes, the ways clients copy the image stream). Written against include/ and the widl header, as
+ * an SDK client is.
+ *
+ * A client lists its cases and hands them to run_cases() from wmain:
+ *
+ *     static const test_case cases[] = { { "levels", levels }, { "names", names } };
+ *     int wmain(int argc, WCHAR **argv) { ...setup...; rc = RUN_CASES(argc, argv, cases); ...; return rc; }
+ *
+ * `wine test_x.exe` runs every case in order, `wine test_x.exe CASE...` the ones named (an unknown
+ * name runs nothing and fails), `--list` lists them. Each case ends with "ok - CASE (N checks)" or
+ * "not ok - CASE (F of N checks failed)"; a failed check prints "not ok - WHAT (line N)" where it
+ * fails. The last line counts checks, "N passed, N failed", and the exit status is 1 when a check
+ * failed (what CTest and tools/test read).
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #ifndef CLIENT_UTIL_H
 #define CLIENT_UTIL_H
 
+#ifndef COBJMACROS
 #define COBJMACROS
+#endif
 #include <windows.h>
 #include <ole2.h>
 #include <olectl.h>
@@ -19,7 +33,9 @@
 #include "imapi2fs.h"
 #include "imapi2fserror.h"
 
-static LONG failures, checks;
+/* ---- checks ----------------------------------------------------------------------------------- */
+
+static LONG failures, checks;       /* of the whole run; any thread may count */
 
 #define CHECK(cond, ...) do { InterlockedIncrement(&checks); if (!(cond)) { InterlockedIncrement(&failures); \
     printf("not ok - " __VA_ARGS__); printf(" (line %d)\n", __LINE__); fflush(stdout); } } while (0)
@@ -27,13 +43,76 @@ static LONG failures, checks;
     InterlockedIncrement(&failures); printf("not ok - %s: 0x%08lx, want 0x%08lx (line %d)\n", #expr, \
     (unsigned long)hr_, (unsigned long)(want), __LINE__); fflush(stdout); } } while (0)
 
+/* The closing line; returns the exit status. */
 static inline int report(void)
 {
     printf("%ld passed, %ld failed\n", checks - failures, failures);
+    fflush(stdout);
     return failures != 0;
 }
 
-static BSTR B(const WCHAR *s) { return SysAllocString(s); }
+/* ---- named cases ------------------------------------------------------------------------------ */
+
+typedef struct test_case {
+    const char *name;               /* what `test_x.exe NAME` selects */
+    void (*run)(void);
+} test_case;
+
+static const char *current_case;    /* the case running, for messages */
+static void (*before_report)(void); /* when set, prints notes ("# ...") before the closing line */
+
+static inline int case_is(const test_case *c, const WCHAR *arg)
+{
+    WCHAR name[64];
+    swprintf(name, ARRAYSIZE(name), L"%hs", c->name);
+    return !wcscmp(name, arg);
+}
+
+/* Run the cases argv names (all of them when it names none); print each case's verdict and the
+ * closing line; return the exit status (2 for a name that is no case, nothing run then). */
+static inline int run_cases(int argc, WCHAR **argv, const test_case *cases, size_t n)
+{
+    int all = argc < 2;
+    if (argc == 2 && !wcscmp(argv[1], L"--list")) {
+        for (size_t i = 0; i < n; i++) printf("%s\n", cases[i].name);
+        return 0;
+    }
+    for (int a = 1; a < argc; a++) {
+        size_t i = 0;
+        while (i < n && !case_is(&cases[i], argv[a])) i++;
+        if (i == n) {
+            printf("not ok - no case '%ls'; the cases:", argv[a]);
+            for (i = 0; i < n; i++) printf(" %s", cases[i].name);
+            printf("\n0 passed, 1 failed\n");
+            return 2;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        LONG c0 = checks, f0 = failures;
+        int chosen = all;
+        for (int a = 1; a < argc && !chosen; a++) chosen = case_is(&cases[i], argv[a]);
+        if (!chosen) continue;
+        current_case = cases[i].name;
+        cases[i].run();
+        if (failures == f0) printf("ok - %s (%ld checks)\n", cases[i].name, checks - c0);
+        else printf("not ok - %s (%ld of %ld checks failed)\n", cases[i].name, failures - f0, checks - c0);
+        fflush(stdout);
+    }
+    current_case = NULL;
+    if (before_report) before_report();
+    return report();
+}
+#define RUN_CASES(argc, argv, cases) run_cases(argc, argv, cases, ARRAYSIZE(cases))
+
+/* ---- small helpers ---------------------------------------------------------------------------- */
+
+static inline BSTR B(const WCHAR *s) { return SysAllocString(s); }
+
+/* An IStream over a copy of len bytes (shlwapi's memory stream). */
+static inline IStream *mem_stream(const void *data, size_t len)
+{
+    return SHCreateMemStream((const BYTE *)data, (UINT)len);
+}
 
 /* ---- the source folder ------------------------------------------------------------------------ */
 
@@ -58,20 +137,22 @@ static src_file tree_files[] = {
 };
 #define TREE_FILES (sizeof(tree_files) / sizeof(tree_files[0]))
 
-static unsigned char content_byte(size_t file, size_t i)
+static inline unsigned char content_byte(size_t file, size_t i)
 {
     unsigned x = (unsigned)(file * 2654435761u) ^ (unsigned)(i * 40503u) ^ (unsigned)(i >> 11);
     return (unsigned char)(x ^ (x >> 7) ^ (x >> 15));
 }
 
-static void write_file(const WCHAR *path, const char *data, size_t len)
+static inline void write_file(const WCHAR *path, const char *data, size_t len)
 {
     HANDLE h = CreateFileW(path, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, 0, NULL);
     DWORD w = 0;
-    if (h == INVALID_HANDLE_VALUE) { printf("not ok - cannot create %ls\n", path); failures++; return; }
+    if (h == INVALID_HANDLE_VALUE) { printf("not ok - cannot create %ls\n", path); InterlockedIncrement(&failures); return; }
     if (len) WriteFile(h, data, (DWORD)len, &w, NULL);
     CloseHandle(h);
 }
+
+static inline void write_text(const WCHAR *path, const char *text) { write_file(path, text, strlen(text)); }
 
 /* Make the folder (a fresh temp directory, its path in dir) with tree_files in it. */
 static inline void make_tree(WCHAR dir[MAX_PATH], const WCHAR *tag)
@@ -107,16 +188,36 @@ static inline void remove_tree(const WCHAR *dir)
     SHFileOperationW(&op);
 }
 
-static inline IFileSystemImage *new_image(void)
+/* ---- images ----------------------------------------------------------------------------------- */
+
+/* A new MsftFileSystemImage as Windows makes it (file systems 7, level 1), asked for interface iid
+ * (IID_IFileSystemImage or a later one); its root in *root when root is not NULL. Exits when COM
+ * cannot make one: no case could go on. */
+static inline void *windows_image(REFIID iid, IFsiDirectoryItem **root)
 {
     IFileSystemImage *image = NULL;
-    CHECK_HR(CoCreateInstance(&CLSID_MsftFileSystemImage, NULL, CLSCTX_INPROC_SERVER, &IID_IFileSystemImage,
-                              (void **)&image), S_OK);
+    CHECK_HR(CoCreateInstance(&CLSID_MsftFileSystemImage, NULL, CLSCTX_INPROC_SERVER, iid, (void **)&image), S_OK);
     if (!image) { report(); exit(1); }
-    /* what these tests were written for (a fresh image has Windows' 7 and level 1: test_observed) */
+    if (root) IFileSystemImage_get_Root(image, root);
+    return image;
+}
+
+/* A new image with fsimage's defaults, what most clients were written for: ISO 9660 + Joliet,
+ * level 2, no size bound (a fresh image has Windows' 7 and level 1: test_observed). */
+static inline IFileSystemImage *new_image(void)
+{
+    IFileSystemImage *image = windows_image(&IID_IFileSystemImage, NULL);
     IFileSystemImage_put_FreeMediaBlocks(image, 0);
     IFileSystemImage_put_FileSystemsToCreate(image, FsiFileSystemISO9660 | FsiFileSystemJoliet);
     IFileSystemImage_put_ISO9660InterchangeLevel(image, 2);
+    return image;
+}
+
+/* new_image() and its root. */
+static inline IFileSystemImage *new_image_root(IFsiDirectoryItem **root)
+{
+    IFileSystemImage *image = new_image();
+    IFileSystemImage_get_Root(image, root);
     return image;
 }
 
@@ -133,16 +234,84 @@ static inline IFileSystemImage *image_of_tree(const WCHAR *dir)
     return image;
 }
 
+/* The calling thread's IErrorInfo names needle (one check). */
 static inline void check_error_text(const WCHAR *needle, const char *what)
 {
     IErrorInfo *ei = NULL;
     BSTR desc = NULL;
     InterlockedIncrement(&checks);
-    if (GetErrorInfo(0, &ei) != S_OK || !ei) { failures++; printf("not ok - %s: no IErrorInfo\n", what); return; }
+    if (GetErrorInfo(0, &ei) != S_OK || !ei) { InterlockedIncrement(&failures); printf("not ok - %s: no IErrorInfo\n", what); return; }
     IErrorInfo_GetDescription(ei, &desc);
     IErrorInfo_Release(ei);
-    if (!desc || !wcsstr(desc, needle)) { failures++; printf("not ok - %s: description '%ls'\n", what, desc ? desc : L"(null)"); }
+    if (!desc || !wcsstr(desc, needle)) { InterlockedIncrement(&failures); printf("not ok - %s: description '%ls'\n", what, desc ? desc : L"(null)"); }
     SysFreeString(desc);
+}
+
+/* AddFile(path) of len bytes from memory into dir, answering want (one check). */
+static inline void add_bytes(IFsiDirectoryItem *dir, const WCHAR *path, const char *data, size_t len, HRESULT want)
+{
+    IStream *s = mem_stream(data, len);
+    BSTR p = B(path);
+    CHECK_HR(IFsiDirectoryItem_AddFile(dir, p, s), want);
+    SysFreeString(p);
+    IStream_Release(s);
+}
+
+/* ---- a large stream that reads as a repeating pattern, without storage ------------------------ */
+
+typedef struct big_stream { IStream IStream_iface; LONG refs; ULONGLONG size, pos; } big_stream;
+static inline big_stream *big_impl(IStream *i) { return CONTAINING_RECORD(i, big_stream, IStream_iface); }
+static inline HRESULT WINAPI bs_QueryInterface(IStream *i, REFIID riid, void **ppv)
+{
+    if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IStream) || IsEqualIID(riid, &IID_ISequentialStream)) {
+        *ppv = i; IStream_AddRef(i); return S_OK;
+    }
+    *ppv = NULL; return E_NOINTERFACE;
+}
+static inline ULONG WINAPI bs_AddRef(IStream *i) { return InterlockedIncrement(&big_impl(i)->refs); }
+static inline ULONG WINAPI bs_Release(IStream *i) { ULONG r = InterlockedDecrement(&big_impl(i)->refs); if (!r) free(big_impl(i)); return r; }
+static inline HRESULT WINAPI bs_Read(IStream *i, void *buf, ULONG len, ULONG *got)
+{
+    big_stream *s = big_impl(i);
+    ULONG n = s->pos >= s->size ? 0 : (ULONG)min((ULONGLONG)len, s->size - s->pos);
+    for (ULONG k = 0; k < n; k++) ((BYTE *)buf)[k] = (BYTE)((s->pos + k) * 131 >> 11);
+    s->pos += n;
+    if (got) *got = n;
+    return S_OK;
+}
+static inline HRESULT WINAPI bs_Write(IStream *i, const void *b, ULONG l, ULONG *w) { return STG_E_ACCESSDENIED; }
+static inline HRESULT WINAPI bs_Seek(IStream *i, LARGE_INTEGER m, DWORD o, ULARGE_INTEGER *np)
+{
+    big_stream *s = big_impl(i);
+    LONGLONG base = o == STREAM_SEEK_SET ? 0 : o == STREAM_SEEK_CUR ? (LONGLONG)s->pos : (LONGLONG)s->size;
+    s->pos = (ULONGLONG)(base + m.QuadPart);
+    if (np) np->QuadPart = s->pos;
+    return S_OK;
+}
+static inline HRESULT WINAPI bs_SetSize(IStream *i, ULARGE_INTEGER n) { return E_NOTIMPL; }
+static inline HRESULT WINAPI bs_CopyTo(IStream *i, IStream *d, ULARGE_INTEGER n, ULARGE_INTEGER *r, ULARGE_INTEGER *w) { return E_NOTIMPL; }
+static inline HRESULT WINAPI bs_Commit(IStream *i, DWORD f) { return S_OK; }
+static inline HRESULT WINAPI bs_Revert(IStream *i) { return S_OK; }
+static inline HRESULT WINAPI bs_Lock(IStream *i, ULARGE_INTEGER o, ULARGE_INTEGER n, DWORD t) { return STG_E_INVALIDFUNCTION; }
+static inline HRESULT WINAPI bs_Stat(IStream *i, STATSTG *st, DWORD f)
+{
+    memset(st, 0, sizeof(*st));
+    st->type = STGTY_STREAM;
+    st->cbSize.QuadPart = big_impl(i)->size;
+    return S_OK;
+}
+static inline HRESULT WINAPI bs_Clone(IStream *i, IStream **o) { return E_NOTIMPL; }
+
+/* A read-only IStream of size bytes (byte k is (k * 131) >> 11), e.g. 5 GiB, in a few bytes of memory. */
+static inline IStream *big(ULONGLONG size)
+{
+    static IStreamVtbl vtbl = { bs_QueryInterface, bs_AddRef, bs_Release, bs_Read, bs_Write, bs_Seek, bs_SetSize,
+                                bs_CopyTo, bs_Commit, bs_Revert, bs_Lock, bs_Lock, bs_Stat, bs_Clone };
+    big_stream *s = calloc(1, sizeof(*s));
+    s->IStream_iface.lpVtbl = &vtbl;
+    s->refs = 1;
+    s->size = size;
+    return &s->IStream_iface;
 }
 
 /* ---- the ways clients copy the image ---------------------------------------------------------- */
@@ -164,11 +333,11 @@ static inline char *copy_by_blocks(IStream *s, LONG blocks)
         HRESULT hr = IStream_Read(s, buf + (size_t)i * 2048, 2048, &n);
         if (FAILED(hr) || n != 2048) {
             printf("not ok - Read of block %ld: hr 0x%08lx, %lu bytes\n", i, (unsigned long)hr, n);
-            failures++;
+            InterlockedIncrement(&failures);
             break;
         }
     }
-    checks++;
+    InterlockedIncrement(&checks);
     return buf;
 }
 
@@ -183,6 +352,7 @@ static inline char *memstream_bytes(IStream *m, size_t *len)
     buf = malloc(*len + 1);
     seek_to(m, 0);
     IStream_Read(m, buf, (ULONG)*len, &n);
+    CHECK(n == *len, "memory copy complete (%lu of %zu bytes)", n, *len);
     return buf;
 }
 
@@ -216,7 +386,7 @@ static inline char *copy_chunks(IStream *s, LONG blocks, size_t *len)
         HRESULT hr;
         chunk.QuadPart = 2u << 20;
         if (FAILED(hr = IStream_CopyTo(s, dst, chunk, NULL, NULL))) {
-            failures++;
+            InterlockedIncrement(&failures);
             printf("not ok - chunked CopyTo: 0x%08lx\n", (unsigned long)hr);
             break;
         }

@@ -5,7 +5,8 @@
 ' test_vbs_events.exe provides (it also provides ConnectObject and the prefix of CreateObject,
 ' which Wine's wscript.exe lacks). Under plain cscript (events.test.sh) the script only reports
 ' whether the host can connect events and stops there.
-' The script checks itself and ends with "N passed, N failed".
+' The script checks itself and ends with "Events=N" (the Update events its handlers got in all) and
+' "N passed, N failed".
 
 Dim passed, failed
 passed = 0
@@ -34,7 +35,8 @@ WScript.Echo "CreateObjectPrefix=" & Hex(createErr)
 WScript.Echo "ConnectObject=" & Hex(connectErr)
 
 ' ---- the handlers ----------------------------------------------------------------------------
-Dim evCount, curFile, curCopied, curTotal, doneFiles, secondCount, probeCount
+Dim evCount, curFile, curCopied, curTotal, doneFiles, secondCount, probeCount, allEvents
+allEvents = 0
 evCount = 0
 secondCount = 0
 probeCount = 0
@@ -42,6 +44,7 @@ curFile = ""
 doneFiles = ""
 
 Sub fsi_Update(object, currentFile, copiedSectors, totalSectors)
+    allEvents = allEvents + 1
     evCount = evCount + 1
     If currentFile <> curFile Then
         If curFile <> "" Then Check curCopied = curTotal, curFile & " ended at " & curCopied & " of " & curTotal
@@ -64,10 +67,12 @@ Sub fsi_Update(object, currentFile, copiedSectors, totalSectors)
 End Sub
 
 Sub second_Update(object, currentFile, copiedSectors, totalSectors)
+    allEvents = allEvents + 1
     secondCount = secondCount + 1
 End Sub
 
 Sub probe_Update(object, currentFile, copiedSectors, totalSectors)
+    allEvents = allEvents + 1
     probeCount = probeCount + 1
 End Sub
 
@@ -172,6 +177,7 @@ End Sub
 
 If IsObject(Host) Then
     Main
+    WScript.Echo "Events=" & allEvents
     WScript.Echo passed & " passed, " & failed & " failed"
 Else
     WScript.Echo "events not checked: VBScript cannot read the image stream without Host.ReadStream"

@@ -14,5 +14,5 @@ while [ $# -gt 2 ]; do
         *) echo "fsimage-wrap.sh: unsupported option $1" >&2; exit 2 ;;
     esac
 done
-w() { local p; p=$(realpath -m "$1"); printf 'Z:%s' "${p//\//\\}"; }
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"   # w
 exec wine "$FSI_BUILD/tools/fsimage/fsimage.exe" -q "${args[@]}" "$(w "$1")" "$(w "$2")"

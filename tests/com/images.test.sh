@@ -5,11 +5,9 @@
 # bsdtar, 7-Zip) and extracted twice and compared with the source byte for byte. With
 # SOURCE_DATE_EPOCH pinned, the three ways of copying the stream give identical bytes.
 set -uo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"   # w, ok, bad, step, expect, finish
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 export SOURCE_DATE_EPOCH=1700000000
-w() { local p; p=$(realpath -m "$1"); printf 'Z:%s' "${p//\//\\}"; }
-pass=0 fail=0
-step() { if "$@"; then pass=$((pass+1)); else fail=$((fail+1)); echo "not ok - $*"; fi; }
 
 bash "$FSI_SRC/tests/iso/make-tree.sh" "$tmp/tree" >/dev/null
 for src in "$tmp/tree" /usr/include; do
@@ -17,11 +15,10 @@ for src in "$tmp/tree" /usr/include; do
     img=$tmp/$name.iso
     echo "# imaging $src"
     step wine "$FSI_BUILD/tools/fsimage/fsimage.exe" -q "$(w "$src")" "$(w "$img")"
-    step wine "$FSI_BUILD/tests/com/test_stream.exe" "$(w "$src")" "$(w "$tmp/$name")"
+    step wine "$FSI_BUILD/tests/com/test_stream.exe" --image "$(w "$src")" "$(w "$tmp/$name")"
     step cmp "$img" "$tmp/$name-copyto.iso"
     step cmp "$img" "$tmp/$name-read.iso"
     echo "# check-image.sh $name"
     step bash "$FSI_SRC/tests/iso/check-image.sh" "$img" "$src"
 done
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

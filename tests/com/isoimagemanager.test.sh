@@ -4,9 +4,9 @@
 # good image, no image, an unaligned file, a file without volume descriptors, a sparse image over
 # 4 GiB (valid, and read without loading it) and one over MAXLONG blocks (IMAGE_TOO_BIG).
 set -uo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"   # w, ok, bad, step, expect, finish
 here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-w() { local p; p=$(realpath -m "$1"); printf 'Z:%s' "${p//\//\\}"; }
 mkdir -p "$tmp/src"; printf 'hello\n' > "$tmp/src/a.txt"
 wine "$FSI_BUILD/tools/fsimage/fsimage.exe" -q "$(w "$tmp/src")" "$(w "$tmp/good.iso")"
 head -c 3000 /dev/zero > "$tmp/unaligned.bin"
@@ -19,8 +19,6 @@ out=$(wine cscript //nologo "$(w "$here/isoimagemanager.vbs")" "$(w "$tmp/good.i
       "$(w "$tmp/zeros.bin")" "$(w "$tmp/big.iso")" "$(w "$tmp/huge.iso")" 2>&1 | tr -d '\r')
 took=$(( $(date +%s) - start ))
 printf '%s\n' "$out"
-pass=0 fail=0
-expect() { if grep -qxF -- "$1" <<<"$out"; then pass=$((pass+1)); else fail=$((fail+1)); echo "not ok - expected line: $1"; fi; }
 expect "Empty=C0AAB202"
 expect "PathSet=True"
 expect "Good=ok"
@@ -32,8 +30,7 @@ expect "BadPath=C0AAB110"
 expect "PathAfterSetStream=[]"
 expect "StreamGood=ok"
 expect "DataSize=$(stat -c %s "$tmp/good.iso")"
-grep -q '^ResultBlocks=' <<<"$out" && pass=$((pass+1)) || { fail=$((fail+1)); echo "not ok - no result"; }
+if grep -q '^ResultBlocks=' <<<"$out"; then ok; else bad "no result"; fi
 # a 5 GiB and a 4 TiB file validated in seconds: the streams are not loaded
-[ "$took" -lt 60 ] && pass=$((pass+1)) || { fail=$((fail+1)); echo "not ok - took $took s"; }
-echo "$pass passed, $fail failed"
-[ $fail = 0 ]
+if [ "$took" -lt 60 ]; then ok; else bad "took $took s"; fi
+finish

@@ -9,22 +9,19 @@
 set -uo pipefail
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 export SOURCE_DATE_EPOCH=1700000000
-w() { local p; p=$(realpath -m "$1"); printf 'Z:%s' "${p//\//\\}"; }
-pass=0 fail=0
-step() { if "$@"; then pass=$((pass+1)); else fail=$((fail+1)); echo "not ok - $*"; fi; }
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"   # w, ok, bad, step, expect, finish
 fsimage() { wine "$FSI_BUILD/tools/fsimage/fsimage.exe" -q "$@"; }
-check() { bash "$FSI_SRC/tests/iso/check-image.sh" "$@" | grep -E '^(not ok|#)|passed,'; return "${PIPESTATUS[0]}"; }
 
 bash "$FSI_SRC/tests/iso/make-tree.sh" "$tmp/tree" >/dev/null
 for level in 1 2 3; do
     echo "# level $level, ISO 9660 + Joliet"
     step fsimage -l $level "$(w "$tmp/tree")" "$(w "$tmp/l$level.iso")"
-    step check --level $level --relaxed "$tmp/l$level.iso" "$tmp/tree"
+    step check_image --level $level --relaxed "$tmp/l$level.iso" "$tmp/tree"
     rm -f "$tmp/l$level.iso"
 done
 echo "# level 1, ISO 9660 alone"
 step fsimage -l 1 -f iso9660 "$(w "$tmp/tree")" "$(w "$tmp/iso.iso")"
-step check --fs iso --level 1 --relaxed "$tmp/iso.iso" "$tmp/tree"
+step check_image --fs iso --level 1 --relaxed "$tmp/iso.iso" "$tmp/tree"
 rm -f "$tmp/iso.iso"
 
 echo "# 50,000 files in one folder, level 1"
@@ -35,7 +32,7 @@ for i in range(50000):
     open("%s/one/file %05d name.txt" % (sys.argv[1], i), "w").close()
 open(sys.argv[1] + "/one/file 00007 name.txt", "w").write("seven\n")' "$tmp/many"
 step fsimage -l 1 "$(w "$tmp/many")" "$(w "$tmp/many.iso")"
-CHECK_IMAGE_TIMEOUT=400 step check --level 1 "$tmp/many.iso" "$tmp/many"   # fls alone takes ~40 s here
+CHECK_IMAGE_TIMEOUT=400 step check_image --level 1 "$tmp/many.iso" "$tmp/many"   # fls alone takes ~40 s here
 rm -rf "$tmp/many" "$tmp/many.iso"
 
 echo "# a 5 GiB sparse file at level 3"
@@ -49,7 +46,7 @@ want=$(sha256sum < "$tmp/big/big.bin")
 step fsimage -l 3 "$(w "$tmp/big")" "$(w "$tmp/big.iso")"
 # At level 2 the same file fails with IMAPI_E_DATA_TOO_BIG naming the file systems (as Windows: "ISO9660/Joliet").
 if msg=$(fsimage -l 2 "$(w "$tmp/big")" "$(w "$tmp/toobig.iso")" 2>&1); then
-    fail=$((fail+1)); echo "not ok - level 2 accepted a 5 GiB file"
+    bad "level 2 accepted a 5 GiB file"
 else
     step grep -q "0xC0AAB132 Data file is too large for 'ISO9660/Joliet' file system" <<<"$msg"
 fi
@@ -65,5 +62,4 @@ rm -rf "$tmp/x7"
 step bsdtar -xf "$tmp/big.iso" -C "$tmp/xb"
 step test "$(sha256sum < "$tmp/xb/big.bin")" = "$want"
 step cmp "$tmp/xb/small.txt" "$tmp/big/small.txt"
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

@@ -12,9 +12,7 @@
 set -uo pipefail
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 export SOURCE_DATE_EPOCH=1700000000
-w() { local p; p=$(realpath -m "$1"); printf 'Z:%s' "${p//\//\\}"; }
-pass=0 fail=0
-step() { if "$@"; then pass=$((pass+1)); else fail=$((fail+1)); echo "not ok - $*"; fi; }
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"   # w, ok, bad, step, expect, finish
 # fsimage.exe -q ARGS. A failure that fsimage.exe itself did not report (no "fsimage:" line: Wine
 # did not start the program, seen once in a clean CI run) is printed with its status and run once
 # more; a failure the program reports is never retried.
@@ -28,16 +26,15 @@ fsimage() {
     cat "$tmp/fsimage.err" >&2
     return "$rc"
 }
-check() { bash "$FSI_SRC/tests/iso/check-image.sh" "$@" | grep -E '^(not ok|#)|passed,'; return "${PIPESTATUS[0]}"; }
-check_udf() { bash "$FSI_SRC/tests/iso/check-udf.sh" "$@" | grep -E '^(not ok|#)|passed,'; return "${PIPESTATUS[0]}"; }
-here=$FSI_SRC/tests/iso passed=0 failed=0
+here=$FSI_SRC/tests/iso
 source "$here/udf-lib.sh"        # verdict_iso: pycdlib 1.12's known UDF 2.00+ limits are notes
-check_bridge() {   # REV IMG DIR: check-image.sh on a UDF bridge
-    local out rc before=$failed
+check_bridge() {   # REV IMG DIR: check-image.sh on a UDF bridge (step counts its verdict)
+    local out rc p=$pass f=$fail
     out=$(bash "$here/check-image.sh" --volume FIRST "$2" "$3" 2>&1); rc=$?
     verdict_iso "check-image.sh $2 (UDF $1)" "$rc" "$out" "$1" >"$tmp/verdict"
     grep -E '^(not ok|#)' "$tmp/verdict"
-    [ "$failed" = "$before" ]
+    rc=$((fail != f)); pass=$p fail=$f
+    return "$rc"
 }
 
 # The first session's folder, the second's (a new file, a replaced one, a new folder, a file added
@@ -109,7 +106,7 @@ for dirpath, dirs, files in os.walk(src):
         iso.add_file(os.path.join(dirpath, f), isoname[rel] + '/F%d.;1' % n, joliet_path='/' + p)
 iso.write(out)
 EOF
-[ -s "$tmp/pycdlib.iso" ] || { echo "not ok - pycdlib made no image"; fail=$((fail+1)); }
+[ -s "$tmp/pycdlib.iso" ] || bad "pycdlib made no image"
 
 # a grown xorriso image: two sessions, the newest descriptors copied to block 16
 xorriso -outdev "$tmp/grown-first.iso" -joliet on -map "$tmp/s1" / >/dev/null 2>&1 &&
@@ -154,19 +151,18 @@ for first in "${firsts[@]}"; do
         [ $((udf)) -ge $((0x250)) ] && step placement "$tmp/seq.iso" "$nwa3"
     fi
     # the new sessions reference the first one's data: they are far smaller than it
-    [ $((nwa3 - nwa2)) -lt $((nwa2 / 2)) ] || [ -n "$udf" ] || { echo "not ok - $first: session 2 copies old data"; fail=$((fail+1)); }
+    [ $((nwa3 - nwa2)) -lt $((nwa2 / 2)) ] || [ -n "$udf" ] || bad "$first: session 2 copies old data"
 
     echo "# $first: random-write (only the modified blocks rewritten)"
     cp "$img" "$tmp/rw.iso"
     step fsimage --rewrite "${imp[@]}" "$(w "$tmp/s2")" "$(w "$tmp/rw.iso")"
     if [ -n "$alone" ]; then :; elif [ -n "$udf" ]; then step check_bridge "$udf" "$tmp/rw.iso" "$tmp/e2"
-    else step check --volume FIRST "$tmp/rw.iso" "$tmp/e2"; fi
+    else step check_image --volume FIRST "$tmp/rw.iso" "$tmp/e2"; fi
     [ -n "$udf" ] && step check_udf --multisession --rev "$udf" "$tmp/rw.iso" "$tmp/e2"
     step fsimage --rewrite "${imp[@]}" "$(w "$tmp/s3")" "$(w "$tmp/rw.iso")"
     if [ -n "$alone" ]; then :; elif [ -n "$udf" ]; then step check_bridge "$udf" "$tmp/rw.iso" "$tmp/e3"
-    else step check --volume FIRST "$tmp/rw.iso" "$tmp/e3"; fi
+    else step check_image --volume FIRST "$tmp/rw.iso" "$tmp/e3"; fi
     [ -n "$udf" ] && step check_udf --multisession --rev "$udf" "$tmp/rw.iso" "$tmp/e3"
     rm -f "$tmp/seq.iso" "$tmp/rw.iso"
 done
-echo "$pass passed, $fail failed"
-[ $fail = 0 ]
+finish

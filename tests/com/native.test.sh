@@ -23,9 +23,7 @@
 set -uo pipefail
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 export SOURCE_DATE_EPOCH=1700000000 LC_ALL=C.UTF-8
-pass=0 fail=0
-step() { if "$@"; then pass=$((pass+1)); else fail=$((fail+1)); echo "not ok - $*"; fi; }
-w() { local p; p=$(realpath -m "$1"); printf 'Z:%s' "${p//\//\\}"; }
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"   # w, ok, bad, step, expect, finish
 
 native_dir=${FSI_NATIVE_BUILD:-$FSI_SRC/build/native}
 if [ ! -f "$native_dir/build.ninja" ] && [ ! -f "$native_dir/Makefile" ]; then
@@ -214,5 +212,4 @@ step test -z "$out"
 out=$("$native" "$tmp/bs" "$tmp/bs.iso" 2>&1)
 step grep -q "warning: left out $tmp/bs/back\\\\slash: the name is not valid in the image" <<<"$out"
 step grep -q "1 files, 1 directories" <<<"$out"
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

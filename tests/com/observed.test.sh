@@ -2,16 +2,14 @@
 # What real Windows was seen to do (../shared/reference/windows-observed.md), late bound from
 # VBScript under `wine cscript`: observed.vbs. test_observed.c pins the same through the vtable.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"   # w, ok, bad, step, expect, finish
 here=$(cd "$(dirname "$0")" && pwd)
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/src/sub"
 printf 'a\n' > "$tmp/src/a.txt"; printf 'bb\n' > "$tmp/src/sub/b.txt"; : > "$tmp/src/empty"
 truncate -s 2147483649 "$tmp/over.bin"          # sparse: 2 GiB + 1 byte
-w() { local p; p=$(realpath "$1"); printf 'Z:%s' "${p//\//\\}"; }
 out=$(wine cscript //nologo "$(w "$here/observed.vbs")" "$(w "$tmp/src")" "$(w "$tmp/over.bin")" | tr -d '\r')
 printf '%s\n' "$out"
-pass=0 fail=0
-expect() { if grep -qxF -- "$1" <<<"$out"; then pass=$((pass+1)); else fail=$((fail+1)); echo "not ok - expected line: $1"; fi; }
 expect "FileSystemsToCreate=7"
 expect "FileSystemsSupported=7"
 expect "ISO9660InterchangeLevel=1"
@@ -43,5 +41,4 @@ expect "ShortFile=A.TXT"
 expect "LimitErr=C0AAB120"
 expect "LimitText=True"
 expect "LimitFiles=0"
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

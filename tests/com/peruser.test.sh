@@ -5,12 +5,10 @@
 # Under Wine 8 COM does not read HKCU\Software\Classes (HKCR is the machine's classes alone), so the
 # per-user keys are checked here, not used; on Windows the user's processes prefer them.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"   # w, ok, bad, step, expect, finish
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-ok() { pass=$((pass+1)); }
-bad() { fail=$((fail+1)); echo "not ok - $*"; }
 export_key() {   # export_key KEY NAME: $tmp/NAME.txt, UTF-8 without CRs
-    wine reg export "$1" "$(printf 'Z:%s' "${tmp//\//\\}")\\$2.reg" /y >/dev/null 2>&1
+    wine reg export "$1" "$(w "$tmp/$2.reg")" /y >/dev/null 2>&1
     iconv -f UTF-16LE -t UTF-8 "$tmp/$2.reg" | tr -d '\r' > "$tmp/$2.txt"
 }
 # One line per key ("key|") and per value ("key|value") under PREFIX, relative to it, key names in
@@ -69,5 +67,4 @@ if diff -q "$tmp/m1.txt" "$tmp/m3.txt" >/dev/null; then ok; else
 if wine regsvr32 /s /n /i:someone "$FSI_DLL"; then bad "/i:someone accepted"; else ok; fi
 export_key HKCU u3
 if diff -q "$tmp/u0.txt" "$tmp/u3.txt" >/dev/null; then ok; else bad "/i:someone wrote to HKCU"; fi
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

@@ -8,9 +8,7 @@
 set -uo pipefail
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 export SOURCE_DATE_EPOCH=1700000000
-w() { local p; p=$(realpath -m "$1"); printf 'Z:%s' "${p//\//\\}"; }
-pass=0 fail=0
-step() { if "$@"; then pass=$((pass+1)); else fail=$((fail+1)); echo "not ok - $*"; fi; }
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"   # w, ok, bad, step, expect, finish
 
 # A small tree: sizes around block and megabyte boundaries, an empty file, a link to a file,
 # a dangling link (left out), names outside ASCII, deep folders.
@@ -93,7 +91,7 @@ for src in "$t" /usr/include; do
         if ! wine "$FSI_BUILD/tools/fsimage/fsimage.exe" -f "$fs" --map "$(w "$src")" "$(w "$tmp/$name.iso")" \
                 >"$tmp/$name.map" 2>"$tmp/$name.err"; then
             if grep -q 'FileSystemsToCreate' "$tmp/$name.err"; then echo "# skipped: $(cat "$tmp/$name.err")"; continue; fi
-            fail=$((fail+1)); echo "not ok - fsimage.exe -f $fs --map $src: $(cat "$tmp/$name.err")"; continue
+            bad "fsimage.exe -f $fs --map $src: $(cat "$tmp/$name.err")"; continue
         fi
         step check_map "$tmp/$name.map" "$tmp/$name.iso" "$src"
         tr -d '\r' < "$tmp/$name.err" > "$tmp/$name.log"
@@ -103,5 +101,4 @@ for src in "$t" /usr/include; do
         [ "$src" = /usr/include ] && rm -f "$tmp/$name.iso"
     done
 done
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

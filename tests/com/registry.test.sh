@@ -1,11 +1,9 @@
 #!/usr/bin/env bash
 # regsvr32 writes what Windows' imapi2fs.dll has, and regsvr32 /u leaves no key behind.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"   # w, ok, bad, step, expect, finish
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-ok() { pass=$((pass+1)); }
-bad() { fail=$((fail+1)); echo "not ok - $*"; }
-export_hkcr() { wine reg export HKCR "$(printf 'Z:%s' "${1//\//\\}")" /y >/dev/null 2>&1; iconv -f UTF-16LE -t UTF-8 "$1" | tr -d '\r' > "$1.txt"; }
+export_hkcr() { wine reg export HKCR "$(w "$1")" /y >/dev/null 2>&1; iconv -f UTF-16LE -t UTF-8 "$1" | tr -d '\r' > "$1.txt"; }
 # Our keys: the coclasses, the ProgIDs, the type library and the interfaces it registers.
 pattern='2C941F|CEEE3B62|B507CA2|199D0C19|F7FB4B9B|D7644B2C|7CFF842C|D25C30F9|6CA38BE5|ED79BA56|C6B6F8ED|IMAPI2FS\.|IMAPI2\.MsftFileSystemImage'
 
@@ -41,5 +39,4 @@ want '[HKEY_CLASSES_ROOT\Interface\{2C941FE1-975B-59BE-A960-9A2A262853A5}]'
 left=$(grep -E '^\[' "$tmp/unregistered.reg.txt" | grep -iE "$pattern" || true)
 if [ -z "$left" ]; then ok; else bad "regsvr32 /u left keys behind:"; printf '%s\n' "$left" | head -20; fi
 if diff -q "$tmp/registered.reg.txt" "$tmp/again.reg.txt" >/dev/null; then ok; else bad "registering again differs"; diff "$tmp/registered.reg.txt" "$tmp/again.reg.txt" | head; fi
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

@@ -15,10 +15,8 @@
 set -uo pipefail
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 export SOURCE_DATE_EPOCH=1700000000 LC_ALL=C.UTF-8
-w() { local p; p=$(realpath -m "$1"); printf 'Z:%s' "${p//\//\\}"; }
-pass=0 fail=0
-ok() { pass=$((pass+1)); echo "ok - $*"; }
-nok() { fail=$((fail+1)); echo "not ok - $*"; }
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"   # w, ok, bad, step, expect, finish
+ok_lines=1
 for t in 7z udfdump udfclient udfinfo; do
     command -v $t >/dev/null || { echo "# $t is not installed: skipped"; exit 77; }
 done
@@ -40,13 +38,13 @@ for fs in 7 4; do
     for rev in 0x102 0x150 0x200 0x201 0x250 0x260; do
         name="UDF $rev $([ $fs = 7 ] && echo 'bridged with ISO 9660 + Joliet' || echo alone)"
         img=$tmp/s-$fs-$rev.img
-        out=$(wine "$FSI_BUILD/tests/com/test_streams.exe" "$(w "$img")" $rev $fs 2>&1)
+        out=$(wine "$FSI_BUILD/tests/com/test_streams.exe" --image "$(w "$img")" $rev $fs 2>&1)
         if [ $? -eq 0 ] && [ -s "$img" ]; then ok "$name: test_streams.exe wrote the image"; else
-            nok "$name: test_streams.exe"; echo "$out" | sed 's/^/#   /' | tail -5; continue; fi
+            bad "$name: test_streams.exe"; echo "$out" | sed 's/^/#   /' | tail -5; continue; fi
 
         res=$(bash "$FSI_SRC/tests/iso/check-udf.sh" "$img" "$src" --rev $rev --hidden dir/hidden.txt 2>&1)
         if [ $? -eq 0 ]; then ok "$name: check-udf.sh (${res##*$'\n'})"; else
-            nok "$name: check-udf.sh"; echo "$res" | grep -E '^(not ok|#)' | sed 's/^/#   /'; fi
+            bad "$name: check-udf.sh"; echo "$res" | grep -E '^(not ok|#)' | sed 's/^/#   /'; fi
 
         streams=0; [ $((rev)) -ge $((0x200)) ] && streams=1
         realtime=0; [ $((rev)) -ge $((0x201)) ] && realtime=1
@@ -55,7 +53,7 @@ for fs in 7 4; do
         list=$(7z l -slt -tudf "$img" 2>&1 | sed -n 's/^Path = //p' | sed 1d)
         if [ "$(echo "$list" | grep -c .)" = 5 ] && ! echo "$list" | grep -q :; then
             ok "$name: 7z l lists the files and the folder, no streams"; else
-            nok "$name: 7z l"; echo "$list" | sed 's/^/#   /'; fi
+            bad "$name: 7z l"; echo "$list" | sed 's/^/#   /'; fi
 
         # udfdump: the files' Stream Directory ICBs, the stream directory EFEs, the real-time type
         sdicb=$(udfdump -u 20 -t -b 2048 "$img" 2>&1 | grep -c 'Streamdir ICB at at sector [0-9]* within partion space [0-9]* for 2048 bytes')
@@ -65,7 +63,7 @@ for fs in 7 4; do
         copies=1; [ $((rev)) -ge $((0x250)) ] && copies=2    # -S also dumps the metadata mirror's copy
         if [ "$sdicb" = $((2 * streams)) ] && [ "$t13" = $((2 * streams * copies)) ] && [ "$t249" = $((realtime * copies)) ]; then
             ok "$name: udfdump shows $sdicb Stream Directory ICBs, $t13 stream directories (type 13), $t249 real-time file (type 249)"
-        else nok "$name: udfdump: $sdicb Stream Directory ICBs, $t13 stream directories, $t249 real-time files"; fi
+        else bad "$name: udfdump: $sdicb Stream Directory ICBs, $t13 stream directories, $t249 real-time files"; fi
 
         # our own walk of the stream directories: names, sizes, bytes
         want="hidden /dir/hidden.txt"
@@ -78,9 +76,8 @@ for fs in 7 4; do
         [ $realtime = 1 ] && want+=$'\n'"type /rt.bin 249"
         got=$(python3 "$FSI_SRC/tests/iso/udfstreams.py" "$img" 2>&1)
         if [ "$got" = "$want" ]; then ok "$name: udfstreams.py: $(echo "$got" | grep -c '^stream') streams with their bytes"
-        else nok "$name: udfstreams.py"; diff <(echo "$want") <(echo "$got") | sed 's/^/#   /'; fi
+        else bad "$name: udfstreams.py"; diff <(echo "$want") <(echo "$got") | sed 's/^/#   /'; fi
         rm -f "$img"
     done
 done
-echo "$pass passed, $fail failed"
-[ $fail = 0 ]
+finish

@@ -534,12 +534,17 @@ static void image_options(void)
     IFileSystemImage_Release(image);
 }
 
-int wmain(void)
+static const test_case cases[] = {
+    { "boot_options", boot_options },
+    { "image_options", image_options },
+};
+
+int wmain(int argc, WCHAR **argv)
 {
+    int rc;
     CoInitializeEx(NULL, COINIT_MULTITHREADED);
     fill();
-    boot_options();
-    image_options();
+    rc = RUN_CASES(argc, argv, cases);
     CoUninitialize();
-    return report();
+    return rc;
 }

@@ -9,20 +9,10 @@
  *  - every put of an enum or a LONG with an out-of-range value is refused;
  *  - an unknown member name gives DISP_E_UNKNOWNNAME.
  */
-#define COBJMACROS
 #define CONST_VTABLE
-#include <windows.h>
-#include <ole2.h>
-#include <shlwapi.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include "imapi2fs.h"
-#include "imapi2fserror.h"
+#include "client_util.h"
 
-static int failures, checks, calls;
-
-#define CHECK(cond, ...) do { checks++; if (!(cond)) { failures++; printf("not ok - " __VA_ARGS__); printf("\n"); } } while (0)
+static int calls;
 
 /* Members that may answer E_NOTIMPL: those Windows documents so, and (noted, not counted) those
  * whose open issue has not landed yet. Remove a member from the second list when its issue lands. */
@@ -223,22 +213,104 @@ static void bad_values(IFileSystemImage *image, IBootOptions *boot)
     }
 }
 
-int wmain(void)
+/* The objects walked: an image with a file, its result, boot options, an ISO image manager. */
+static IFileSystemImage *image;
+static IFsiDirectoryItem *root;
+static IFsiItem *file;
+static IFileSystemImageResult *result;
+static IBootOptions *boot;
+static IIsoImageManager *iim;
+
+static void image_and_items(void)
 {
-    IFileSystemImage *image = NULL;
-    IFsiDirectoryItem *root = NULL;
-    IFsiItem *file = NULL;
-    IFileSystemImageResult *result = NULL;
-    IBootOptions *boot = NULL;
-    IIsoImageManager *iim = NULL;
+    walk((IUnknown *)image, &IID_IFileSystemImage3, L"IFileSystemImage3");
+    walk((IUnknown *)root, &IID_IFsiDirectoryItem2, L"IFsiDirectoryItem2");
+    walk((IUnknown *)file, &IID_IFsiFileItem2, L"IFsiFileItem2");
+}
+
+static void result_objects(void)
+{
+    walk((IUnknown *)result, &IID_IFileSystemImageResult2, L"IFileSystemImageResult2");
+}
+
+static void boot_options(void) { walk((IUnknown *)boot, &IID_IBootOptions, L"IBootOptions"); }
+static void iso_image_manager(void) { walk((IUnknown *)iim, &IID_IIsoImageManager, L"IIsoImageManager"); }
+
+static void progress_items(void)
+{
+    IProgressItems *items = NULL;
+    IProgressItem *item = NULL;
+    if (SUCCEEDED(IFileSystemImageResult_get_ProgressItems(result, &items)) && items) {
+        walk((IUnknown *)items, &IID_IProgressItems, L"IProgressItems");
+        if (SUCCEEDED(IProgressItems_get_Item(items, 0, &item)) && item) {
+            walk((IUnknown *)item, &IID_IProgressItem, L"IProgressItem");
+            IProgressItem_Release(item);
+        }
+        IProgressItems_Release(items);
+    } else CHECK(0, "ProgressItems");
+}
+
+static void modified_blocks(void)
+{
+    IFileSystemImageResult2 *r2 = NULL;
+    IBlockRangeList *list = NULL;
+    IFileSystemImageResult_QueryInterface(result, &IID_IFileSystemImageResult2, (void **)&r2);
+    if (r2 && SUCCEEDED(IFileSystemImageResult2_get_ModifiedBlocks(r2, &list)) && list) {
+        walk((IUnknown *)list, &IID_IBlockRangeList, L"IBlockRangeList");
+        IBlockRangeList_Release(list);
+    }
+    if (r2) IFileSystemImageResult2_Release(r2);
+}
+
+/* a file's named streams (the collection) and the item of one stream */
+static void named_streams(void)
+{
+    IFsiFileItem2 *file2 = NULL;
+    IFsiNamedStreams *ns = NULL;
+    IFsiFileItem2 *stream = NULL;
     IStream *data;
     BSTR s;
+    IFsiItem_QueryInterface(file, &IID_IFsiFileItem2, (void **)&file2);
+    data = SHCreateMemStream((const BYTE *)"stream", 6);
+    if (file2) IFsiFileItem2_AddStream(file2, s = SysAllocString(L"ads"), data), SysFreeString(s);
+    IStream_Release(data);
+    if (file2 && SUCCEEDED(IFsiFileItem2_get_FsiNamedStreams(file2, &ns)) && ns) {
+        walk((IUnknown *)ns, &IID_IFsiNamedStreams, L"IFsiNamedStreams");
+        if (SUCCEEDED(IFsiNamedStreams_get_Item(ns, 0, &stream)) && stream) {
+            walk((IUnknown *)stream, &IID_IFsiFileItem2, L"IFsiFileItem2 (named stream)");
+            IFsiFileItem2_Release(stream);
+        } else CHECK(0, "FsiNamedStreams.Item(0)");
+        IFsiNamedStreams_Release(ns);
+    } else CHECK(0, "FsiNamedStreams");
+    if (file2) IFsiFileItem2_Release(file2);
+}
+
+static void out_of_range(void) { bad_values(image, boot); }
+
+static void print_calls(void) { printf("# %d member calls\n", calls); }
+
+static const test_case cases[] = {
+    { "image_and_items", image_and_items },
+    { "result", result_objects },
+    { "boot_options", boot_options },
+    { "iso_image_manager", iso_image_manager },
+    { "progress_items", progress_items },
+    { "modified_blocks", modified_blocks },
+    { "named_streams", named_streams },
+    { "bad_values", out_of_range },
+};
+
+int wmain(int argc, WCHAR **argv)
+{
+    IStream *data;
+    BSTR s;
+    int rc;
 
     CoInitializeEx(NULL, COINIT_MULTITHREADED);
     CoCreateInstance(&CLSID_MsftFileSystemImage, NULL, CLSCTX_INPROC_SERVER, &IID_IFileSystemImage, (void **)&image);
     CoCreateInstance(&CLSID_BootOptions, NULL, CLSCTX_INPROC_SERVER, &IID_IBootOptions, (void **)&boot);
     CoCreateInstance(&CLSID_MsftIsoImageManager, NULL, CLSCTX_INPROC_SERVER, &IID_IIsoImageManager, (void **)&iim);
-    if (!image || !boot || !iim) { printf("not ok - creating the objects\n1 failed\n"); return 1; }
+    if (!image || !boot || !iim) { printf("not ok - creating the objects\n0 passed, 1 failed\n"); return 1; }
     IFileSystemImage_get_Root(image, &root);
     data = SHCreateMemStream((const BYTE *)"hello", 5);
     IFsiDirectoryItem_AddFile(root, s = SysAllocString(L"file.txt"), data); SysFreeString(s);
@@ -246,53 +318,8 @@ int wmain(void)
     IFsiDirectoryItem_get_Item(root, s = SysAllocString(L"file.txt"), &file); SysFreeString(s);
     IFileSystemImage_CreateResultImage(image, &result);
 
-    walk((IUnknown *)image, &IID_IFileSystemImage3, L"IFileSystemImage3");
-    walk((IUnknown *)root, &IID_IFsiDirectoryItem2, L"IFsiDirectoryItem2");
-    walk((IUnknown *)file, &IID_IFsiFileItem2, L"IFsiFileItem2");
-    walk((IUnknown *)result, &IID_IFileSystemImageResult2, L"IFileSystemImageResult2");
-    walk((IUnknown *)boot, &IID_IBootOptions, L"IBootOptions");
-    walk((IUnknown *)iim, &IID_IIsoImageManager, L"IIsoImageManager");
-    {
-        IProgressItems *items = NULL;
-        IProgressItem *item = NULL;
-        if (SUCCEEDED(IFileSystemImageResult_get_ProgressItems(result, &items)) && items) {
-            walk((IUnknown *)items, &IID_IProgressItems, L"IProgressItems");
-            if (SUCCEEDED(IProgressItems_get_Item(items, 0, &item)) && item) {
-                walk((IUnknown *)item, &IID_IProgressItem, L"IProgressItem");
-                IProgressItem_Release(item);
-            }
-            IProgressItems_Release(items);
-        } else CHECK(0, "ProgressItems");
-    }
-    {
-        IFileSystemImageResult2 *r2 = NULL;
-        IBlockRangeList *list = NULL;
-        IFileSystemImageResult_QueryInterface(result, &IID_IFileSystemImageResult2, (void **)&r2);
-        if (r2 && SUCCEEDED(IFileSystemImageResult2_get_ModifiedBlocks(r2, &list)) && list) {
-            walk((IUnknown *)list, &IID_IBlockRangeList, L"IBlockRangeList");
-            IBlockRangeList_Release(list);
-        }
-        if (r2) IFileSystemImageResult2_Release(r2);
-    }
-    {   /* a file's named streams (the collection) and the item of one stream */
-        IFsiFileItem2 *file2 = NULL;
-        IFsiNamedStreams *ns = NULL;
-        IFsiFileItem2 *stream = NULL;
-        IFsiItem_QueryInterface(file, &IID_IFsiFileItem2, (void **)&file2);
-        data = SHCreateMemStream((const BYTE *)"stream", 6);
-        if (file2) IFsiFileItem2_AddStream(file2, s = SysAllocString(L"ads"), data), SysFreeString(s);
-        IStream_Release(data);
-        if (file2 && SUCCEEDED(IFsiFileItem2_get_FsiNamedStreams(file2, &ns)) && ns) {
-            walk((IUnknown *)ns, &IID_IFsiNamedStreams, L"IFsiNamedStreams");
-            if (SUCCEEDED(IFsiNamedStreams_get_Item(ns, 0, &stream)) && stream) {
-                walk((IUnknown *)stream, &IID_IFsiFileItem2, L"IFsiFileItem2 (named stream)");
-                IFsiFileItem2_Release(stream);
-            } else CHECK(0, "FsiNamedStreams.Item(0)");
-            IFsiNamedStreams_Release(ns);
-        } else CHECK(0, "FsiNamedStreams");
-        if (file2) IFsiFileItem2_Release(file2);
-    }
-    bad_values(image, boot);
+    before_report = print_calls;
+    rc = RUN_CASES(argc, argv, cases);
 
     IFileSystemImageResult_Release(result);
     IFsiItem_Release(file);
@@ -301,7 +328,5 @@ int wmain(void)
     IBootOptions_Release(boot);
     IIsoImageManager_Release(iim);
     CoUninitialize();
-    printf("# %d member calls\n", calls);
-    printf("%d passed, %d failed\n", checks - failures, failures);
-    return failures != 0;
+    return rc;
 }

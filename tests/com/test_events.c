@@ -346,7 +346,20 @@ static DWORD WINAPI reader_thread(void *arg)
     return 0;
 }
 
-int wmain(int argc, WCHAR **argv)
+static WCHAR dir[MAX_PATH];              /* the source folder (make_tree) */
+
+/* The image's IConnectionPointContainer. */
+static void container(void)
+{
+    IFileSystemImage *image = image_of_tree(dir);
+    test_container(image);
+    IFileSystemImage_Release(image);
+}
+
+/* DFileSystemImageEvents::Update as the stream is read: every kind of sink, every way to copy,
+ * Unadvise, sinks that call back or unadvise themselves, clones on other threads, a result that
+ * outlives its image; then the same bytes with no sink. */
+static void update_events(void)
 {
     IFileSystemImage *image;
     IFileSystemImageResult *result;
@@ -355,16 +368,11 @@ int wmain(int argc, WCHAR **argv)
     IUnknown *image_unk = NULL;
     sink events, disp, failing, callback, selfun;
     DWORD c_events = 0, c_disp = 0, c_failing = 0, c_callback = 0, c_self = 0;
-    WCHAR dir[MAX_PATH];
     LONG blocks = 0;
     size_t len;
     char *ref, *copy;
 
-    _putenv("SOURCE_DATE_EPOCH=1700000000");     /* two images of one folder are the same bytes */
-    CoInitializeEx(NULL, COINIT_MULTITHREADED);
-    make_tree(dir, L"events");
     image = image_of_tree(dir);
-    test_container(image);
     IFileSystemImage_QueryInterface(image, &IID_IUnknown, (void **)&image_unk);
 
     sink_init(&events, SINK_EVENTS);
@@ -375,7 +383,7 @@ int wmain(int argc, WCHAR **argv)
     events.expect_object = disp.expect_object = callback.expect_object = image_unk;
 
     cp = update_point(image);
-    if (!cp) return report();
+    if (!cp) return;
     CHECK_HR(IConnectionPoint_Advise(cp, (IUnknown *)&events.IDispatch_iface, &c_events), S_OK);
     CHECK_HR(IConnectionPoint_Advise(cp, (IUnknown *)&failing.IDispatch_iface, &c_failing), S_OK);
     CHECK_HR(IConnectionPoint_Advise(cp, (IUnknown *)&disp.IDispatch_iface, &c_disp), S_OK);
@@ -399,7 +407,7 @@ int wmain(int argc, WCHAR **argv)
 
     /* No events before data is copied: creating the result copies nothing. */
     CHECK_HR(IFileSystemImage_CreateResultImage(image, &result), S_OK);
-    if (!result) return report();
+    if (!result) return;
     CHECK(events.n == 0, "no events before the stream is read");
     IFileSystemImageResult_get_TotalBlocks(result, &blocks);
     IFileSystemImageResult_get_ImageStream(result, &stream);
@@ -495,7 +503,21 @@ int wmain(int argc, WCHAR **argv)
     sink_free(&failing);
     sink_free(&callback);
     sink_free(&selfun);
+}
+
+static const test_case cases[] = {
+    { "container", container },
+    { "update_events", update_events },
+};
+
+int wmain(int argc, WCHAR **argv)
+{
+    int rc;
+    _putenv("SOURCE_DATE_EPOCH=1700000000");     /* two images of one folder are the same bytes */
+    CoInitializeEx(NULL, COINIT_MULTITHREADED);
+    make_tree(dir, L"events");
+    rc = RUN_CASES(argc, argv, cases);
     remove_tree(dir);
     CoUninitialize();
-    return report();
+    return rc;
 }

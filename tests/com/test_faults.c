@@ -600,14 +600,19 @@ static void test_failing_destination(void)
     remove_tree(g_dir);
 }
 
+static const test_case cases[] = {
+    { "source_files", test_source_files },
+    { "caller_streams", test_caller_streams },
+    { "staged_streams", test_staged_streams },
+    { "failing_destination", test_failing_destination },
+};
+
 int wmain(int argc, WCHAR **argv)
 {
+    int rc;
     _putenv("SOURCE_DATE_EPOCH=1700000000");   /* the same bytes for every result */
     CoInitializeEx(NULL, COINIT_MULTITHREADED);
-    test_source_files();
-    test_caller_streams();
-    test_staged_streams();
-    test_failing_destination();
+    rc = RUN_CASES(argc, argv, cases);
     CoUninitialize();
-    return report();
+    return rc;
 }

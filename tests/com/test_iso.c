@@ -3,103 +3,8 @@
  * (FileSystemName / FileSystemPath), files of 4 GiB and more, strict limits, restricted names,
  * volume names, hidden items; every failure with its documented HRESULT and text.
  */
-#define COBJMACROS
 #define CONST_VTABLE
-#include <windows.h>
-#include <ole2.h>
-#include <shlwapi.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include "imapi2fs.h"
-#include "imapi2fserror.h"
-
-static int failures, checks;
-
-#define CHECK(cond, ...) do { checks++; if (!(cond)) { failures++; printf("not ok - " __VA_ARGS__); printf(" (line %d)\n", __LINE__); } } while (0)
-#define CHECK_HR(expr, want) do { HRESULT hr_ = (expr); checks++; if (hr_ != (want)) { failures++; \
-    printf("not ok - %s: 0x%08lx, want 0x%08lx (line %d)\n", #expr, (unsigned long)hr_, (unsigned long)(want), __LINE__); } } while (0)
-
-static BSTR B(const WCHAR *s) { return SysAllocString(s); }
-
-/* ---- a large stream that reads as a repeating pattern, without storage ---------------------- */
-typedef struct big_stream { IStream IStream_iface; LONG refs; ULONGLONG size, pos; } big_stream;
-static big_stream *impl(IStream *i) { return CONTAINING_RECORD(i, big_stream, IStream_iface); }
-static HRESULT WINAPI bs_QI(IStream *i, REFIID riid, void **ppv)
-{
-    if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IStream) || IsEqualIID(riid, &IID_ISequentialStream)) {
-        *ppv = i; IStream_AddRef(i); return S_OK;
-    }
-    *ppv = NULL; return E_NOINTERFACE;
-}
-static ULONG WINAPI bs_AddRef(IStream *i) { return InterlockedIncrement(&impl(i)->refs); }
-static ULONG WINAPI bs_Release(IStream *i) { ULONG r = InterlockedDecrement(&impl(i)->refs); if (!r) free(impl(i)); return r; }
-static HRESULT WINAPI bs_Read(IStream *i, void *buf, ULONG len, ULONG *got)
-{
-    big_stream *s = impl(i);
-    ULONG n = s->pos >= s->size ? 0 : (ULONG)min((ULONGLONG)len, s->size - s->pos);
-    for (ULONG k = 0; k < n; k++) ((BYTE *)buf)[k] = (BYTE)((s->pos + k) * 131 >> 11);
-    s->pos += n;
-    if (got) *got = n;
-    return S_OK;
-}
-static HRESULT WINAPI bs_Write(IStream *i, const void *b, ULONG l, ULONG *w) { return STG_E_ACCESSDENIED; }
-static HRESULT WINAPI bs_Seek(IStream *i, LARGE_INTEGER m, DWORD o, ULARGE_INTEGER *np)
-{
-    big_stream *s = impl(i);
-    LONGLONG base = o == STREAM_SEEK_SET ? 0 : o == STREAM_SEEK_CUR ? (LONGLONG)s->pos : (LONGLONG)s->size;
-    s->pos = (ULONGLONG)(base + m.QuadPart);
-    if (np) np->QuadPart = s->pos;
-    return S_OK;
-}
-static HRESULT WINAPI bs_SetSize(IStream *i, ULARGE_INTEGER n) { return E_NOTIMPL; }
-static HRESULT WINAPI bs_CopyTo(IStream *i, IStream *d, ULARGE_INTEGER n, ULARGE_INTEGER *r, ULARGE_INTEGER *w) { return E_NOTIMPL; }
-static HRESULT WINAPI bs_Commit(IStream *i, DWORD f) { return S_OK; }
-static HRESULT WINAPI bs_Revert(IStream *i) { return S_OK; }
-static HRESULT WINAPI bs_Lock(IStream *i, ULARGE_INTEGER o, ULARGE_INTEGER n, DWORD t) { return STG_E_INVALIDFUNCTION; }
-static HRESULT WINAPI bs_Stat(IStream *i, STATSTG *st, DWORD f) { memset(st, 0, sizeof(*st)); st->type = STGTY_STREAM; st->cbSize.QuadPart = impl(i)->size; return S_OK; }
-static HRESULT WINAPI bs_Clone(IStream *i, IStream **o) { return E_NOTIMPL; }
-static const IStreamVtbl bs_vtbl = { bs_QI, bs_AddRef, bs_Release, bs_Read, bs_Write, bs_Seek, bs_SetSize,
-                                     bs_CopyTo, bs_Commit, bs_Revert, bs_Lock, bs_Lock, bs_Stat, bs_Clone };
-static IStream *big(ULONGLONG size)
-{
-    big_stream *s = calloc(1, sizeof(*s));
-    s->IStream_iface.lpVtbl = &bs_vtbl; s->refs = 1; s->size = size;
-    return &s->IStream_iface;
-}
-
-static IFileSystemImage *new_image(IFsiDirectoryItem **root)
-{
-    IFileSystemImage *image = NULL;
-    CHECK_HR(CoCreateInstance(&CLSID_MsftFileSystemImage, NULL, CLSCTX_INPROC_SERVER, &IID_IFileSystemImage, (void **)&image), S_OK);
-    IFileSystemImage_put_FreeMediaBlocks(image, 0);
-    /* what these tests were written for (a fresh image has Windows' 7 and level 1: test_observed) */
-    IFileSystemImage_put_FileSystemsToCreate(image, FsiFileSystemISO9660 | FsiFileSystemJoliet);
-    IFileSystemImage_put_ISO9660InterchangeLevel(image, 2);
-    IFileSystemImage_get_Root(image, root);
-    return image;
-}
-
-static void check_error_text(const WCHAR *needle, const char *what)
-{
-    IErrorInfo *ei = NULL;
-    BSTR desc = NULL;
-    checks++;
-    if (GetErrorInfo(0, &ei) != S_OK || !ei) { failures++; printf("not ok - %s: no IErrorInfo\n", what); return; }
-    IErrorInfo_GetDescription(ei, &desc);
-    IErrorInfo_Release(ei);
-    if (!desc || !wcsstr(desc, needle)) { failures++; printf("not ok - %s: description '%ls'\n", what, desc ? desc : L"(null)"); }
-    SysFreeString(desc);
-}
-
-static void add_empty(IFsiDirectoryItem *root, const WCHAR *path)
-{
-    IStream *s = SHCreateMemStream((const BYTE *)"", 0);
-    BSTR b = B(path);
-    CHECK_HR(IFsiDirectoryItem_AddFile(root, b, s), S_OK);
-    SysFreeString(b);
-    IStream_Release(s);
-}
+#include "client_util.h"
 
 static void expect_name(IFsiDirectoryItem *root, const WCHAR *path, FsiFileSystems fs, const WCHAR *want_name, const WCHAR *want_path)
 {
@@ -220,17 +125,17 @@ static void windows_names(void)
         const WCHAR *items[16] = { L"_internal", L"AIPacsLiteViewer.exe", L"A.TXT", L"a.txt" };
         const WCHAR *want[16] = { L"_INTER~1", L"AIPACS~1.EXE", L"A.TXT", L"A~1.TXT" };
         int n = 4;
-        image = new_image(&root);
+        image = new_image_root(&root);
         CHECK_HR(IFileSystemImage_put_FileSystemsToCreate(image, FsiFileSystemISO9660), S_OK);
         CHECK_HR(IFileSystemImage_put_ISO9660InterchangeLevel(image, 1), S_OK);
         CHECK_HR(IFsiDirectoryItem_AddDirectory(root, s = B(L"_internal")), S_OK); SysFreeString(s);
-        add_empty(root, L"AIPacsLiteViewer.exe");
-        add_empty(root, L"a.txt");
-        add_empty(root, L"A.TXT");
+        add_bytes(root, L"AIPacsLiteViewer.exe", "", 0, S_OK);
+        add_bytes(root, L"a.txt", "", 0, S_OK);
+        add_bytes(root, L"A.TXT", "", 0, S_OK);
         for (int i = 0; i < 11; i++, n++) {         /* ~1 .. ~9, then ~10 with one character less */
             swprintf(names[i], 40, L"longfilename%02d.txt", i);
             swprintf(tails[i], 40, i < 9 ? L"LONGFI~%d.TXT" : L"LONGF~%d.TXT", i + 1);
-            add_empty(root, names[i]);
+            add_bytes(root, names[i], "", 0, S_OK);
             items[n] = names[i];
             want[n] = tails[i];
         }
@@ -242,7 +147,7 @@ static void windows_names(void)
      * from ~10 */
     {
         const WCHAR *items[11], *want[11];
-        image = new_image(&root);
+        image = new_image_root(&root);
         CHECK_HR(IFileSystemImage_put_FileSystemsToCreate(image, FsiFileSystemISO9660 | FsiFileSystemJoliet | FsiFileSystemUDF), S_OK);
         CHECK_HR(IFileSystemImage_put_ISO9660InterchangeLevel(image, 2), S_OK);
         for (int i = 0; i < 11; i++) {
@@ -250,7 +155,7 @@ static void windows_names(void)
             if (i == 0) swprintf(tails[i], 40, L"A_VERY_LONG_COMMON_NAME_PR.TXT");
             else if (i < 10) swprintf(tails[i], 40, L"A_VERY_LONG_COMMON_NAME_~%d.TXT", i);
             else swprintf(tails[i], 40, L"A_VERY_LONG_COMMON_NAME~%d.TXT", i);
-            add_empty(root, names[i]);
+            add_bytes(root, names[i], "", 0, S_OK);
             items[i] = names[i];
             want[i] = tails[i];
         }
@@ -268,12 +173,12 @@ static void windows_names(void)
         IFsiItem *item;
         BSTR bn = NULL, sn = NULL;
         HRESULT hr;
-        image = new_image(&root);
+        image = new_image_root(&root);
         CHECK_HR(IFileSystemImage_put_FileSystemsToCreate(image, FsiFileSystemISO9660 | FsiFileSystemUDF), S_OK);
         CHECK_HR(IFileSystemImage_put_ISO9660InterchangeLevel(image, 2), S_OK);
         CHECK_HR(IFsiDirectoryItem_AddFile(root, s = B(L"A.TXT"), data), S_OK); SysFreeString(s);
         IStream_Release(data);
-        add_empty(root, L"a.txt");
+        add_bytes(root, L"a.txt", "", 0, S_OK);
         IFsiDirectoryItem_get_Item(root, s = B(L"A.TXT"), &item); SysFreeString(s);
         if (item) { IFsiItem_FileSystemName(item, FsiFileSystemISO9660, &bn); IFsiItem_Release(item); }
         if (bn && *bn) {
@@ -326,20 +231,19 @@ static void windows_names(void)
     }
 }
 
-int wmain(void)
+/* Levels supported and refused, names per file system at levels 2 and 1, a file over 4 GiB by level. */
+static void levels(void)
 {
     IFileSystemImage *image;
     IFsiDirectoryItem *root;
     IFileSystemImageResult *result = NULL;
-    IStream *data;
     BSTR s;
+    IStream *data;
     LONG blocks = 0;
     SAFEARRAY *sa = NULL;
 
-    CoInitializeEx(NULL, COINIT_MULTITHREADED);
-
     /* Levels supported: {1, 2, 3} as VT_UI4. */
-    image = new_image(&root);
+    image = new_image_root(&root);
     CHECK_HR(IFileSystemImage_get_ISO9660InterchangeLevelsSupported(image, &sa), S_OK);
     if (sa) {
         VARIANT *v;
@@ -357,11 +261,11 @@ int wmain(void)
     CHECK_HR(IFileSystemImage_put_FileSystemsToCreate(image, FsiFileSystemISO9660 | FsiFileSystemJoliet), S_OK);
     CHECK_HR(IFileSystemImage_put_ISO9660InterchangeLevel(image, 2), S_OK);
     CHECK_HR(IFsiDirectoryItem_AddDirectory(root, s = B(L"Include")), S_OK); SysFreeString(s);
-    add_empty(root, L"Include\\a.h");
-    add_empty(root, L"Include\\A.h");
-    add_empty(root, L"Include\\what?.txt");
-    add_empty(root, L"Include\\README");
-    add_empty(root, L"Include\\emoji \xD83D\xDE00 file.txt");
+    add_bytes(root, L"Include\\a.h", "", 0, S_OK);
+    add_bytes(root, L"Include\\A.h", "", 0, S_OK);
+    add_bytes(root, L"Include\\what?.txt", "", 0, S_OK);
+    add_bytes(root, L"Include\\README", "", 0, S_OK);
+    add_bytes(root, L"Include\\emoji \xD83D\xDE00 file.txt", "", 0, S_OK);
     /* Collisions are resolved in ECMA-119 order of the original names: "A.h" < "a.h"; the later
      * one gets Windows' numeric tail "~N". */
     expect_name(root, L"Include\\A.h", FsiFileSystemISO9660, L"A.H", L"\\INCLUDE\\A.H");
@@ -381,8 +285,8 @@ int wmain(void)
 
     /* Level 1: 8.3 names, "~N" for every name that is not 8.3 already (as Windows does). */
     CHECK_HR(IFileSystemImage_put_ISO9660InterchangeLevel(image, 1), S_OK);
-    add_empty(root, L"longfilename1.text");
-    add_empty(root, L"longfilename2.text");
+    add_bytes(root, L"longfilename1.text", "", 0, S_OK);
+    add_bytes(root, L"longfilename2.text", "", 0, S_OK);
     expect_name(root, L"longfilename1.text", FsiFileSystemISO9660, L"LONGFI~1.TEX", L"\\LONGFI~1.TEX");
     expect_name(root, L"longfilename2.text", FsiFileSystemISO9660, L"LONGFI~2.TEX", L"\\LONGFI~2.TEX");
     expect_name(root, L"Include", FsiFileSystemISO9660, L"INCLUDE", L"\\INCLUDE");
@@ -412,14 +316,23 @@ int wmain(void)
     }
     IFsiDirectoryItem_Release(root);
     IFileSystemImage_Release(image);
+}
+
+/* StrictFileSystemCompliance: only on an empty image; then depth over 8 fails. */
+static void strict(void)
+{
+    IFileSystemImage *image;
+    IFsiDirectoryItem *root;
+    IFileSystemImageResult *result = NULL;
+    BSTR s;
 
     /* Strict compliance: only on an empty image; then depth over 8 and 65535 directories fail. */
-    image = new_image(&root);
+    image = new_image_root(&root);
     CHECK_HR(IFsiDirectoryItem_AddDirectory(root, s = B(L"x")), S_OK); SysFreeString(s);
     CHECK_HR(IFileSystemImage_put_StrictFileSystemCompliance(image, VARIANT_TRUE), IMAPI_E_FILE_SYSTEM_NOT_EMPTY);
     IFsiDirectoryItem_Release(root);
     IFileSystemImage_Release(image);
-    image = new_image(&root);
+    image = new_image_root(&root);
     CHECK_HR(IFileSystemImage_put_StrictFileSystemCompliance(image, VARIANT_TRUE), S_OK);
     {
         WCHAR path[64] = L"d1";
@@ -430,15 +343,23 @@ int wmain(void)
         /* root is level 1: d1..d7 are levels 2..8; one more is level 9. */
         CHECK_HR(IFsiDirectoryItem_AddDirectory(root, s = B(path)), IMAPI_E_ISO9660_LEVELS); SysFreeString(s);
         check_error_text(L"8 levels", "IMAPI_E_ISO9660_LEVELS text");
-        add_empty(root, L"d1\\d2\\d3\\d4\\d5\\d6\\d7\\file-at-level-8.txt");
+        add_bytes(root, L"d1\\d2\\d3\\d4\\d5\\d6\\d7\\file-at-level-8.txt", "", 0, S_OK);
     }
     CHECK_HR(IFileSystemImage_CreateResultImage(image, &result), S_OK);
     if (result) { IFileSystemImageResult_Release(result); result = NULL; }
     IFsiDirectoryItem_Release(root);
     IFileSystemImage_Release(image);
+}
 
-    /* Relaxed (default): deep trees are written as they are. */
-    image = new_image(&root);
+/* Relaxed (the default): deep trees are written as they are. */
+static void deep_trees(void)
+{
+    IFileSystemImage *image;
+    IFsiDirectoryItem *root;
+    IFileSystemImageResult *result = NULL;
+    BSTR s;
+
+    image = new_image_root(&root);
     CHECK_HR(IFsiDirectoryItem_AddDirectory(root, s = B(L"a")), S_OK); SysFreeString(s);
     {
         WCHAR path[128] = L"a";
@@ -449,6 +370,15 @@ int wmain(void)
     }
     CHECK_HR(IFileSystemImage_CreateResultImage(image, &result), S_OK);
     if (result) { IFileSystemImageResult_Release(result); result = NULL; }
+    IFsiDirectoryItem_Release(root);
+    IFileSystemImage_Release(image);
+}
+
+static void restricted_names(void)
+{
+    IFsiDirectoryItem *root;
+    IFileSystemImage *image = new_image_root(&root);
+    BSTR s;
 
     /* UseRestrictedCharacterSet: names outside the ANSI code page fail. */
     CHECK_HR(IFileSystemImage_put_UseRestrictedCharacterSet(image, VARIANT_TRUE), S_OK);
@@ -457,6 +387,15 @@ int wmain(void)
     CHECK_HR(IFsiDirectoryItem_AddDirectory(root, s = B(L"plain")), S_OK); SysFreeString(s);
     CHECK_HR(IFileSystemImage_put_UseRestrictedCharacterSet(image, VARIANT_FALSE), S_OK);
     CHECK_HR(IFsiDirectoryItem_AddDirectory(root, s = B(L"\x4E2D\x6587")), S_OK); SysFreeString(s);
+    IFsiDirectoryItem_Release(root);
+    IFileSystemImage_Release(image);
+}
+
+static void volume_names(void)
+{
+    IFsiDirectoryItem *root;
+    IFileSystemImage *image = new_image_root(&root);
+    BSTR s;
 
     /* Volume names as clients pass them, mapped per file system. */
     {
@@ -473,13 +412,22 @@ int wmain(void)
     }
     IFsiDirectoryItem_Release(root);
     IFileSystemImage_Release(image);
+}
+
+/* The default volume name and hidden items. */
+static void hidden(void)
+{
+    IFileSystemImage *image;
+    IFsiDirectoryItem *root;
+    IFileSystemImageResult *result = NULL;
+    BSTR s;
 
     /* No name set: YYYYMMDD_HHMMSS of SOURCE_DATE_EPOCH, kept as the image's VolumeName. */
     SetEnvironmentVariableW(L"SOURCE_DATE_EPOCH", L"1700000000");
     _wputenv(L"SOURCE_DATE_EPOCH=1700000000");
-    image = new_image(&root);
-    add_empty(root, L"hidden.txt");
-    add_empty(root, L"shown.txt");
+    image = new_image_root(&root);
+    add_bytes(root, L"hidden.txt", "", 0, S_OK);
+    add_bytes(root, L"shown.txt", "", 0, S_OK);
     {
         IFsiItem *item;
         BSTR v = NULL;
@@ -499,10 +447,23 @@ int wmain(void)
     }
     IFsiDirectoryItem_Release(root);
     IFileSystemImage_Release(image);
+}
 
-    windows_names();
+static const test_case cases[] = {
+    { "levels", levels },
+    { "strict", strict },
+    { "deep_trees", deep_trees },
+    { "restricted_names", restricted_names },
+    { "volume_names", volume_names },
+    { "hidden", hidden },
+    { "windows_names", windows_names },
+};
 
+int wmain(int argc, WCHAR **argv)
+{
+    int rc;
+    CoInitializeEx(NULL, COINIT_MULTITHREADED);
+    rc = RUN_CASES(argc, argv, cases);
     CoUninitialize();
-    printf("%d passed, %d failed\n", checks - failures, failures);
-    return failures != 0;
+    return rc;
 }

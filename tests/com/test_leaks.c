@@ -7,8 +7,8 @@
  * count (GetProcessHandleCount) must stay flat, and DllCanUnloadNow must answer S_OK once
  * everything is released (S_FALSE while an object or a server lock is alive).
  *
- *   test_leaks [ITERATIONS]      default 20000 light rounds; heavy rounds (AddTree, results,
- *                                reads) are a tenth of that
+ *   test_leaks [ROUNDS] [CASE...]  default 20000 light rounds; heavy rounds (AddTree, results,
+ *                                  reads) are a tenth of that
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #define PSAPI_VERSION 2                 /* GetProcessMemoryInfo is K32GetProcessMemoryInfo in kernel32 */
@@ -574,10 +574,40 @@ static void make_folder(void)
     }
 }
 
+static int rounds = 20000;
+
+static void light_rounds(void) { run("light rounds", light_round, rounds, 1 << 20, 64 << 10); }
+
+static void heavy_rounds(void)
+{
+    run("heavy rounds", heavy_round, rounds / 10, 1 << 20, 64 << 10);
+    CHECK(sink_refs == 1, "the event sink is released (%ld references left)", sink_refs);
+    CHECK(sink_updates > 0, "events were fired (%ld)", sink_updates);
+    test_unload();                      /* and the DLL still unloads after them */
+}
+
+static void print_dll(void)             /* which imapi2fs.dll was measured */
+{
+    WCHAR path[MAX_PATH];
+    GetModuleFileNameW(GetModuleHandleW(L"imapi2fs.dll"), path, MAX_PATH);
+    printf("# %ls\n", path);
+}
+
+static const test_case cases[] = {
+    { "unload", test_unload },
+    { "light_rounds", light_rounds },
+    { "heavy_rounds", heavy_rounds },
+};
+
+/* test_leaks [ROUNDS] [CASE...] */
 int wmain(int argc, WCHAR **argv)
 {
-    int n = argc > 1 ? _wtoi(argv[1]) : 20000;
     HMODULE dll;
+    int rc;
+    if (argc > 1 && iswdigit(argv[1][0])) {
+        rounds = _wtoi(argv[1]);
+        argc--, argv++;
+    }
     SetEnvironmentVariableW(L"OANOCACHE", L"1");    /* no BSTR cache in the heap figures */
     CoInitializeEx(NULL, COINIT_MULTITHREADED);
     make_folder();
@@ -586,19 +616,10 @@ int wmain(int argc, WCHAR **argv)
     if (!dll) return report();
     dll_can_unload = (can_unload_fn)(void *)GetProcAddress(dll, "DllCanUnloadNow");
     dll_get_class = (get_class_fn)(void *)GetProcAddress(dll, "DllGetClassObject");
-    {
-        WCHAR path[MAX_PATH];
-        GetModuleFileNameW(dll, path, MAX_PATH);
-        printf("# %ls\n", path);
-    }
-    test_unload();
-    run("light rounds", light_round, n, 1 << 20, 64 << 10);
-    run("heavy rounds", heavy_round, n / 10, 1 << 20, 64 << 10);
-    CHECK(sink_refs == 1, "the event sink is released (%ld references left)", sink_refs);
-    CHECK(sink_updates > 0, "events were fired (%ld)", sink_updates);
-    test_unload();
+    before_report = print_dll;
+    rc = RUN_CASES(argc, argv, cases);
     DeleteFileW(g_iso);
     remove_tree(g_dir);
     CoUninitialize();
-    return report();
+    return rc;
 }

@@ -3,24 +3,8 @@
  * LockInChangePoint), media defaults (ChooseImageDefaultsForMediaType for every media type,
  * ChooseImageDefaults and SetMaxMediaBlocksFromDevice with a recorder implemented here).
  */
-#define COBJMACROS
 #define CONST_VTABLE
-#include <windows.h>
-#include <ole2.h>
-#include <shlwapi.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include "imapi2fs.h"
-#include "imapi2fserror.h"
-
-static int failures, checks;
-
-#define CHECK(cond, ...) do { checks++; if (!(cond)) { failures++; printf("not ok - " __VA_ARGS__); printf(" (line %d)\n", __LINE__); } } while (0)
-#define CHECK_HR(expr, want) do { HRESULT hr_ = (expr); checks++; if (hr_ != (want)) { failures++; \
-    printf("not ok - %s: 0x%08lx, want 0x%08lx (line %d)\n", #expr, (unsigned long)hr_, (unsigned long)(want), __LINE__); } } while (0)
-
-static BSTR B(const WCHAR *s) { return SysAllocString(s); }
+#include "client_util.h"
 
 /* ---- a disc recorder of the caller's: only CurrentProfiles answers -------------------------- */
 static LONG recorder_profile;
@@ -71,14 +55,6 @@ static void init_recorder(void)
     rec_vtbl.get_CurrentProfiles = rec_get_CurrentProfiles;
 }
 
-static IFileSystemImage *new_image(IFsiDirectoryItem **root)
-{
-    IFileSystemImage *image = NULL;
-    CHECK_HR(CoCreateInstance(&CLSID_MsftFileSystemImage, NULL, CLSCTX_INPROC_SERVER, &IID_IFileSystemImage, (void **)&image), S_OK);
-    IFileSystemImage_get_Root(image, root);
-    return image;
-}
-
 static LONG count(IFileSystemImage *image, int files)
 {
     LONG n = -1;
@@ -87,30 +63,21 @@ static LONG count(IFileSystemImage *image, int files)
     return n;
 }
 
-static void add_file(IFsiDirectoryItem *root, const WCHAR *path)
-{
-    IStream *s = SHCreateMemStream((const BYTE *)"data", 4);
-    BSTR b = B(path);
-    CHECK_HR(IFsiDirectoryItem_AddFile(root, b, s), S_OK);
-    SysFreeString(b);
-    IStream_Release(s);
-}
-
 static void change_points(void)
 {
     IFsiDirectoryItem *root;
-    IFileSystemImage *image = new_image(&root);
+    IFileSystemImage *image = windows_image(&IID_IFileSystemImage, &root);
     LONG cp0 = -1, cp1 = -1, cp2 = -1, level = 0, fb = 0;
     FsiItemType type;
     BSTR s, name = NULL;
 
     CHECK_HR(IFileSystemImage_get_ChangePoint(image, &cp0), S_OK);
-    add_file(root, L"one.txt");
+    add_bytes(root, L"one.txt", "data", 4, S_OK);
     CHECK_HR(IFsiDirectoryItem_AddDirectory(root, s = B(L"dir")), S_OK); SysFreeString(s);
     CHECK_HR(IFileSystemImage_get_ChangePoint(image, &cp1), S_OK);
     CHECK(cp1 > cp0, "ChangePoint grows with changes (%ld -> %ld)", cp0, cp1);
 
-    add_file(root, L"dir\\two.txt");
+    add_bytes(root, L"dir\\two.txt", "data", 4, S_OK);
     CHECK_HR(IFileSystemImage_put_ISO9660InterchangeLevel(image, 3), S_OK);
     CHECK_HR(IFileSystemImage_put_VolumeName(image, s = B(L"later")), S_OK); SysFreeString(s);
     CHECK_HR(IFileSystemImage_put_FreeMediaBlocks(image, 0), S_OK);
@@ -139,7 +106,7 @@ static void change_points(void)
     /* The tree of the point works as before. */
     IFsiDirectoryItem_Release(root);
     IFileSystemImage_get_Root(image, &root);
-    add_file(root, L"dir\\three.txt");
+    add_bytes(root, L"dir\\three.txt", "data", 4, S_OK);
     CHECK(count(image, 1) == 2, "adds after a rollback");
     {
         IFileSystemImageResult *result = NULL;
@@ -155,11 +122,11 @@ static void change_points(void)
     CHECK_HR(IFileSystemImage_RollbackToChangePoint(image, 12345), IMAPI_E_INVALID_PARAM);
     IFsiDirectoryItem_Release(root);
     IFileSystemImage_get_Root(image, &root);
-    add_file(root, L"kept.txt");
+    add_bytes(root, L"kept.txt", "data", 4, S_OK);
     {
         LONG before = -1, locked = -1, after = -1;
         IFileSystemImage_get_ChangePoint(image, &before);
-        add_file(root, L"kept2.txt");
+        add_bytes(root, L"kept2.txt", "data", 4, S_OK);
         IFileSystemImage_get_ChangePoint(image, &locked);
         CHECK_HR(IFileSystemImage_LockInChangePoint(image), S_OK);
         IFileSystemImage_get_ChangePoint(image, &after);
@@ -187,7 +154,7 @@ static void media_defaults(void)
         { IMAPI_MEDIA_TYPE_BDRE, 12219392, 0x43 },
     };
     IFsiDirectoryItem *root;
-    IFileSystemImage *image = new_image(&root);
+    IFileSystemImage *image = windows_image(&IID_IFileSystemImage, &root);
     FsiFileSystems fs, supported;
     LONG blocks;
 
@@ -231,10 +198,10 @@ static void identify(void)
     };
     for (size_t i = 0; i < ARRAYSIZE(sets); i++) {
         IFsiDirectoryItem *root;
-        IFileSystemImage *image = new_image(&root);
+        IFileSystemImage *image = windows_image(&IID_IFileSystemImage, &root);
         IFileSystemImageResult *result = NULL;
         FsiFileSystems found = 0;
-        add_file(root, L"a.txt");
+        add_bytes(root, L"a.txt", "data", 4, S_OK);
         IFileSystemImage_put_FileSystemsToCreate(image, sets[i]);
         CHECK_HR(IFileSystemImage_CreateResultImage(image, &result), S_OK);
         if (!result) continue;
@@ -250,7 +217,7 @@ static void identify(void)
     {
         /* A medium of zeros holds no file system; an empty one is an empty disc. */
         IFsiDirectoryItem *root;
-        IFileSystemImage *image = new_image(&root);
+        IFileSystemImage *image = windows_image(&IID_IFileSystemImage, &root);
         FsiFileSystems found = 1;
         static BYTE zeros[40 * 2048];
         recorder_medium = SHCreateMemStream(zeros, sizeof(zeros));
@@ -273,14 +240,18 @@ static void identify(void)
     }
 }
 
-int wmain(void)
+static const test_case cases[] = {
+    { "change_points", change_points },
+    { "media_defaults", media_defaults },
+    { "identify", identify },
+};
+
+int wmain(int argc, WCHAR **argv)
 {
+    int rc;
     CoInitializeEx(NULL, COINIT_MULTITHREADED);
     init_recorder();
-    change_points();
-    media_defaults();
-    identify();
+    rc = RUN_CASES(argc, argv, cases);
     CoUninitialize();
-    printf("%d passed, %d failed\n", checks - failures, failures);
-    return failures != 0;
+    return rc;
 }

@@ -12,9 +12,7 @@
 
 static IFileSystemImage3 *ms_image(void)
 {
-    IFileSystemImage3 *image = NULL;
-    CHECK_HR(CoCreateInstance(&CLSID_MsftFileSystemImage, NULL, CLSCTX_INPROC_SERVER, &IID_IFileSystemImage3,
-                              (void **)&image), S_OK);
+    IFileSystemImage3 *image = windows_image(&IID_IFileSystemImage3, NULL);
     /* what these tests were written for (a fresh image has Windows' 7 and level 1: test_observed) */
     IFileSystemImage3_put_FileSystemsToCreate(image, FsiFileSystemISO9660 | FsiFileSystemJoliet);
     IFileSystemImage3_put_ISO9660InterchangeLevel(image, 2);
@@ -24,8 +22,6 @@ static IFileSystemImage3 *ms_image(void)
 static void add_text(IFileSystemImage3 *image, const WCHAR *path, const char *text)
 {
     IFsiDirectoryItem *root;
-    IStream *s = SHCreateMemStream((const BYTE *)text, (UINT)strlen(text));
-    BSTR b = B(path);
     const WCHAR *sep = wcschr(path, '\\');
     IFileSystemImage3_get_Root(image, &root);
     if (sep) {                              /* the folder first (it may be there already) */
@@ -33,9 +29,7 @@ static void add_text(IFileSystemImage3 *image, const WCHAR *path, const char *te
         IFsiDirectoryItem_AddDirectory(root, d);
         SysFreeString(d);
     }
-    CHECK_HR(IFsiDirectoryItem_AddFile(root, b, s), S_OK);
-    SysFreeString(b);
-    IStream_Release(s);
+    add_bytes(root, path, text, strlen(text), S_OK);
     IFsiDirectoryItem_Release(root);
 }
 
@@ -467,13 +461,18 @@ static void collisions_and_damage(void)
     free(b);
 }
 
-int wmain(void)
+static const test_case cases[] = {
+    { "errors_without_multisession", errors_without_multisession },
+    { "sequential", sequential },
+    { "random_write", random_write },
+    { "collisions_and_damage", collisions_and_damage },
+};
+
+int wmain(int argc, WCHAR **argv)
 {
+    int rc;
     CoInitializeEx(NULL, COINIT_MULTITHREADED);
-    errors_without_multisession();
-    sequential();
-    random_write();
-    collisions_and_damage();
+    rc = RUN_CASES(argc, argv, cases);
     CoUninitialize();
-    return report();
+    return rc;
 }

@@ -42,21 +42,7 @@ static LONG array_longs(SAFEARRAY *sa, LONG *out, LONG cap)
 
 static IFileSystemImage3 *fresh(IFsiDirectoryItem **root)
 {
-    IFileSystemImage3 *image = NULL;
-    CHECK_HR(CoCreateInstance(&CLSID_MsftFileSystemImage, NULL, CLSCTX_INPROC_SERVER, &IID_IFileSystemImage3,
-                              (void **)&image), S_OK);
-    if (!image) { report(); exit(1); }
-    if (root) IFileSystemImage3_get_Root(image, root);
-    return image;
-}
-
-static void add_bytes(IFsiDirectoryItem *dir, const WCHAR *path, const char *data, size_t len, HRESULT want)
-{
-    IStream *s = SHCreateMemStream((const BYTE *)data, (UINT)len);
-    BSTR p = B(path);
-    CHECK_HR(IFsiDirectoryItem_AddFile(dir, p, s), want);
-    SysFreeString(p);
-    IStream_Release(s);
+    return windows_image(&IID_IFileSystemImage3, root);
 }
 
 static FsiItemType exists(IFileSystemImage3 *image, const WCHAR *path)
@@ -312,38 +298,6 @@ static void add_tree_file(void)
 }
 
 /* ---- 5. the 2 GiB ceiling of ISO 9660 / Joliet at levels 1 and 2 --------------------------------- */
-
-typedef struct big_stream { IStream IStream_iface; LONG refs; ULONGLONG size; } big_stream;
-static big_stream *big_impl(IStream *i) { return CONTAINING_RECORD(i, big_stream, IStream_iface); }
-static HRESULT WINAPI bs_QI(IStream *i, REFIID riid, void **ppv)
-{
-    if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IStream) || IsEqualIID(riid, &IID_ISequentialStream)) {
-        *ppv = i; IStream_AddRef(i); return S_OK;
-    }
-    *ppv = NULL; return E_NOINTERFACE;
-}
-static ULONG WINAPI bs_AddRef(IStream *i) { return InterlockedIncrement(&big_impl(i)->refs); }
-static ULONG WINAPI bs_Release(IStream *i) { ULONG r = InterlockedDecrement(&big_impl(i)->refs); if (!r) free(big_impl(i)); return r; }
-static HRESULT WINAPI bs_fail(void) { return E_FAIL; }      /* never read: only Stat is asked */
-static HRESULT WINAPI bs_Stat(IStream *i, STATSTG *st, DWORD f)
-{
-    memset(st, 0, sizeof(*st));
-    st->type = STGTY_STREAM;
-    st->cbSize.QuadPart = big_impl(i)->size;
-    return S_OK;
-}
-static const IStreamVtbl bs_vtbl = {
-    bs_QI, bs_AddRef, bs_Release, (void *)bs_fail, (void *)bs_fail, (void *)bs_fail, (void *)bs_fail,
-    (void *)bs_fail, (void *)bs_fail, (void *)bs_fail, (void *)bs_fail, (void *)bs_fail, bs_Stat, (void *)bs_fail,
-};
-static IStream *big(ULONGLONG size)
-{
-    big_stream *s = calloc(1, sizeof(*s));
-    s->IStream_iface.lpVtbl = (IStreamVtbl *)&bs_vtbl;
-    s->refs = 1;
-    s->size = size;
-    return &s->IStream_iface;
-}
 
 static void size_ceiling(void)
 {
@@ -630,16 +584,21 @@ static void size_limit(void)
     }
 }
 
-int wmain(void)
+static const test_case cases[] = {
+    { "fresh_values", fresh_values },
+    { "root_item", root_item },
+    { "add_tree_file", add_tree_file },
+    { "size_ceiling", size_ceiling },
+    { "disc_id", disc_id },
+    { "bound_items", bound_items },
+    { "size_limit", size_limit },
+};
+
+int wmain(int argc, WCHAR **argv)
 {
+    int rc;
     CoInitializeEx(NULL, COINIT_MULTITHREADED);
-    fresh_values();
-    root_item();
-    add_tree_file();
-    size_ceiling();
-    disc_id();
-    bound_items();
-    size_limit();
+    rc = RUN_CASES(argc, argv, cases);
     CoUninitialize();
-    return report();
+    return rc;
 }

@@ -282,18 +282,17 @@ static void check_items(IFileSystemImageResult *result, ULONG start)
     IProgressItems_Release(items);
 }
 
-int wmain(int argc, WCHAR **argv)
+static WCHAR dir[MAX_PATH];              /* the source folder (make_tree) */
+
+/* ISO 9660 + Joliet, a new image from block 0; the collection and its items outlive the image
+ * and the result. */
+static void from_block_0(void)
 {
     IFileSystemImage *image;
     IFileSystemImageResult *result;
     IProgressItems *items = NULL, *items2 = NULL;
     IProgressItem *it = NULL;
-    WCHAR dir[MAX_PATH];
 
-    CoInitializeEx(NULL, COINIT_MULTITHREADED);
-    make_tree(dir, L"progress");
-
-    /* ISO 9660 + Joliet, a new image from block 0. */
     image = image_of_tree(dir);
     CHECK_HR(IFileSystemImage_CreateResultImage(image, &result), S_OK);
     if (result) {
@@ -320,8 +319,14 @@ int wmain(int argc, WCHAR **argv)
             IProgressItem_Release(it);
         }
     }
+}
 
-    /* A session that starts later: the items' blocks are the media's. */
+/* A session that starts later: the items' blocks are the media's. */
+static void later_session(void)
+{
+    IFileSystemImage *image;
+    IFileSystemImageResult *result;
+
     image = image_of_tree(dir);
     CHECK_HR(IFileSystemImage_put_SessionStartBlock(image, 5000), S_OK);
     CHECK_HR(IFileSystemImage_CreateResultImage(image, &result), S_OK);
@@ -330,8 +335,14 @@ int wmain(int argc, WCHAR **argv)
         IFileSystemImageResult_Release(result);
     }
     IFileSystemImage_Release(image);
+}
 
-    /* Every file system the image can have. */
+/* Every file system the image can have. */
+static void file_systems(void)
+{
+    IFileSystemImage *image;
+    IFileSystemImageResult *result;
+
     for (int fs = 1; fs <= 7; fs++) {
         FsiFileSystems supported = 0;
         image = image_of_tree(dir);
@@ -344,8 +355,21 @@ int wmain(int argc, WCHAR **argv)
         }
         IFileSystemImage_Release(image);
     }
+}
 
+static const test_case cases[] = {
+    { "from_block_0", from_block_0 },
+    { "later_session", later_session },
+    { "file_systems", file_systems },
+};
+
+int wmain(int argc, WCHAR **argv)
+{
+    int rc;
+    CoInitializeEx(NULL, COINIT_MULTITHREADED);
+    make_tree(dir, L"progress");
+    rc = RUN_CASES(argc, argv, cases);
     remove_tree(dir);
     CoUninitialize();
-    return report();
+    return rc;
 }

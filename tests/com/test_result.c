@@ -286,25 +286,26 @@ static char *whole_image(IFileSystemImageResult *result, LONG *blocks)
     return ref;
 }
 
-int wmain(int argc, WCHAR **argv)
+static WCHAR dir[MAX_PATH];              /* the source folder (make_tree) */
+
+/* One result read by every client pattern, cloned, read on threads; several results at once, each
+ * as it was; DiscId; ModifiedBlocks of a new image. */
+static void streams(void)
 {
     IFileSystemImage *image;
     IFileSystemImageResult *result, *result2, *result3;
     IFsiDirectoryItem *root;
     IStream *stream, *again, *clone;
     LONG blocks = 0, size = 0, used = 0;
-    WCHAR dir[MAX_PATH];
     size_t len, len2;
     char *ref, *copy;
     BSTR s, id;
 
-    CoInitializeEx(NULL, COINIT_MULTITHREADED);
-    make_tree(dir, L"result");
     image = image_of_tree(dir);
     CHECK_HR(IFileSystemImage_put_VolumeName(image, s = B(L"My Disc-1")), S_OK); SysFreeString(s);
     CHECK_HR(IFileSystemImage_get_UsedBlocks(image, &used), S_OK);
     CHECK_HR(IFileSystemImage_CreateResultImage(image, &result), S_OK);
-    if (!result) return report();
+    if (!result) return;
 
     CHECK_HR(IFileSystemImageResult_get_TotalBlocks(result, &blocks), S_OK);
     CHECK(blocks == used, "TotalBlocks %ld == UsedBlocks %ld", blocks, used);
@@ -400,8 +401,15 @@ int wmain(int argc, WCHAR **argv)
     IFileSystemImageResult_Release(result2);
     IFileSystemImageResult_Release(result3);
     free(ref);
+}
 
-    /* A session that starts later: ModifiedBlocks is the session's blocks. */
+/* A session that starts later: ModifiedBlocks is the session's blocks. */
+static void later_session(void)
+{
+    IFileSystemImage *image;
+    IFileSystemImageResult *result;
+    LONG blocks = 0;
+
     image = image_of_tree(dir);
     CHECK_HR(IFileSystemImage_put_SessionStartBlock(image, 30000), S_OK);
     CHECK_HR(IFileSystemImage_CreateResultImage(image, &result), S_OK);
@@ -411,8 +419,14 @@ int wmain(int argc, WCHAR **argv)
         IFileSystemImageResult_Release(result);
     }
     IFileSystemImage_Release(image);
+}
 
-    /* Late bound: the result's properties through IDispatch. */
+/* Late bound: the result's properties through IDispatch. */
+static void late_bound(void)
+{
+    IFileSystemImage *image;
+    IFileSystemImageResult *result;
+
     image = image_of_tree(dir);
     if (SUCCEEDED(IFileSystemImage_CreateResultImage(image, &result))) {
         DISPID ids[2];
@@ -432,8 +446,21 @@ int wmain(int argc, WCHAR **argv)
         IFileSystemImageResult_Release(result);
     }
     IFileSystemImage_Release(image);
+}
 
+static const test_case cases[] = {
+    { "streams", streams },
+    { "later_session", later_session },
+    { "late_bound", late_bound },
+};
+
+int wmain(int argc, WCHAR **argv)
+{
+    int rc;
+    CoInitializeEx(NULL, COINIT_MULTITHREADED);
+    make_tree(dir, L"result");
+    rc = RUN_CASES(argc, argv, cases);
     remove_tree(dir);
     CoUninitialize();
-    return report();
+    return rc;
 }

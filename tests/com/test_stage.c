@@ -3,24 +3,8 @@
  * that change size fail the stream read with IMAPI_E_DATA_STREAM_INCONSISTENCY naming the file;
  * the stash file lives in the working directory, moves with it and is gone with its last user.
  */
-#define COBJMACROS
 #define CONST_VTABLE
-#include <windows.h>
-#include <ole2.h>
-#include <shlwapi.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include "imapi2fs.h"
-#include "imapi2fserror.h"
-
-static int failures, checks;
-
-#define CHECK(cond, ...) do { checks++; if (!(cond)) { failures++; printf("not ok - " __VA_ARGS__); printf(" (line %d)\n", __LINE__); } } while (0)
-#define CHECK_HR(expr, want) do { HRESULT hr_ = (expr); checks++; if (hr_ != (want)) { failures++; \
-    printf("not ok - %s: 0x%08lx, want 0x%08lx (line %d)\n", #expr, (unsigned long)hr_, (unsigned long)(want), __LINE__); } } while (0)
-
-static BSTR B(const WCHAR *s) { return SysAllocString(s); }
+#include "client_util.h"
 
 /* A DFileSystemImageEvents sink recording Update's (copiedSectors, totalSectors). */
 static LONG events[64][2];
@@ -51,14 +35,6 @@ static HRESULT WINAPI sink_Invoke(IDispatch *d, DISPID id, REFIID r, LCID l, WOR
 }
 static const IDispatchVtbl sink_vtbl = { sink_QI, sink_AddRef, sink_Release, sink_Count, sink_Info, sink_Ids, sink_Invoke };
 static IDispatch sink = { &sink_vtbl };
-
-static void write_file(const WCHAR *path, const char *data)
-{
-    HANDLE h = CreateFileW(path, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, 0, NULL);
-    DWORD w;
-    WriteFile(h, data, (DWORD)strlen(data), &w, NULL);
-    CloseHandle(h);
-}
 
 static int count_files(const WCHAR *dir)
 {
@@ -102,30 +78,22 @@ static int contains(const char *hay, size_t len, const char *needle)
     return 0;
 }
 
-int wmain(void)
+static WCHAR src[MAX_PATH], work[MAX_PATH], work2[MAX_PATH], file[MAX_PATH];
+
+/* Staged: the image holds the data as it was when added; the stash moves with the working
+ * directory and goes with its last user. */
+static void staged(void)
 {
-    WCHAR tmp[MAX_PATH], src[MAX_PATH], work[MAX_PATH], work2[MAX_PATH], file[MAX_PATH];
     IFileSystemImage *image;
     IFsiDirectoryItem *root;
     IFileSystemImageResult *result = NULL;
-    VARIANT_BOOL stage;
     size_t len;
     HRESULT hr;
     char *img;
     BSTR s;
+    VARIANT_BOOL stage;
 
-    CoInitializeEx(NULL, COINIT_MULTITHREADED);
-    GetTempPathW(MAX_PATH, tmp);
-    swprintf(src, MAX_PATH, L"%lsfsi-stage-src-%lu", tmp, GetCurrentProcessId());
-    swprintf(work, MAX_PATH, L"%lsfsi-stage-work-%lu", tmp, GetCurrentProcessId());
-    swprintf(work2, MAX_PATH, L"%lsfsi-stage-work2-%lu", tmp, GetCurrentProcessId());
-    swprintf(file, MAX_PATH, L"%ls\\data.txt", src);
-    CreateDirectoryW(src, NULL);
-    CreateDirectoryW(work, NULL);
-    CreateDirectoryW(work2, NULL);
-
-    /* Staged: the image holds the data as it was when added. */
-    write_file(file, "ORIGINAL-CONTENT-1234");
+    write_text(file, "ORIGINAL-CONTENT-1234");
     CoCreateInstance(&CLSID_MsftFileSystemImage, NULL, CLSCTX_INPROC_SERVER, &IID_IFileSystemImage, (void **)&image);
     IFileSystemImage_get_Root(image, &root);
     CHECK_HR(IFileSystemImage_get_StageFiles(image, &stage), S_OK);
@@ -167,7 +135,7 @@ int wmain(void)
         IStream_Release(mem);
     }
     CHECK(count_files(work) == 1, "one stash file in the working directory (%d)", count_files(work));
-    write_file(file, "CHANGED-CONTENT-9876 and longer");
+    write_text(file, "CHANGED-CONTENT-9876 and longer");
     CHECK_HR(IFileSystemImage_CreateResultImage(image, &result), S_OK);
     img = read_image(result, &len, &hr);
     CHECK(img != NULL, "staged image reads (0x%08lx)", (unsigned long)hr);
@@ -189,13 +157,24 @@ int wmain(void)
     CHECK(count_files(work2) == 1, "stash kept while a result uses it");
     IFileSystemImageResult_Release(result);
     CHECK(count_files(work2) == 0, "stash deleted with its last user (%d)", count_files(work2));
+}
 
-    /* Not staged: a source that changed size fails the read, naming the file. */
-    write_file(file, "SHORT");
+/* Not staged: a source that changed size fails the read, naming the file. */
+static void not_staged(void)
+{
+    IFileSystemImage *image;
+    IFsiDirectoryItem *root;
+    IFileSystemImageResult *result = NULL;
+    size_t len;
+    HRESULT hr;
+    char *img;
+    BSTR s;
+
+    write_text(file, "SHORT");
     CoCreateInstance(&CLSID_MsftFileSystemImage, NULL, CLSCTX_INPROC_SERVER, &IID_IFileSystemImage, (void **)&image);
     IFileSystemImage_get_Root(image, &root);
     CHECK_HR(IFsiDirectoryItem_AddTree(root, s = B(src), VARIANT_FALSE), S_OK); SysFreeString(s);
-    write_file(file, "MUCH LONGER THAN BEFORE");
+    write_text(file, "MUCH LONGER THAN BEFORE");
     CHECK_HR(IFileSystemImage_CreateResultImage(image, &result), S_OK);
     img = read_image(result, &len, &hr);
     CHECK(!img && hr == IMAPI_E_DATA_STREAM_INCONSISTENCY, "changed source: 0x%08lx", (unsigned long)hr);
@@ -209,7 +188,7 @@ int wmain(void)
     free(img);
     IFileSystemImageResult_Release(result);
     /* The image stays usable: the source fixed, a new result reads. */
-    write_file(file, "FIXED");
+    write_text(file, "FIXED");
     CHECK_HR(IFileSystemImage_CreateResultImage(image, &result), S_OK);
     img = read_image(result, &len, &hr);
     CHECK(img && contains(img, len, "FIXED"), "a new result after the source is right again");
@@ -217,12 +196,32 @@ int wmain(void)
     IFileSystemImageResult_Release(result);
     IFsiDirectoryItem_Release(root);
     IFileSystemImage_Release(image);
+}
 
+static const test_case cases[] = {
+    { "staged", staged },
+    { "not_staged", not_staged },
+};
+
+int wmain(int argc, WCHAR **argv)
+{
+    WCHAR tmp[MAX_PATH];
+    int rc;
+
+    CoInitializeEx(NULL, COINIT_MULTITHREADED);
+    GetTempPathW(MAX_PATH, tmp);
+    swprintf(src, MAX_PATH, L"%lsfsi-stage-src-%lu", tmp, GetCurrentProcessId());
+    swprintf(work, MAX_PATH, L"%lsfsi-stage-work-%lu", tmp, GetCurrentProcessId());
+    swprintf(work2, MAX_PATH, L"%lsfsi-stage-work2-%lu", tmp, GetCurrentProcessId());
+    swprintf(file, MAX_PATH, L"%ls\\data.txt", src);
+    CreateDirectoryW(src, NULL);
+    CreateDirectoryW(work, NULL);
+    CreateDirectoryW(work2, NULL);
+    rc = RUN_CASES(argc, argv, cases);
     DeleteFileW(file);
     RemoveDirectoryW(src);
     RemoveDirectoryW(work);
     RemoveDirectoryW(work2);
     CoUninitialize();
-    printf("%d passed, %d failed\n", checks - failures, failures);
-    return failures != 0;
+    return rc;
 }

@@ -4,76 +4,11 @@
  * AddDirectory/AddFile/AddTree, and the result stream copied by every client pattern of
  * shared/reference/clients.md; all copies must be identical.
  *
- *   test_stream [SOURCE_DIR OUT_PREFIX]
- * With arguments, images SOURCE_DIR with AddTree and leaves OUT_PREFIX-{copyto,read}.iso.
+ *   test_stream [CASE...]                      every case, or those named
+ *   test_stream --image SOURCE_DIR OUT_PREFIX  images SOURCE_DIR with AddTree and leaves
+ *                                              OUT_PREFIX-{copyto,read}.iso (images.test.sh)
  */
-#define COBJMACROS
-#include <windows.h>
-#include <ole2.h>
-#include <shlwapi.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include "imapi2fs.h"
-#include "imapi2fserror.h"
-
-static int failures, checks;
-
-#define CHECK(cond, ...) do { checks++; if (!(cond)) { failures++; printf("not ok - " __VA_ARGS__); printf(" (line %d)\n", __LINE__); } } while (0)
-#define CHECK_HR(expr, want) do { HRESULT hr_ = (expr); checks++; if (hr_ != (want)) { failures++; \
-    printf("not ok - %s: 0x%08lx, want 0x%08lx (line %d)\n", #expr, (unsigned long)hr_, (unsigned long)(want), __LINE__); } } while (0)
-
-static BSTR B(const WCHAR *s) { return SysAllocString(s); }
-
-/* An IStream over a memory buffer (shlwapi). */
-static IStream *mem_stream(const char *data, size_t len)
-{
-    return SHCreateMemStream((const BYTE *)data, (UINT)len);
-}
-
-static char *read_all_by_blocks(IStream *s, LONG blocks, size_t *len)
-{
-    char *buf = malloc((size_t)blocks * 2048);
-    LARGE_INTEGER zero = {{0}};
-    IStream_Seek(s, zero, STREAM_SEEK_SET, NULL);
-    for (LONG i = 0; i < blocks; i++) {
-        ULONG n = 0;
-        HRESULT hr = IStream_Read(s, buf + (size_t)i * 2048, 2048, &n);
-        if (FAILED(hr) || n != 2048) {
-            printf("not ok - Read of block %ld gave hr 0x%08lx, %lu bytes\n", i, (unsigned long)hr, n);
-            failures++;
-            break;
-        }
-    }
-    *len = (size_t)blocks * 2048;
-    return buf;
-}
-
-/* Copy with Stat + one CopyTo into a memory stream (pyimapi, Dir2Iso, AutoIt). */
-static char *copy_whole(IStream *s, size_t *len)
-{
-    STATSTG st;
-    IStream *dst = SHCreateMemStream(NULL, 0);
-    LARGE_INTEGER zero = {{0}};
-    ULARGE_INTEGER r, w;
-    HGLOBAL g;
-    char *buf;
-    IStream_Seek(s, zero, STREAM_SEEK_SET, NULL);
-    CHECK_HR(IStream_Stat(s, &st, STATFLAG_NONAME), S_OK);
-    CHECK_HR(IStream_CopyTo(s, dst, st.cbSize, &r, &w), S_OK);
-    CHECK(r.QuadPart == st.cbSize.QuadPart && w.QuadPart == st.cbSize.QuadPart, "CopyTo counts");
-    *len = (size_t)st.cbSize.QuadPart;
-    buf = malloc(*len ? *len : 1);
-    IStream_Seek(dst, zero, STREAM_SEEK_SET, NULL);
-    {
-        ULONG n = 0;
-        IStream_Read(dst, buf, (ULONG)*len, &n);
-        CHECK(n == *len, "memory copy complete");
-    }
-    (void)g;
-    IStream_Release(dst);
-    return buf;
-}
+#include "client_util.h"
 
 /* CopyTo in 2 MiB chunks with NULL out-pointers (MakeISO), into a file stream. */
 static void copy_chunks_to_file(IStream *s, const WCHAR *path, LONG blocks)
@@ -86,40 +21,116 @@ static void copy_chunks_to_file(IStream *s, const WCHAR *path, LONG blocks)
     IStream_Seek(s, zero, STREAM_SEEK_SET, NULL);
     while (done < total) {
         chunk.QuadPart = total - done < (2u << 20) ? total - done : (2u << 20);
-        if (FAILED(IStream_CopyTo(s, dst, chunk, NULL, NULL))) { failures++; printf("not ok - chunked CopyTo\n"); break; }
+        if (FAILED(IStream_CopyTo(s, dst, chunk, NULL, NULL))) { InterlockedIncrement(&failures); printf("not ok - chunked CopyTo\n"); break; }
         done += chunk.QuadPart;
     }
     IStream_Commit(dst, STGC_DEFAULT);
     IStream_Release(dst);
 }
 
-static void write_file(const WCHAR *path, const char *data, size_t len)
+/* The DLL carries a message table: FormatMessage(FROM_HMODULE) gives the documented text. */
+static void message_table(void)
 {
-    HANDLE h = CreateFileW(path, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, 0, NULL);
-    DWORD w;
-    WriteFile(h, data, (DWORD)len, &w, NULL);
-    CloseHandle(h);
+    HMODULE dll = LoadLibraryExW(L"imapi2fs.dll", NULL, 0);
+    WCHAR text[512] = L"";
+    HKEY key;
+    WCHAR dllpath[MAX_PATH];
+    DWORD cb = sizeof(dllpath);
+    if (!dll && !RegOpenKeyExW(HKEY_CLASSES_ROOT, L"CLSID\\{2C941FC5-975B-59BE-A960-9A2A262853A5}\\InprocServer32", 0, KEY_READ, &key)) {
+        if (!RegQueryValueExW(key, NULL, NULL, NULL, (BYTE *)dllpath, &cb)) dll = LoadLibraryExW(dllpath, NULL, LOAD_LIBRARY_AS_DATAFILE);
+        RegCloseKey(key);
+    }
+    CHECK(dll != NULL, "imapi2fs.dll found through its registration");
+    if (dll) {
+        DWORD_PTR args[] = { (DWORD_PTR)L"x.txt" };
+        FormatMessageW(FORMAT_MESSAGE_FROM_HMODULE | FORMAT_MESSAGE_ARGUMENT_ARRAY, dll, IMAPI_E_DUP_NAME, 0,
+                       text, ARRAYSIZE(text), (va_list *)args);
+        CHECK(!wcsncmp(text, L"'x.txt' name already exists.", 28), "FormatMessage(IMAPI_E_DUP_NAME): '%ls'", text);
+        FreeLibrary(dll);
+    }
 }
 
-static void check_error_text(const WCHAR *needle, const char *what)
+/* The result of image: its size, Stat, a refused Write; its stream in *stream. */
+static IFileSystemImageResult *result_of(IFileSystemImage *image, IStream **stream, LONG *blocks)
 {
-    IErrorInfo *ei = NULL;
-    BSTR desc = NULL;
-    checks++;
-    if (GetErrorInfo(0, &ei) != S_OK || !ei) { failures++; printf("not ok - %s: no IErrorInfo\n", what); return; }
-    IErrorInfo_GetDescription(ei, &desc);
-    IErrorInfo_Release(ei);
-    if (!desc || !wcsstr(desc, needle)) { failures++; printf("not ok - %s: description '%ls'\n", what, desc ? desc : L"(null)"); }
-    SysFreeString(desc);
+    IFileSystemImageResult *result = NULL;
+    LONG size = 0;
+    CHECK_HR(IFileSystemImage_CreateResultImage(image, &result), S_OK);
+    if (!result) { report(); exit(1); }
+    CHECK_HR(IFileSystemImageResult_get_TotalBlocks(result, blocks), S_OK);
+    CHECK_HR(IFileSystemImageResult_get_BlockSize(result, &size), S_OK);
+    CHECK(size == 2048, "BlockSize %ld", size);
+    CHECK(*blocks > 18, "TotalBlocks %ld", *blocks);
+    CHECK_HR(IFileSystemImageResult_get_ImageStream(result, stream), S_OK);
+    {
+        STATSTG st;
+        CHECK_HR(IStream_Stat(*stream, &st, STATFLAG_NONAME), S_OK);
+        CHECK(st.cbSize.QuadPart == (ULONGLONG)*blocks * 2048, "Stat cbSize == TotalBlocks * 2048");
+        CHECK_HR(IStream_Write(*stream, "x", 1, NULL), STG_E_ACCESSDENIED);
+    }
+    return result;
 }
 
-int wmain(int argc, WCHAR **argv)
+/* fsimage.exe's image of source by AddTree, copied by CopyTo in 2 MiB chunks and by Read x
+ * TotalBlocks into out-copyto.iso and out-read.iso; images.test.sh compares them. */
+static void image_to_files(const WCHAR *source, const WCHAR *prefix)
+{
+    IFileSystemImage *image;
+    IFsiDirectoryItem *root;
+    IFileSystemImageResult *result;
+    IStream *stream;
+    LONG blocks = 0;
+    BSTR s;
+
+    image = windows_image(&IID_IFileSystemImage, &root);
+    /* fsimage.exe's defaults, for the same bytes (a fresh image has Windows' 7 and level 1) */
+    CHECK_HR(IFileSystemImage_put_FileSystemsToCreate(image, FsiFileSystemISO9660 | FsiFileSystemJoliet), S_OK);
+    CHECK_HR(IFileSystemImage_put_ISO9660InterchangeLevel(image, 2), S_OK);
+    CHECK_HR(IFileSystemImage_put_FreeMediaBlocks(image, 0), S_OK);
+    CHECK_HR(IFsiDirectoryItem_AddTree(root, s = B(source), VARIANT_FALSE), S_OK);
+    SysFreeString(s);
+    result = result_of(image, &stream, &blocks);
+    {
+        /* Large images: every client pattern straight to a file, compared by the caller. */
+        WCHAR out[MAX_PATH];
+        HANDLE h;
+        swprintf(out, MAX_PATH, L"%ls-copyto.iso", prefix);
+        copy_chunks_to_file(stream, out, blocks);
+        swprintf(out, MAX_PATH, L"%ls-read.iso", prefix);
+        h = CreateFileW(out, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, 0, NULL);
+        {
+            LARGE_INTEGER zero = {{0}};
+            char block[2048];
+            IStream_Seek(stream, zero, STREAM_SEEK_SET, NULL);
+            for (LONG i = 0; i < blocks; i++) {
+                ULONG n = 0;
+                DWORD w;
+                if (FAILED(IStream_Read(stream, block, 2048, &n)) || n != 2048) {
+                    InterlockedIncrement(&failures);
+                    printf("not ok - Read of block %ld\n", i);
+                    break;
+                }
+                WriteFile(h, block, 2048, &w, NULL);
+            }
+            InterlockedIncrement(&checks);
+        }
+        CloseHandle(h);
+    }
+    IStream_Release(stream);
+    IFileSystemImageResult_Release(result);
+    IFsiDirectoryItem_Release(root);
+    IFileSystemImage_Release(image);
+}
+
+/* A tree of our own: directories, a file from memory, a folder added with AddTree; the result
+ * stream copied by every client pattern gives the same bytes, and outlives the image. */
+static void own_tree(void)
 {
     IFileSystemImage *image;
     IFsiDirectoryItem *root;
     IFileSystemImageResult *result;
     IStream *stream, *data;
-    LONG blocks = 0, size = 0, count = 0;
+    LONG blocks = 0, count = 0;
     FsiItemType type;
     size_t len1, len2;
     char *a, *b;
@@ -127,40 +138,8 @@ int wmain(int argc, WCHAR **argv)
     static char payload[5000];
     WCHAR tmp[MAX_PATH], dir[MAX_PATH], path[MAX_PATH];
 
-    CoInitializeEx(NULL, COINIT_MULTITHREADED);
+    image = windows_image(&IID_IFileSystemImage, &root);
     {
-        /* The DLL carries a message table: FormatMessage(FROM_HMODULE) gives the documented text. */
-        HMODULE dll = LoadLibraryExW(L"imapi2fs.dll", NULL, 0);
-        WCHAR text[512] = L"";
-        HKEY key;
-        WCHAR dllpath[MAX_PATH];
-        DWORD cb = sizeof(dllpath);
-        if (!dll && !RegOpenKeyExW(HKEY_CLASSES_ROOT, L"CLSID\\{2C941FC5-975B-59BE-A960-9A2A262853A5}\\InprocServer32", 0, KEY_READ, &key)) {
-            if (!RegQueryValueExW(key, NULL, NULL, NULL, (BYTE *)dllpath, &cb)) dll = LoadLibraryExW(dllpath, NULL, LOAD_LIBRARY_AS_DATAFILE);
-            RegCloseKey(key);
-        }
-        CHECK(dll != NULL, "imapi2fs.dll found through its registration");
-        if (dll) {
-            DWORD_PTR args[] = { (DWORD_PTR)L"x.txt" };
-            FormatMessageW(FORMAT_MESSAGE_FROM_HMODULE | FORMAT_MESSAGE_ARGUMENT_ARRAY, dll, IMAPI_E_DUP_NAME, 0,
-                           text, ARRAYSIZE(text), (va_list *)args);
-            CHECK(!wcsncmp(text, L"'x.txt' name already exists.", 28), "FormatMessage(IMAPI_E_DUP_NAME): '%ls'", text);
-            FreeLibrary(dll);
-        }
-    }
-    CHECK_HR(CoCreateInstance(&CLSID_MsftFileSystemImage, NULL, CLSCTX_INPROC_SERVER, &IID_IFileSystemImage, (void **)&image), S_OK);
-    if (!image) return 1;
-    CHECK_HR(IFileSystemImage_get_Root(image, &root), S_OK);
-
-    if (argc == 3) {
-        /* fsimage.exe's defaults, for the same bytes (a fresh image has Windows' 7 and level 1) */
-        CHECK_HR(IFileSystemImage_put_FileSystemsToCreate(image, FsiFileSystemISO9660 | FsiFileSystemJoliet), S_OK);
-        CHECK_HR(IFileSystemImage_put_ISO9660InterchangeLevel(image, 2), S_OK);
-        CHECK_HR(IFileSystemImage_put_FreeMediaBlocks(image, 0), S_OK);
-        CHECK_HR(IFsiDirectoryItem_AddTree(root, s = B(argv[1]), VARIANT_FALSE), S_OK);
-        SysFreeString(s);
-    } else {
-        /* A tree of our own: directories, a file from memory, a folder added with AddTree. */
         for (size_t i = 0; i < sizeof(payload); i++) payload[i] = (char)(i * 7 + 3);
         GetTempPathW(MAX_PATH, tmp);
         swprintf(dir, MAX_PATH, L"%lsfsi-test-%lu", tmp, GetCurrentProcessId());
@@ -198,57 +177,11 @@ int wmain(int argc, WCHAR **argv)
         CHECK(type == FsiItemNotFound, "Exists(missing) %d", type);
         CHECK_HR(IFileSystemImage_put_VolumeName(image, s = B(L"fsi-test.volume")), S_OK); SysFreeString(s);
     }
-
-    CHECK_HR(IFileSystemImage_CreateResultImage(image, &result), S_OK);
-    if (!result) return 1;
-    CHECK_HR(IFileSystemImageResult_get_TotalBlocks(result, &blocks), S_OK);
-    CHECK_HR(IFileSystemImageResult_get_BlockSize(result, &size), S_OK);
-    CHECK(size == 2048, "BlockSize %ld", size);
-    CHECK(blocks > 18, "TotalBlocks %ld", blocks);
-    CHECK_HR(IFileSystemImageResult_get_ImageStream(result, &stream), S_OK);
-    {
-        STATSTG st;
-        CHECK_HR(IStream_Stat(stream, &st, STATFLAG_NONAME), S_OK);
-        CHECK(st.cbSize.QuadPart == (ULONGLONG)blocks * 2048, "Stat cbSize == TotalBlocks * 2048");
-        CHECK_HR(IStream_Write(stream, "x", 1, NULL), STG_E_ACCESSDENIED);
-    }
-
-    if (argc == 3) {
-        /* Large images: every client pattern straight to a file, compared by the caller. */
-        WCHAR out[MAX_PATH];
-        HANDLE h;
-        swprintf(out, MAX_PATH, L"%ls-copyto.iso", argv[2]);
-        copy_chunks_to_file(stream, out, blocks);
-        swprintf(out, MAX_PATH, L"%ls-read.iso", argv[2]);
-        h = CreateFileW(out, GENERIC_WRITE, 0, NULL, CREATE_ALWAYS, 0, NULL);
-        {
-            LARGE_INTEGER zero = {{0}};
-            char block[2048];
-            IStream_Seek(stream, zero, STREAM_SEEK_SET, NULL);
-            for (LONG i = 0; i < blocks; i++) {
-                ULONG n = 0;
-                DWORD w;
-                if (FAILED(IStream_Read(stream, block, 2048, &n)) || n != 2048) {
-                    failures++;
-                    printf("not ok - Read of block %ld\n", i);
-                    break;
-                }
-                WriteFile(h, block, 2048, &w, NULL);
-            }
-            checks++;
-        }
-        CloseHandle(h);
-        IStream_Release(stream);
-        IFileSystemImageResult_Release(result);
-        IFsiDirectoryItem_Release(root);
-        IFileSystemImage_Release(image);
-        CoUninitialize();
-        printf("%d passed, %d failed\n", checks - failures, failures);
-        return failures != 0;
-    }
+    result = result_of(image, &stream, &blocks);
 
     a = copy_whole(stream, &len1);
-    b = read_all_by_blocks(stream, blocks, &len2);
+    b = copy_by_blocks(stream, blocks);
+    len2 = (size_t)blocks * 2048;
     CHECK(len1 == len2 && !memcmp(a, b, len1), "Stat+CopyTo and Read x TotalBlocks give the same bytes");
     CHECK(!memcmp(a + 16 * 2048 + 1, "CD001", 5), "PVD at block 16");
 
@@ -263,9 +196,9 @@ int wmain(int argc, WCHAR **argv)
         pos.QuadPart = (LONGLONG)off;
         IStream_Seek(stream, pos, STREAM_SEEK_SET, NULL);
         IStream_Read(stream, buf, (ULONG)n, &got);
-        if (got != n || memcmp(buf, a + off, n)) { failures++; printf("not ok - random read at %zu+%zu\n", off, n); break; }
+        if (got != n || memcmp(buf, a + off, n)) { InterlockedIncrement(&failures); printf("not ok - random read at %zu+%zu\n", off, n); break; }
     }
-    checks++;
+    InterlockedIncrement(&checks);
 
     {
         /* The chunked CopyTo with NULL out-pointers gives the same bytes too. */
@@ -300,7 +233,22 @@ int wmain(int argc, WCHAR **argv)
     IStream_Release(stream);
     IFileSystemImageResult_Release(result);
     if (image) { IFsiDirectoryItem_Release(root); IFileSystemImage_Release(image); }
+}
+
+static const test_case cases[] = {
+    { "message_table", message_table },
+    { "own_tree", own_tree },
+};
+
+int wmain(int argc, WCHAR **argv)
+{
+    int rc;
+    CoInitializeEx(NULL, COINIT_MULTITHREADED);
+    if (argc == 4 && !wcscmp(argv[1], L"--image")) {
+        message_table();
+        image_to_files(argv[2], argv[3]);
+        rc = report();
+    } else rc = RUN_CASES(argc, argv, cases);
     CoUninitialize();
-    printf("%d passed, %d failed\n", checks - failures, failures);
-    return failures != 0;
+    return rc;
 }

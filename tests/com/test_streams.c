@@ -5,21 +5,16 @@
  * (Item, Count, both enumerators), the items of streams (IsNamedStream, what they refuse), removal,
  * change points, progress items, and the data read back.
  *
- *   test_streams.exe                      every check
- *   test_streams.exe OUT.img [REV [FS]]   only the image: named streams, a real-time and a hidden
- *                                         file, written to OUT.img with UDF revision REV (default
- *                                         0x201) and file systems FS (default 7); read by
- *                                         tests/com/streams.test.sh
+ *   test_streams.exe [CASE...]                    every case, or those named
+ *   test_streams.exe --image OUT.img [REV [FS]]   only the image: named streams, a real-time and a
+ *                                                 hidden file, written to OUT.img with UDF revision
+ *                                                 REV (default 0x201) and file systems FS (default
+ *                                                 7); read by tests/com/streams.test.sh
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #include "client_util.h"
 
 #define S_FEATURE IMAPI_S_IMAGE_FEATURE_NOT_SUPPORTED
-
-static IStream *mem(const char *data, size_t len)
-{
-    return SHCreateMemStream((const BYTE *)data, (UINT)len);
-}
 
 static IFsiFileItem2 *file_item(IFsiDirectoryItem *root, const WCHAR *path)
 {
@@ -38,7 +33,7 @@ static IFsiFileItem2 *file_item(IFsiDirectoryItem *root, const WCHAR *path)
 
 static HRESULT add_stream(IFsiFileItem2 *f, const WCHAR *name, const char *data, size_t len)
 {
-    IStream *m = mem(data, len);
+    IStream *m = mem_stream(data, len);
     BSTR s = B(name);
     HRESULT hr = IFsiFileItem2_AddStream(f, s, m);
     SysFreeString(s);
@@ -74,7 +69,7 @@ static void per_revision(void)
     IFileSystemImage *image = new_image();
     IFsiDirectoryItem *root;
     IFsiFileItem2 *f;
-    IStream *m = mem("x", 1);
+    IStream *m = mem_stream("x", 1);
     BSTR s;
     int k = 0;
     IFileSystemImage_get_Root(image, &root);
@@ -130,7 +125,7 @@ static void collection(void)
     IFileSystemImage_get_Root(image, &root);
     CHECK_HR(IFsiDirectoryItem_AddDirectory(root, s = B(L"dir")), S_OK);
     SysFreeString(s);
-    m = mem("main", 4);
+    m = mem_stream("main", 4);
     CHECK_HR(IFsiDirectoryItem_AddFile(root, s = B(L"dir\\a.txt"), m), S_OK);
     SysFreeString(s);
     IStream_Release(m);
@@ -146,7 +141,7 @@ static void collection(void)
     CHECK_HR(add_stream(f, L"one", "other data", 10), IMAPI_E_DUP_NAME);
     check_error_text(L"'one' name already exists", "AddStream duplicate");
     /* arguments */
-    m = mem("x", 1);
+    m = mem_stream("x", 1);
     CHECK_HR(IFsiFileItem2_AddStream(f, NULL, m), IMAPI_E_INVALID_PARAM);
     CHECK_HR(IFsiFileItem2_AddStream(f, s = B(L""), m), IMAPI_E_INVALID_PARAM);
     SysFreeString(s);
@@ -201,7 +196,7 @@ static void collection(void)
         SysFreeString(s);
         CHECK_HR(IFsiFileItem2_put_IsRealTime(si, VARIANT_TRUE), IMAPI_E_PROPERTY_NOT_ACCESSIBLE);
         CHECK_HR(IFsiFileItem2_put_IsHidden(si, VARIANT_TRUE), IMAPI_E_PROPERTY_NOT_ACCESSIBLE);
-        m = mem("y", 1);
+        m = mem_stream("y", 1);
         CHECK_HR(IFsiFileItem2_put_Data(si, m), IMAPI_E_READONLY);
         IStream_Release(m);
         /* a stream is not a tree item */
@@ -317,7 +312,7 @@ static void change_points(void)
     IFileSystemImage *image = new_image();
     IFsiDirectoryItem *root;
     IFsiFileItem2 *f;
-    IStream *m = mem("abc", 3);
+    IStream *m = mem_stream("abc", 3);
     LONG cp = 0;
     VARIANT_BOOL rt = VARIANT_TRUE;
     BSTR s;
@@ -364,20 +359,20 @@ static void image_with_streams(const WCHAR *out, LONG rev, FsiFileSystems fs)
     IFileSystemImage_get_Root(image, &root);
     CHECK_HR(IFsiDirectoryItem_AddDirectory(root, s = B(L"dir")), S_OK);
     SysFreeString(s);
-    m = mem("main data of a\n", 15);
+    m = mem_stream("main data of a\n", 15);
     CHECK_HR(IFsiDirectoryItem_AddFile(root, s = B(L"a.txt"), m), S_OK);
     SysFreeString(s);
     IStream_Release(m);
-    m = mem("realtime data\n", 14);
+    m = mem_stream("realtime data\n", 14);
     CHECK_HR(IFsiDirectoryItem_AddFile(root, s = B(L"rt.bin"), m), S_OK);
     SysFreeString(s);
     IStream_Release(m);
-    m = mem("hidden\n", 7);
+    m = mem_stream("hidden\n", 7);
     CHECK_HR(IFsiDirectoryItem_AddFile(root, s = B(L"dir\\hidden.txt"), m), S_OK);
     SysFreeString(s);
     IStream_Release(m);
     /* several hundred blocks in all: udfclient reads no image under 300 blocks */
-    m = mem(big, 300000);
+    m = mem_stream(big, 300000);
     CHECK_HR(IFsiDirectoryItem_AddFile(root, s = B(L"dir\\big.bin"), m), S_OK);
     SysFreeString(s);
     IStream_Release(m);
@@ -541,22 +536,30 @@ static void tree_with_streams(void)
     remove_tree(dir);
 }
 
+static void streams_2_01(void) { image_with_streams(NULL, 0x201, FsiFileSystemISO9660 | FsiFileSystemJoliet | FsiFileSystemUDF); }
+static void streams_1_02(void) { image_with_streams(NULL, 0x102, FsiFileSystemUDF); }
+
+static const test_case cases[] = {
+    { "per_revision", per_revision },
+    { "collection", collection },
+    { "change_points", change_points },
+    { "image_2_01", streams_2_01 },
+    { "image_1_02", streams_1_02 },
+    { "tree_with_streams", tree_with_streams },
+};
+
 int wmain(int argc, WCHAR **argv)
 {
+    int rc;
     CoInitializeEx(NULL, COINIT_MULTITHREADED);
-    if (argc > 1) {
-        LONG rev = argc > 2 ? wcstol(argv[2], NULL, 0) : 0x201;
-        FsiFileSystems fs = argc > 3 ? (FsiFileSystems)wcstol(argv[3], NULL, 0) : FsiFileSystemISO9660 | FsiFileSystemJoliet | FsiFileSystemUDF;
-        image_with_streams(argv[1], rev, fs);
+    if (argc > 2 && !wcscmp(argv[1], L"--image")) {
+        LONG rev = argc > 3 ? wcstol(argv[3], NULL, 0) : 0x201;
+        FsiFileSystems fs = argc > 4 ? (FsiFileSystems)wcstol(argv[4], NULL, 0) : FsiFileSystemISO9660 | FsiFileSystemJoliet | FsiFileSystemUDF;
+        image_with_streams(argv[2], rev, fs);
         CoUninitialize();
         return report();
     }
-    per_revision();
-    collection();
-    change_points();
-    image_with_streams(NULL, 0x201, FsiFileSystemISO9660 | FsiFileSystemJoliet | FsiFileSystemUDF);
-    image_with_streams(NULL, 0x102, FsiFileSystemUDF);
-    tree_with_streams();
+    rc = RUN_CASES(argc, argv, cases);
     CoUninitialize();
-    return report();
+    return rc;
 }

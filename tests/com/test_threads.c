@@ -477,18 +477,33 @@ static void test_parallel_reads(void)
     free(g_ref);
 }
 
-int wmain(int argc, WCHAR **argv)
+static void changes(void)
 {
     DWORD t0 = GetTickCount();
+    for (int round = 0; round < 3; round++) test_changes();
+    printf("# changes on %d threads, 3 rounds: %lu ms\n", ADDERS + READERS + 1, GetTickCount() - t0);
+}
+
+static void parallel_reads(void)
+{
+    DWORD t0 = GetTickCount();
+    test_parallel_reads();
+    printf("# parallel reads: %lu ms\n", GetTickCount() - t0);
+}
+
+static const test_case cases[] = {
+    { "changes", changes },
+    { "parallel_reads", parallel_reads },
+};
+
+int wmain(int argc, WCHAR **argv)
+{
+    int rc;
     _putenv("SOURCE_DATE_EPOCH=1700000000");
     CoInitializeEx(NULL, COINIT_MULTITHREADED);
     make_folder();
-    for (int round = 0; round < 3; round++) test_changes();
-    printf("# changes on %d threads, 3 rounds: %lu ms\n", ADDERS + READERS + 1, GetTickCount() - t0);
-    t0 = GetTickCount();
-    test_parallel_reads();
-    printf("# parallel reads: %lu ms\n", GetTickCount() - t0);
+    rc = RUN_CASES(argc, argv, cases);
     remove_tree(g_dir);
     CoUninitialize();
-    return report();
+    return rc;
 }

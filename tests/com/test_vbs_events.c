@@ -11,7 +11,7 @@
  * the event's arguments. Host.ReadStream(stream) reads an IStream to its end (what VBScript cannot
  * do), so that the image's Update events fire while the script waits.
  *
- *   test_vbs_events [SCRIPT]     (default: events.vbs next to this source file)
+ *   test_vbs_events [--script FILE.vbs] [CASE...]   (default: events.vbs next to this source file)
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 #define CONST_VTABLE
@@ -358,16 +358,55 @@ static WCHAR *read_script(const WCHAR *path)
     return text;
 }
 
-int wmain(int argc, WCHAR **argv)
+static WCHAR path[MAX_PATH];             /* the script */
+
+/* The script run with Host's objects connected as WScript.ConnectObject does; it checks itself. */
+static void script(void)
 {
     IActiveScriptParse *parse = NULL;
-    WCHAR path[MAX_PATH];
     EXCEPINFO ei;
-    WCHAR *script;
+    WCHAR *text;
     HRESULT hr;
 
-    if (argc > 1) lstrcpynW(path, argv[1], MAX_PATH);
-    else {
+    if (!(text = read_script(path))) {
+        CHECK(0, "cannot read %ls", path);
+        return;
+    }
+    CoInitialize(NULL);
+    hr = CoCreateInstance(&CLSID_VBScript_, NULL, CLSCTX_INPROC_SERVER, &IID_IActiveScript_, (void **)&engine);
+    CHECK_HR(hr, S_OK);
+    if (FAILED(hr)) return;
+    CHECK_HR(IActiveScript_QueryInterface(engine, &IID_IActiveScriptParse_, (void **)&parse), S_OK);
+    if (!parse) return;
+    CHECK_HR(parse->lpVtbl->InitNew(parse), S_OK);
+    CHECK_HR(IActiveScript_SetScriptSite(engine, &site), S_OK);
+    CHECK_HR(IActiveScript_AddNamedItem(engine, L"WScript", SCRIPTITEM_ISVISIBLE), S_OK);
+    CHECK_HR(IActiveScript_AddNamedItem(engine, L"Host", SCRIPTITEM_ISVISIBLE), S_OK);
+    memset(&ei, 0, sizeof(ei));
+    CHECK_HR(parse->lpVtbl->ParseScriptText(parse, text, NULL, NULL, NULL, 0, 0, SCRIPTTEXT_ISVISIBLE, NULL, &ei), S_OK);
+    CHECK_HR(IActiveScript_SetScriptState(engine, SCRIPTSTATE_STARTED), S_OK);
+    disconnect_all();
+    IActiveScript_Close(engine);
+    parse->lpVtbl->Release(parse);
+    IActiveScript_Release(engine);
+    free(text);
+    CoUninitialize();
+
+    /* The script checks itself and ends with "N passed, 0 failed". */
+    CHECK(!script_errors, "%d script errors", script_errors);
+    CHECK(wcsstr(last_line, L" passed, 0 failed") && _wtoi(last_line) > 20, "the script's checks: '%ls'", last_line);
+}
+
+static const test_case cases[] = {
+    { "script", script },
+};
+
+int wmain(int argc, WCHAR **argv)
+{
+    if (argc > 2 && !wcscmp(argv[1], L"--script")) {
+        lstrcpynW(path, argv[2], MAX_PATH);
+        argc -= 2, argv += 2;
+    } else {
         /* events.vbs beside this source file; the build runs under Wine, where / is Z:\. */
         char src[MAX_PATH];
         char *slash;
@@ -376,32 +415,5 @@ int wmain(int argc, WCHAR **argv)
         if ((slash = strrchr(src, '\\'))) slash[1] = 0;
         swprintf(path, MAX_PATH, L"%hs%hsevents.vbs", src[0] == '\\' ? "Z:" : "", src);
     }
-    if (!(script = read_script(path))) {
-        printf("not ok - cannot read %ls\n", path);
-        return 1;
-    }
-    CoInitialize(NULL);
-    hr = CoCreateInstance(&CLSID_VBScript_, NULL, CLSCTX_INPROC_SERVER, &IID_IActiveScript_, (void **)&engine);
-    CHECK_HR(hr, S_OK);
-    if (FAILED(hr)) return report();
-    CHECK_HR(IActiveScript_QueryInterface(engine, &IID_IActiveScriptParse_, (void **)&parse), S_OK);
-    if (!parse) return report();
-    CHECK_HR(parse->lpVtbl->InitNew(parse), S_OK);
-    CHECK_HR(IActiveScript_SetScriptSite(engine, &site), S_OK);
-    CHECK_HR(IActiveScript_AddNamedItem(engine, L"WScript", SCRIPTITEM_ISVISIBLE), S_OK);
-    CHECK_HR(IActiveScript_AddNamedItem(engine, L"Host", SCRIPTITEM_ISVISIBLE), S_OK);
-    memset(&ei, 0, sizeof(ei));
-    CHECK_HR(parse->lpVtbl->ParseScriptText(parse, script, NULL, NULL, NULL, 0, 0, SCRIPTTEXT_ISVISIBLE, NULL, &ei), S_OK);
-    CHECK_HR(IActiveScript_SetScriptState(engine, SCRIPTSTATE_STARTED), S_OK);
-    disconnect_all();
-    IActiveScript_Close(engine);
-    parse->lpVtbl->Release(parse);
-    IActiveScript_Release(engine);
-    free(script);
-    CoUninitialize();
-
-    /* The script checks itself and ends with "N passed, 0 failed". */
-    CHECK(!script_errors, "%d script errors", script_errors);
-    CHECK(wcsstr(last_line, L" passed, 0 failed") && _wtoi(last_line) > 20, "the script's checks: '%ls'", last_line);
-    return report();
+    return RUN_CASES(argc, argv, cases);
 }

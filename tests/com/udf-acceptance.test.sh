@@ -23,7 +23,7 @@
 set -uo pipefail
 : "${FSI_SRC:?FSI_SRC: the source tree}" "${FSI_BUILD:?FSI_BUILD: the win64 build}"
 
-w() { local p; p=$(realpath -m "$1"); printf 'Z:%s' "${p//\//\\}"; }
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"   # w
 if [ "${1:-}" = --make ]; then          # the maker: Unix paths to Wine's
     shift
     args=("$(w "$1")" "$(w "$2")" "$3")

@@ -102,7 +102,5 @@ out=$(FSI_DLL64=$lib/x86_64-windows/imapi2fs.dll FSI_DLL32=$lib/i386-windows/ima
       FSI_FSIMAGE_EXE=$lib/x86_64-windows/fsimage.exe FSI_FSIMAGE=$root/usr/bin/fsimage \
       bash "$top/tests/install/wine-install.test.sh" "$root/usr/bin/imapi2fs-wine-install" 2>&1) || true
 printf '%s\n' "$out" | grep -v '^# ' | grep -v 'passed, .* failed' || true
-p=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\1/p' <<<"$out" | tail -1)
-f=$(sed -n 's/^\([0-9]*\) passed, \([0-9]*\) failed$/\2/p' <<<"$out" | tail -1)
-if [ -n "$p" ]; then pass=$((pass + p)); fail=$((fail + f)); else bad "wine-install.test.sh with the installed command did not finish"; fi
+add_counts "$out" || bad "wine-install.test.sh with the installed command did not finish"
 finish

@@ -1,6 +1,8 @@
-# Shared by the tests of tests/install (sourced): counters, a new Wine prefix of the test's own and
-# snapshots of it (registry and files) to show that an uninstallation leaves it as it was.
+# Shared by the tests of tests/install (sourced): a new Wine prefix of the test's own and snapshots
+# of it (registry and files) to show that an uninstallation leaves it as it was; the counters, w and
+# finish are tests/lib.sh's.
 set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 tmp=$(mktemp -d)
 export WINEPREFIX=$tmp/prefix WINEDEBUG=-all WINEDLLOVERRIDES=mscoree,mshtml= SOURCE_DATE_EPOCH=1700000000
@@ -10,13 +12,8 @@ cleanup() {   # the test's own prefix only: its wineserver, then the files
     rm -rf "$tmp"
 }
 trap cleanup EXIT
-pass=0 fail=0
-ok() { pass=$((pass+1)); }
-bad() { fail=$((fail+1)); echo "not ok - $*"; }
-w() { local p; p=$(realpath -m "$1"); printf 'Z:%s' "${p//\//\\}"; }
 version=$(sed -n 's/^project(imapi2fs VERSION \([0-9.]*\).*/\1/p' "$top/CMakeLists.txt")
-start=$(date +%s)
-finish() { echo "# $(( $(date +%s) - start )) s"; echo "$pass passed, $fail failed"; [ "$fail" = 0 ]; }
+start=$(date +%s)                       # finish prints the time taken
 
 # A new 64-bit prefix; cscript run once, since it registers Windows Script Host's type library when it
 # first runs (so that later VBScript runs change nothing the snapshots compare).

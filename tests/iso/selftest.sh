@@ -15,14 +15,12 @@ export LC_ALL=C.UTF-8
 T=$(mktemp -d "${TMPDIR:-/tmp}/iso-selftest.XXXXXX") || exit 1
 trap 'rm -rf "$T"' EXIT
 started=$EPOCHREALTIME
-passed=0 failed=0
+source "$here/../lib.sh"        # ok, bad, finish
+ok_lines=1
 
-ok()     { passed=$((passed + 1)); echo "ok - $*"; }
-not_ok() { failed=$((failed + 1)); echo "not ok - $*"; }
-
-# expect pass|fail WHAT IMG SRC [check-image options] [-- substring that the output must hold]
+# expect_check pass|fail WHAT IMG SRC [check-image options] [-- substring that the output must hold]
 # 'fail' means exit status 1 (not 2, a usage error) and, if given, the substring in the output.
-expect() {
+expect_check() {
   local want=$1 what=$2; shift 2
   local args=() must=
   while [ $# -gt 0 ]; do
@@ -43,7 +41,7 @@ expect() {
   if [ $good = 1 ]; then
     ok "$what (check-image: $summary)"
   else
-    not_ok "$what (check-image exit $rc: $summary)"
+    bad "$what (check-image exit $rc: $summary)"
     [ -n "$must" ] && echo "#   expected the output to contain: $must"
   fi
   # what the readers said: the failed checks, and for a damaged image which readers missed it
@@ -102,31 +100,31 @@ tree=$T/tree
 
 # --- correct images -------------------------------------------------------------------------
 mk "$T/good.iso" "$tree" -J -joliet-utf16 -V IMAPI2FS_TEST || exit 1
-expect pass "correct ISO 9660 + Joliet image of the prepared tree passes" "$T/good.iso" "$tree" --volume IMAPI2FS_TEST
+expect_check pass "correct ISO 9660 + Joliet image of the prepared tree passes" "$T/good.iso" "$tree" --volume IMAPI2FS_TEST
 
 mk "$T/iso-only.iso" "$tree" || exit 1
-expect pass "correct ISO 9660-only image passes with --fs iso (names mapped: counts and size+sha256 multisets)" \
+expect_check pass "correct ISO 9660-only image passes with --fs iso (names mapped: counts and size+sha256 multisets)" \
   "$T/iso-only.iso" "$tree" --fs iso
-expect fail "ISO 9660-only image fails when Joliet is expected" "$T/iso-only.iso" "$tree" \
+expect_check fail "ISO 9660-only image fails when Joliet is expected" "$T/iso-only.iso" "$tree" \
   -- 'not ok - pycdlib: Joliet volume descriptor present'
-expect fail "ISO 9660 + Joliet image fails with --fs iso (Joliet not expected)" "$T/good.iso" "$tree" --fs iso \
+expect_check fail "ISO 9660 + Joliet image fails with --fs iso (Joliet not expected)" "$T/good.iso" "$tree" --fs iso \
   -- 'not ok - pycdlib: Joliet volume descriptor absent'
-expect fail "wrong --volume fails" "$T/good.iso" "$tree" --volume OTHER_NAME \
+expect_check fail "wrong --volume fails" "$T/good.iso" "$tree" --volume OTHER_NAME \
   -- "not ok - pycdlib: volume identifier 'OTHER_NAME'"
 
 # ISO 9660 allows 8 directory levels; xorriso without Rock Ridge writes the 12 levels as they are
-expect fail "--level 1 fails on an ISO 9660 tree 12 levels deep" "$T/good.iso" "$tree" --level 1 \
+expect_check fail "--level 1 fails on an ISO 9660 tree 12 levels deep" "$T/good.iso" "$tree" --level 1 \
   -- 'levels deep'
 cp -a "$tree" "$T/shallow"
 rm -rf "$T/shallow/deep"
 mk "$T/shallow.iso" "$T/shallow" -J -joliet-utf16 || exit 1
-expect pass "--level 1 passes on an image without deep folders (8.3 d-character names)" \
+expect_check pass "--level 1 passes on an image without deep folders (8.3 d-character names)" \
   "$T/shallow.iso" "$T/shallow" --level 1
 
 # --- damaged images ---------------------------------------------------------------------------
 size=$(stat -c %s "$T/good.iso")
 head -c $((size / 2)) "$T/good.iso" >"$T/truncated.iso"
-expect fail "truncated image (head -c $((size / 2)) of $size bytes) fails" "$T/truncated.iso" "$tree" \
+expect_check fail "truncated image (head -c $((size / 2)) of $size bytes) fails" "$T/truncated.iso" "$tree" \
   -- 'truncated'
 
 cp "$T/good.iso" "$T/flipped-data.iso"
@@ -134,35 +132,34 @@ lba=$(xorriso -indev "$T/good.iso" -find /sizes/size1048579.bin -exec report_lba
       awk -F, '/^File data lba:/ { print $2 + 0; exit }')
 echo "#   sizes/size1048579.bin starts at block $lba; flipping byte 700000 of it"
 flip $((lba * 2048 + 700000)) "$T/flipped-data.iso"
-expect fail "one byte flipped inside a file's data fails" "$T/flipped-data.iso" "$tree" \
+expect_check fail "one byte flipped inside a file's data fails" "$T/flipped-data.iso" "$tree" \
   -- 'content differs: sizes/size1048579.bin'
 
 cp "$T/good.iso" "$T/dirrec-iso.iso"
 damage_record "$T/dirrec-iso.iso" /SIZES/ "" 0
-expect fail "ISO 9660 directory record length set to 0 (reads as end of directory) fails" "$T/dirrec-iso.iso" "$tree" \
+expect_check fail "ISO 9660 directory record length set to 0 (reads as end of directory) fails" "$T/dirrec-iso.iso" "$tree" \
   -- 'not ok - pycdlib: strict open'
 
 cp "$T/good.iso" "$T/dirrec-iso255.iso"
 damage_record "$T/dirrec-iso255.iso" /SIZES/ "" 255
-expect fail "ISO 9660 directory record length set to 255 fails" "$T/dirrec-iso255.iso" "$tree" \
+expect_check fail "ISO 9660 directory record length set to 255 fails" "$T/dirrec-iso255.iso" "$tree" \
   -- 'not ok - isovfy'
 
 cp "$T/good.iso" "$T/dirrec-joliet.iso"
 damage_record "$T/dirrec-joliet.iso" /sizes/ -J 0
-expect fail "Joliet directory record length set to 0 fails" "$T/dirrec-joliet.iso" "$tree" \
+expect_check fail "Joliet directory record length set to 0 fails" "$T/dirrec-joliet.iso" "$tree" \
   -- 'missing from image: sizes/'
 
 cp -a "$tree" "$T/minus"
 rm "$T/minus/accents/über.txt"
 mk "$T/missing.iso" "$T/minus" -J -joliet-utf16 || exit 1
-expect fail "image missing one file (made from a copy without accents/über.txt) fails" "$T/missing.iso" "$tree" \
+expect_check fail "image missing one file (made from a copy without accents/über.txt) fails" "$T/missing.iso" "$tree" \
   -- 'missing from image: accents/über.txt'
 
 # a usage error is exit status 2, not a failed check
 "$here/check-image.sh" "$T/good.iso" "$tree" --fs udf >/dev/null 2>&1
 rc=$?
-if [ $rc -eq 2 ]; then ok "usage error exits 2"; else not_ok "usage error exits 2 (got $rc)"; fi
+if [ $rc -eq 2 ]; then ok "usage error exits 2"; else bad "usage error exits 2 (got $rc)"; fi
 
 awk -v a="$started" -v b="$EPOCHREALTIME" 'BEGIN { printf "# selftest took %.1f s\n", b - a }'
-echo "$passed passed, $failed failed"
-[ $failed -eq 0 ]
+finish

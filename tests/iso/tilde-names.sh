@@ -23,8 +23,7 @@ done
 $PY -c 'import pycdlib' 2>/dev/null || { echo "# pycdlib is not installed for $PY: skipped"; exit 77; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 export SOURCE_DATE_EPOCH=1700000000 LC_ALL=C.UTF-8
-pass=0 fail=0
-step() { if "$@"; then pass=$((pass+1)); else fail=$((fail+1)); echo "not ok - $*"; fi; }
+source "$here/../lib.sh"        # step, bad, finish
 
 # The trees: "SOURCE PATH|ISO 9660 PATH" per file, every file with its own bytes.
 declare -A want1 want2
@@ -113,7 +112,6 @@ for level in 1 2; do
     "$FSIMAGE" -q -f iso9660,joliet -l $level "$tmp/want$level" "$tmp/j$level.iso"
     bash "$here/check-image.sh" --level $level "$tmp/j$level.iso" "$tmp/want$level" >"$tmp/judge"
     step test $? = 0 || grep -E '^(not ok|#)' "$tmp/judge"
-    grep -q 'numeric tail "~N"' "$tmp/judge" || { fail=$((fail+1)); echo "not ok - check-image.sh noted no ~N name"; }
+    grep -q 'numeric tail "~N"' "$tmp/judge" || bad "check-image.sh noted no ~N name"
 done
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

@@ -216,7 +216,8 @@ done
 ) &
 maker_pid=$!
 
-passed=0 failed=0
+source "$here/../lib.sh"        # ok, bad, finish
+ok_lines=1
 source "$here/udf-lib.sh"
 # timed NAME CMD...: run CMD, its output to $out.NAME, exit status and seconds to .rc / .s
 timed() {
@@ -247,9 +248,9 @@ for i in "${order[@]}"; do
   until grep -q "^image ${idx[$i]}:" "$log" 2>/dev/null || grep -q '^exit ' "$log" 2>/dev/null; do sleep 0.2; done
   line=$(grep "^image ${idx[$i]}:" "$log" | tr -d '\r')
   if [ -z "$line" ]; then
-    echo "not ok - $name: the maker failed"; sed 's/^/#   /' "$log" | tail -n 20; failed=$((failed + 1)); continue
+    bad "$name: the maker failed"; sed 's/^/#   /' "$log" | tail -n 20; continue
   fi
-  echo "ok - $name: made (${line#*: })"; passed=$((passed + 1))
+  ok "$name: made (${line#*: })"
   big=0; [[ $name == *'5 GiB'* ]] && big=1
   # the readers' extractions: in the scratch folder when it can hold two copies of the image
   tmp=$scratch
@@ -284,9 +285,8 @@ for i in "${order[@]}"; do
 done
 wait "$maker_pid"
 maker_pid=
-grep -h '^exit [1-9]' "$work"/maker-*.log >/dev/null && { echo "not ok - a maker exited with an error"; failed=$((failed + 1)); }
+if grep -h '^exit [1-9]' "$work"/maker-*.log >/dev/null; then bad "a maker exited with an error"; fi
 echo "# times (s): image, blocks, made in, check-udf.sh, udfstreams.py, check-image.sh"
 printf '# %s\n' "${times[@]}"
 echo "# total $(since "$t0") s"
-echo "$passed passed, $failed failed"
-[ $failed = 0 ]
+finish

@@ -28,7 +28,7 @@ fi
 bash "$here/make-tree.sh" "$work/tree" >/dev/null || { echo "not ok - make-tree.sh failed"; echo "0 passed, 1 failed"; exit 1; }
 export SOURCE_DATE_EPOCH=1709214330
 
-passed=0 failed=0
+source "$here/../lib.sh"        # ok, bad, finish
 source "$here/udf-lib.sh"
 
 for rev in 0x102 0x150 0x200 0x201 0x250 0x260; do
@@ -36,7 +36,7 @@ for rev in 0x102 0x150 0x200 0x201 0x250 0x260; do
   if "$mkiso" --fs udf --udf "$rev" -V "UDF $rev" "$work/tree" "$img" >"$work/mkiso.log" 2>&1; then
     judge "UDF $rev alone: check-udf.sh" bash "$here/check-udf.sh" --rev "$rev" "$img" "$work/tree"
   else
-    echo "not ok - UDF $rev alone: fsimage failed"; sed 's/^/#   /' "$work/mkiso.log"; failed=$((failed + 1))
+    bad "UDF $rev alone: fsimage failed"; sed 's/^/#   /' "$work/mkiso.log"
   fi
   img=$work/bridge-$rev.img
   if "$mkiso" --fs iso,joliet,udf --udf "$rev" -V "BRIDGE $rev" "$work/tree" "$img" >"$work/mkiso.log" 2>&1; then
@@ -45,7 +45,7 @@ for rev in 0x102 0x150 0x200 0x201 0x250 0x260; do
       judge_iso "UDF $rev + ISO 9660 + Joliet: check-image.sh" "$img" "$rev" "$work/tree"
     fi
   else
-    echo "not ok - UDF $rev bridged: fsimage failed"; sed 's/^/#   /' "$work/mkiso.log"; failed=$((failed + 1))
+    bad "UDF $rev bridged: fsimage failed"; sed 's/^/#   /' "$work/mkiso.log"
   fi
   rm -f "$work/udf-$rev.img" "$work/bridge-$rev.img"
 done
@@ -53,8 +53,7 @@ img=$work/nomirror.img
 if "$mkiso" --fs udf --udf 0x250 --no-mirror "$work/tree" "$img" >"$work/mkiso.log" 2>&1; then
   judge "UDF 2.50 without metadata mirror: check-udf.sh" bash "$here/check-udf.sh" --rev 0x250 "$img" "$work/tree"
 else
-  echo "not ok - UDF 2.50 without mirror: fsimage failed"; failed=$((failed + 1))
+  bad "UDF 2.50 without mirror: fsimage failed"
 fi
 [ $iso_readers = 1 ] || echo "# note: ISO readers or pycdlib missing: check-image.sh not run on the bridged images"
-echo "$passed passed, $failed failed"
-[ $failed = 0 ]
+finish

@@ -1,5 +1,5 @@
-# udf-lib.sh: sourced by udf-images.sh and udf-acceptance.sh (not run). Needs $here (this folder)
-# and the counters passed / failed, which the functions below increment.
+# udf-lib.sh: sourced by udf-images.sh, udf-acceptance.sh and tests/com/multisession.test.sh (not
+# run), after tests/lib.sh, whose counters the verdicts below count in. Needs $here (this folder).
 #
 # check-image.sh opens the image with pycdlib 1.12, which cannot read what UDF 2.00+ allows:
 # Extended File Entries ("UDF File Entry Tag identifier not 261") and a second partition map
@@ -11,12 +11,10 @@
 verdict() {
   local name=$1 rc=$2 out=$3
   if [ "$rc" = 0 ]; then
-    echo "ok - $name ($(tail -n 1 <<<"$out"))"
-    passed=$((passed + 1))
+    pass=$((pass + 1)); echo "ok - $name ($(tail -n 1 <<<"$out"))"
   else
-    echo "not ok - $name (exit $rc)"
+    bad "$name (exit $rc)"
     grep -E '^(not ok|#   )' <<<"$out" | sed 's/^/#   /' | head -n 30
-    failed=$((failed + 1))
   fi
 }
 
@@ -30,7 +28,7 @@ verdict_iso() {
        grep -qE 'UDF File Entry Tag identifier not 261|Partition map goes beyond end of data'; then
     echo "ok - $name ($(tail -n 1 <<<"$out"))"
     echo "# note: pycdlib 1.12 cannot read UDF $rev: $(grep -A1 '^not ok - pycdlib' <<<"$out" | tail -n 1 | sed 's/^# *//')"
-    passed=$((passed + 1))
+    pass=$((pass + 1))
   else
     verdict "$name" "$rc" "$out"
   fi
