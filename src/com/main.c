@@ -47,6 +47,7 @@ static ULONG WINAPI cf_Release(IClassFactory *iface)
 static HRESULT WINAPI cf_CreateInstance(IClassFactory *iface, IUnknown *outer, REFIID riid, void **ppv)
 {
     class_factory *cf = impl_from_IClassFactory(iface);
+    TRACE("(%p)->(%p, %s, %p)\n", iface, outer, debugstr_guid(riid), ppv);
     if (!ppv) return E_POINTER;
     *ppv = NULL;
     if (outer) return CLASS_E_NOAGGREGATION;
@@ -71,12 +72,16 @@ static class_factory isoimagemanager_cf = { { &cf_vtbl }, isoimagemanager_create
 HRESULT WINAPI DllGetClassObject(REFCLSID clsid, REFIID riid, void **ppv)
 {
     class_factory *cf = NULL;
+    TRACE("(%s, %s, %p)\n", debugstr_guid(clsid), debugstr_guid(riid), ppv);
     if (!ppv) return E_POINTER;
     *ppv = NULL;
     if (IsEqualCLSID(clsid, &CLSID_MsftFileSystemImage)) cf = &fsimage_cf;
     else if (IsEqualCLSID(clsid, &CLSID_BootOptions)) cf = &bootoptions_cf;
     else if (IsEqualCLSID(clsid, &CLSID_MsftIsoImageManager)) cf = &isoimagemanager_cf;
-    if (!cf) return CLASS_E_CLASSNOTAVAILABLE;
+    if (!cf) {
+        WARN("class %s not available\n", debugstr_guid(clsid));
+        return CLASS_E_CLASSNOTAVAILABLE;
+    }
     return IClassFactory_QueryInterface(&cf->IClassFactory_iface, riid, ppv);
 }
 

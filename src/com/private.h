@@ -18,6 +18,7 @@
 #include "imapi2fserror.h"
 #include "fsi/engine.h"
 #include "errors_table.h"   /* fsi_hresult_from_status */
+#include "debug.h"          /* TRACE, WARN on the imapi2fs channel (WINEDEBUG) */
 
 extern HINSTANCE fsi_module;
 extern LONG fsi_object_count;           /* live objects + server locks, for DllCanUnloadNow */
