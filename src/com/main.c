@@ -7,16 +7,9 @@
 HINSTANCE fsi_module;
 LONG fsi_object_count;
 
-typedef HRESULT (*fsi_constructor)(IUnknown *outer, REFIID riid, void **ppv);
-
-typedef struct class_factory {
-    IClassFactory IClassFactory_iface;
-    fsi_constructor create;
-} class_factory;
-
-static inline class_factory *impl_from_IClassFactory(IClassFactory *iface)
+static inline fsi_class *impl_from_IClassFactory(IClassFactory *iface)
 {
-    return impl_from(iface, class_factory, IClassFactory_iface);
+    return impl_from(iface, fsi_class, IClassFactory_iface);
 }
 
 static HRESULT WINAPI cf_QueryInterface(IClassFactory *iface, REFIID riid, void **ppv)
@@ -46,7 +39,7 @@ static ULONG WINAPI cf_Release(IClassFactory *iface)
 
 static HRESULT WINAPI cf_CreateInstance(IClassFactory *iface, IUnknown *outer, REFIID riid, void **ppv)
 {
-    class_factory *cf = impl_from_IClassFactory(iface);
+    fsi_class *cf = impl_from_IClassFactory(iface);
     TRACE("(%p)->(%p, %s, %p)\n", iface, outer, debugstr_guid(riid), ppv);
     if (!ppv) return E_POINTER;
     *ppv = NULL;
@@ -65,24 +58,32 @@ static const IClassFactoryVtbl cf_vtbl = {
     cf_QueryInterface, cf_AddRef, cf_Release, cf_CreateInstance, cf_LockServer,
 };
 
-static class_factory fsimage_cf = { { &cf_vtbl }, fsimage_create };
-static class_factory bootoptions_cf = { { &cf_vtbl }, bootoptions_create };
-static class_factory isoimagemanager_cf = { { &cf_vtbl }, isoimagemanager_create };
+/* The creatable classes: each one's class factory and registry entries (register.c). The GUIDs
+ * are the IDL's (widl's imapi2fs_i.c); the names and ProgIDs are what Windows registers
+ * (shared/reference/windows-observed.md). com.test_register checks the table against the type
+ * library: every coclass the IDL does not mark noncreatable is here, and nothing else. */
+fsi_class fsi_classes[] = {
+    { { &cf_vtbl }, &CLSID_MsftFileSystemImage, fsimage_create, L"FileSystemImage Class",
+      L"IMAPI2FS.MsftFileSystemImage.1", L"IMAPI2FS.MsftFileSystemImage", L"IMAPI2.MsftFileSystemImage", TRUE },
+    { { &cf_vtbl }, &CLSID_BootOptions, bootoptions_create, L"BootOptions Class",
+      L"IMAPI2FS.BootOptions.1", L"IMAPI2FS.BootOptions", NULL, TRUE },
+    { { &cf_vtbl }, &CLSID_MsftIsoImageManager, isoimagemanager_create,
+      L"Microsoft IMAPI v2, .ISO Image Manager utility",
+      L"IMAPI2FS.MsftIsoImageManager.1", L"IMAPI2FS.MsftIsoImageManager", NULL, FALSE },
+};
+const size_t fsi_class_count = ARRAY_SIZE(fsi_classes);
 
 HRESULT WINAPI DllGetClassObject(REFCLSID clsid, REFIID riid, void **ppv)
 {
-    class_factory *cf = NULL;
+    size_t i;
     TRACE("(%s, %s, %p)\n", debugstr_guid(clsid), debugstr_guid(riid), ppv);
     if (!ppv) return E_POINTER;
     *ppv = NULL;
-    if (IsEqualCLSID(clsid, &CLSID_MsftFileSystemImage)) cf = &fsimage_cf;
-    else if (IsEqualCLSID(clsid, &CLSID_BootOptions)) cf = &bootoptions_cf;
-    else if (IsEqualCLSID(clsid, &CLSID_MsftIsoImageManager)) cf = &isoimagemanager_cf;
-    if (!cf) {
-        WARN("class %s not available\n", debugstr_guid(clsid));
-        return CLASS_E_CLASSNOTAVAILABLE;
-    }
-    return IClassFactory_QueryInterface(&cf->IClassFactory_iface, riid, ppv);
+    for (i = 0; i < fsi_class_count; i++)
+        if (IsEqualCLSID(clsid, fsi_classes[i].clsid))
+            return IClassFactory_QueryInterface(&fsi_classes[i].IClassFactory_iface, riid, ppv);
+    WARN("class %s not available\n", debugstr_guid(clsid));
+    return CLASS_E_CLASSNOTAVAILABLE;
 }
 
 HRESULT WINAPI DllCanUnloadNow(void)

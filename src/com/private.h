@@ -151,6 +151,21 @@ HRESULT fsi_boot_read_stream(IStream *stream, uint8_t **data, size_t *size);
 /* ---- Objects -------------------------------------------------------------------------------- */
 typedef struct fsimage fsimage;
 
+/* A creatable class (main.c's table): its class factory, constructor and registry entries, which
+ * DllGetClassObject and DllRegisterServer / DllInstall both walk. */
+typedef struct fsi_class {
+    IClassFactory IClassFactory_iface;
+    const CLSID *clsid;
+    HRESULT (*create)(IUnknown *outer, REFIID riid, void **ppv);
+    const WCHAR *name;              /* HKCR\CLSID\{clsid} default value */
+    const WCHAR *progid;            /* versioned, ".1" */
+    const WCHAR *viprogid;          /* version independent */
+    const WCHAR *alias;             /* another ProgID for the same class, or NULL */
+    BOOL programmable;              /* a "Programmable" subkey */
+} fsi_class;
+extern fsi_class fsi_classes[];
+extern const size_t fsi_class_count;
+
 HRESULT fsimage_create(IUnknown *outer, REFIID riid, void **ppv);
 HRESULT bootoptions_create(IUnknown *outer, REFIID riid, void **ppv);
 HRESULT isoimagemanager_create(IUnknown *outer, REFIID riid, void **ppv);

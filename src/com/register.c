@@ -9,26 +9,15 @@
  */
 #include "private.h"
 
-#define LIBID_STR L"{2C941FD0-975B-59BE-A960-9A2A262853A5}"
-#define APPID_STR L"{2C941FD1-975B-59BE-A960-9A2A262853A5}"
+#define APPID_STR L"{2C941FD1-975B-59BE-A960-9A2A262853A5}"   /* not in the IDL: Windows' AppID */
 
-struct coclass_reg {
-    const WCHAR *clsid;
-    const WCHAR *name;
-    const WCHAR *progid;            /* versioned, ".1" */
-    const WCHAR *viprogid;          /* version independent */
-    const WCHAR *alias;             /* another ProgID for the same class, or NULL */
-    BOOL programmable;
-};
-
-static const struct coclass_reg coclasses[] = {
-    { L"{2C941FC5-975B-59BE-A960-9A2A262853A5}", L"FileSystemImage Class",
-      L"IMAPI2FS.MsftFileSystemImage.1", L"IMAPI2FS.MsftFileSystemImage", L"IMAPI2.MsftFileSystemImage", TRUE },
-    { L"{2C941FCE-975B-59BE-A960-9A2A262853A5}", L"BootOptions Class",
-      L"IMAPI2FS.BootOptions.1", L"IMAPI2FS.BootOptions", NULL, TRUE },
-    { L"{CEEE3B62-8F56-4056-869B-EF16917E3EFC}", L"Microsoft IMAPI v2, .ISO Image Manager utility",
-      L"IMAPI2FS.MsftIsoImageManager.1", L"IMAPI2FS.MsftIsoImageManager", NULL, FALSE },
-};
+/* The type library's LIBID as a registry key name, from the IDL's LIBID_IMAPI2FS. */
+static const WCHAR *libid_str(void)
+{
+    static WCHAR str[39];
+    if (!str[0]) StringFromGUID2(&LIBID_IMAPI2FS, str, ARRAY_SIZE(str));
+    return str;
+}
 
 static LONG set_value(HKEY root, const WCHAR *subkey, const WCHAR *name, const WCHAR *value)
 {
@@ -54,39 +43,42 @@ static LONG register_progid(HKEY root, const WCHAR *progid, const WCHAR *name, c
     return 0;
 }
 
-static LONG register_coclass(HKEY root, const struct coclass_reg *c, const WCHAR *dll)
+static LONG register_coclass(HKEY root, const fsi_class *c, const WCHAR *dll)
 {
-    WCHAR key[256];
+    WCHAR key[256], clsid[39];
     LONG err;
 
-    wsprintfW(key, L"CLSID\\%s", c->clsid);
+    StringFromGUID2(c->clsid, clsid, ARRAY_SIZE(clsid));
+
+    wsprintfW(key, L"CLSID\\%s", clsid);
     if ((err = set_value(root, key, NULL, c->name))) return err;
     if ((err = set_value(root, key, L"AppID", APPID_STR))) return err;
-    wsprintfW(key, L"CLSID\\%s\\InprocServer32", c->clsid);
+    wsprintfW(key, L"CLSID\\%s\\InprocServer32", clsid);
     if ((err = set_value(root, key, NULL, dll))) return err;
     if ((err = set_value(root, key, L"ThreadingModel", L"Both"))) return err;
-    wsprintfW(key, L"CLSID\\%s\\ProgID", c->clsid);
+    wsprintfW(key, L"CLSID\\%s\\ProgID", clsid);
     if ((err = set_value(root, key, NULL, c->progid))) return err;
-    wsprintfW(key, L"CLSID\\%s\\VersionIndependentProgID", c->clsid);
+    wsprintfW(key, L"CLSID\\%s\\VersionIndependentProgID", clsid);
     if ((err = set_value(root, key, NULL, c->viprogid))) return err;
-    wsprintfW(key, L"CLSID\\%s\\TypeLib", c->clsid);
-    if ((err = set_value(root, key, NULL, LIBID_STR))) return err;
-    wsprintfW(key, L"CLSID\\%s\\Version", c->clsid);
+    wsprintfW(key, L"CLSID\\%s\\TypeLib", clsid);
+    if ((err = set_value(root, key, NULL, libid_str()))) return err;
+    wsprintfW(key, L"CLSID\\%s\\Version", clsid);
     if ((err = set_value(root, key, NULL, L"1.0"))) return err;
     if (c->programmable) {
-        wsprintfW(key, L"CLSID\\%s\\Programmable", c->clsid);
+        wsprintfW(key, L"CLSID\\%s\\Programmable", clsid);
         if ((err = set_value(root, key, NULL, NULL))) return err;
     }
-    if ((err = register_progid(root, c->progid, c->name, c->clsid, NULL))) return err;
-    if ((err = register_progid(root, c->viprogid, c->name, c->clsid, c->progid))) return err;
-    if (c->alias && (err = register_progid(root, c->alias, c->name, c->clsid, NULL))) return err;
+    if ((err = register_progid(root, c->progid, c->name, clsid, NULL))) return err;
+    if ((err = register_progid(root, c->viprogid, c->name, clsid, c->progid))) return err;
+    if (c->alias && (err = register_progid(root, c->alias, c->name, clsid, NULL))) return err;
     return 0;
 }
 
-static void unregister_coclass(HKEY root, const struct coclass_reg *c)
+static void unregister_coclass(HKEY root, const fsi_class *c)
 {
-    WCHAR key[256];
-    wsprintfW(key, L"CLSID\\%s", c->clsid);
+    WCHAR key[256], clsid[39];
+    StringFromGUID2(c->clsid, clsid, ARRAY_SIZE(clsid));
+    wsprintfW(key, L"CLSID\\%s", clsid);
     RegDeleteTreeW(root, key);
     RegDeleteTreeW(root, c->progid);
     RegDeleteTreeW(root, c->viprogid);
@@ -104,7 +96,13 @@ static void unregister_coclass(HKEY root, const struct coclass_reg *c)
  * machine registration's copy on unregistration.) */
 
 #define PSOA_STR L"{00020424-0000-0000-C000-000000000046}"
-#define TYPELIB_VERSION_KEY L"TypeLib\\" LIBID_STR L"\\1.0"
+
+/* out: "TypeLib\{LIBID}\1.0" followed by tail ("" or "\\FLAGS"...); 128 units are enough. */
+static const WCHAR *version_key(WCHAR *out, const WCHAR *tail)
+{
+    wsprintfW(out, L"TypeLib\\%s\\1.0%s", libid_str(), tail);
+    return out;
+}
 #define SYSKIND_STR (sizeof(void *) == 8 ? L"win64" : L"win32")
 
 /* The interfaces RegisterTypeLib registers: dispinterfaces and [oleautomation] or [dual] ones. */
@@ -149,7 +147,7 @@ static LONG register_interface(HKEY root, const WCHAR *iid, const WCHAR *name)
     wsprintfW(key, L"Interface\\%s\\ProxyStubClsid32", iid);
     if ((err = set_value(root, key, NULL, PSOA_STR))) return err;
     wsprintfW(key, L"Interface\\%s\\TypeLib", iid);
-    if ((err = set_value(root, key, NULL, LIBID_STR))) return err;
+    if ((err = set_value(root, key, NULL, libid_str()))) return err;
     return set_value(root, key, L"Version", L"1.0");
 }
 
@@ -172,14 +170,14 @@ static LONG register_typelib_keys(HKEY root, ITypeLib *tl, const WCHAR *dll)
     wsprintfW(flags, L"%u", attr->wLibFlags);
     ITypeLib_ReleaseTLibAttr(tl, attr);
     if (FAILED(ITypeLib_GetDocumentation(tl, MEMBERID_NIL, NULL, &doc, NULL, NULL))) return ERROR_INVALID_DATA;
-    err = set_value(root, TYPELIB_VERSION_KEY, NULL, doc ? doc : L"");
+    err = set_value(root, version_key(key, L""), NULL, doc ? doc : L"");
     SysFreeString(doc);
     if (err) return err;
-    if ((err = set_value(root, TYPELIB_VERSION_KEY L"\\FLAGS", NULL, flags))) return err;
+    if ((err = set_value(root, version_key(key, L"\\FLAGS"), NULL, flags))) return err;
     lstrcpynW(dir, dll, ARRAY_SIZE(dir));
     if ((slash = wcsrchr(dir, '\\'))) *slash = 0;
-    if ((err = set_value(root, TYPELIB_VERSION_KEY L"\\HELPDIR", NULL, dir))) return err;
-    wsprintfW(key, TYPELIB_VERSION_KEY L"\\0\\%s", SYSKIND_STR);
+    if ((err = set_value(root, version_key(key, L"\\HELPDIR"), NULL, dir))) return err;
+    wsprintfW(key, L"TypeLib\\%s\\1.0\\0\\%s", libid_str(), SYSKIND_STR);
     if ((err = set_value(root, key, NULL, dll))) return err;
     return for_each_interface(tl, root, register_interface);
 }
@@ -203,15 +201,16 @@ static void unregister_typelib_keys(HKEY root, ITypeLib *tl)
     WCHAR key[128];
     HKEY k;
 
-    wsprintfW(key, TYPELIB_VERSION_KEY L"\\0\\%s", SYSKIND_STR);
+    wsprintfW(key, L"TypeLib\\%s\\1.0\\0\\%s", libid_str(), SYSKIND_STR);
     RegDeleteKeyW(root, key);
-    delete_if_empty(root, TYPELIB_VERSION_KEY L"\\0");
-    if (!RegOpenKeyExW(root, TYPELIB_VERSION_KEY L"\\0", 0, KEY_READ, &k)) {
+    delete_if_empty(root, version_key(key, L"\\0"));
+    if (!RegOpenKeyExW(root, version_key(key, L"\\0"), 0, KEY_READ, &k)) {
         RegCloseKey(k);         /* another platform's registration: keep what it shares */
         return;
     }
-    RegDeleteTreeW(root, TYPELIB_VERSION_KEY);
-    delete_if_empty(root, L"TypeLib\\" LIBID_STR);
+    RegDeleteTreeW(root, version_key(key, L""));
+    wsprintfW(key, L"TypeLib\\%s", libid_str());
+    delete_if_empty(root, key);
     for_each_interface(tl, root, unregister_interface);
 }
 
@@ -231,9 +230,9 @@ static HRESULT register_server(HKEY root)
     LONG err;
 
     if (!GetModuleFileNameW(fsi_module, dll, ARRAY_SIZE(dll))) return HRESULT_FROM_WIN32(GetLastError());
-    for (size_t i = 0; i < ARRAY_SIZE(coclasses); i++)
-        if ((err = register_coclass(root, &coclasses[i], dll))) {
-            for (size_t j = 0; j <= i; j++) unregister_coclass(root, &coclasses[j]);
+    for (size_t i = 0; i < fsi_class_count; i++)
+        if ((err = register_coclass(root, &fsi_classes[i], dll))) {
+            for (size_t j = 0; j <= i; j++) unregister_coclass(root, &fsi_classes[j]);
             return SELFREG_E_CLASS;
         }
     if (root == HKEY_CLASSES_ROOT) {
@@ -244,7 +243,7 @@ static HRESULT register_server(HKEY root)
     }
     if (tl) ITypeLib_Release(tl);
     if (FAILED(hr)) {
-        for (size_t j = 0; j < ARRAY_SIZE(coclasses); j++) unregister_coclass(root, &coclasses[j]);
+        for (size_t j = 0; j < fsi_class_count; j++) unregister_coclass(root, &fsi_classes[j]);
         return SELFREG_E_TYPELIB;
     }
     return S_OK;
@@ -255,11 +254,13 @@ static HRESULT unregister_server(HKEY root)
     WCHAR dll[MAX_PATH];
     ITypeLib *tl;
 
-    for (size_t i = 0; i < ARRAY_SIZE(coclasses); i++) unregister_coclass(root, &coclasses[i]);
+    for (size_t i = 0; i < fsi_class_count; i++) unregister_coclass(root, &fsi_classes[i]);
     if (root == HKEY_CLASSES_ROOT) {
         UnRegisterTypeLib(&LIBID_IMAPI2FS, 1, 0, LOCALE_NEUTRAL, sizeof(void *) == 8 ? SYS_WIN64 : SYS_WIN32);
         /* Wine leaves an empty LIBID key behind when the last version goes. */
-        RegDeleteKeyW(root, L"TypeLib\\" LIBID_STR);
+        WCHAR key[64];
+        wsprintfW(key, L"TypeLib\\%s", libid_str());
+        RegDeleteKeyW(root, key);
     } else if (SUCCEEDED(load_own_typelib(dll, ARRAY_SIZE(dll), &tl))) {
         unregister_typelib_keys(root, tl);
         ITypeLib_Release(tl);
