@@ -25,52 +25,43 @@ struct fsi_progress_table {
     const pentry **by_name;         /* sorted by description ignoring case; built on first use */
 };
 
-static const WCHAR metadata_desc[] = L"File system metadata";
+/* The table being filled by fsi_policy_progress_items (the items and their gaps are the policy
+ * module's, shared with fsimage --map). */
+typedef struct table_fill {
+    pentry *e;
+    size_t count, cap;
+} table_fill;
 
-static int add_entry(pentry **e, size_t *count, size_t *cap, uint32_t first, uint32_t n,
-                     const WCHAR *desc, size_t len)
+static int add_entry(void *ctx, uint32_t first, uint32_t n, const uint16_t *desc, size_t len)
 {
-    if (*count == *cap) {
-        size_t c = *cap ? *cap * 2 : 16;
-        pentry *ne = realloc(*e, c * sizeof(*ne));
-        if (!ne) return 0;
-        *e = ne;
-        *cap = c;
+    table_fill *f = ctx;
+    if (f->count == f->cap) {
+        size_t c = f->cap ? f->cap * 2 : 16;
+        pentry *ne = realloc(f->e, c * sizeof(*ne));
+        if (!ne) return 1;
+        f->e = ne;
+        f->cap = c;
     }
-    (*e)[(*count)++] = (pentry){ first, n, desc, len };
-    return 1;
+    f->e[f->count++] = (pentry){ first, n, (const WCHAR *)desc, len };
+    return 0;
 }
 
 HRESULT fsi_progress_table_create(fsi_plan *plan, uint32_t session_start, fsi_progress_table **out)
 {
     fsi_progress_table *t = calloc(1, sizeof(*t));
-    size_t n = fsi_plan_extent_count(plan), count = 0, cap = 0;
-    uint64_t next = session_start, end = (uint64_t)session_start + fsi_plan_total_blocks(plan);
-    const size_t mlen = ARRAY_SIZE(metadata_desc) - 1;
-    pentry *e = NULL;
-    int ok = t != NULL;
+    table_fill f = { NULL, 0, 0 };
 
     *out = NULL;
-    for (size_t i = 0; ok && i < n; i++) {
-        const fsi_extent_info *x = fsi_plan_extent(plan, i);
-        if (!x->block_count || x->first_block < next) continue;     /* empty (or not in order) */
-        if (x->first_block > next)
-            ok = add_entry(&e, &count, &cap, (uint32_t)next, (uint32_t)(x->first_block - next), metadata_desc, mlen);
-        if (ok) ok = add_entry(&e, &count, &cap, x->first_block, x->block_count, (const WCHAR *)x->path, x->path_len);
-        next = (uint64_t)x->first_block + x->block_count;
-    }
-    if (ok && next < end)
-        ok = add_entry(&e, &count, &cap, (uint32_t)next, (uint32_t)(end - next), metadata_desc, mlen);
-    if (!ok) {
-        free(e);
+    if (!t || fsi_policy_progress_items(plan, session_start, add_entry, &f)) {
+        free(f.e);
         free(t);
         return E_OUTOFMEMORY;
     }
     t->refs = 1;
     t->plan = plan;
     fsi_plan_ref(plan);
-    t->count = count;
-    t->e = e;
+    t->count = f.count;
+    t->e = f.e;
     *out = t;
     return S_OK;
 }
