@@ -21,6 +21,7 @@ static inline blockrange *impl_from_IBlockRange(IBlockRange *iface)
 
 static HRESULT WINAPI range_QueryInterface(IBlockRange *iface, REFIID riid, void **ppv)
 {
+    TRACE("(%p)->(%s, %p)\n", iface, debugstr_guid(riid), ppv);
     if (!ppv) return E_POINTER;
     if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IDispatch) || IsEqualIID(riid, &IID_IBlockRange)) {
         *ppv = iface;
@@ -51,6 +52,7 @@ FSI_IMPLEMENT_DISPATCH(range, IBlockRange, IID_IBlockRange)
 
 static HRESULT WINAPI range_get_StartLba(IBlockRange *iface, LONG *value)
 {
+    TRACE("(%p)->(%p)\n", iface, value);
     if (!value) return E_POINTER;
     *value = impl_from_IBlockRange(iface)->start;
     return S_OK;
@@ -58,6 +60,7 @@ static HRESULT WINAPI range_get_StartLba(IBlockRange *iface, LONG *value)
 
 static HRESULT WINAPI range_get_EndLba(IBlockRange *iface, LONG *value)
 {
+    TRACE("(%p)->(%p)\n", iface, value);
     if (!value) return E_POINTER;
     *value = impl_from_IBlockRange(iface)->end;
     return S_OK;
@@ -99,6 +102,7 @@ static inline blocklist *impl_from_IBlockRangeList(IBlockRangeList *iface)
 
 static HRESULT WINAPI list_QueryInterface(IBlockRangeList *iface, REFIID riid, void **ppv)
 {
+    TRACE("(%p)->(%s, %p)\n", iface, debugstr_guid(riid), ppv);
     if (!ppv) return E_POINTER;
     if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IDispatch) || IsEqualIID(riid, &IID_IBlockRangeList)) {
         *ppv = iface;
@@ -135,6 +139,7 @@ static HRESULT WINAPI list_get_BlockRanges(IBlockRangeList *iface, SAFEARRAY **v
     SAFEARRAY *sa;
     VARIANT *v;
     HRESULT hr = S_OK;
+    TRACE("(%p)->(%p)\n", iface, value);
 
     if (!value) return E_POINTER;
     *value = NULL;

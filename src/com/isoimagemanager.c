@@ -25,6 +25,7 @@ static inline isoimagemanager *impl_from_IIsoImageManager(IIsoImageManager *ifac
 static HRESULT WINAPI iim_QueryInterface(IIsoImageManager *iface, REFIID riid, void **ppv)
 {
     isoimagemanager *m = impl_from_IIsoImageManager(iface);
+    TRACE("(%p)->(%s, %p)\n", iface, debugstr_guid(riid), ppv);
     if (!ppv) return E_POINTER;
     if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IDispatch) || IsEqualIID(riid, &IID_IIsoImageManager))
         *ppv = &m->IIsoImageManager_iface;
@@ -62,6 +63,7 @@ FSI_IMPLEMENT_DISPATCH(iim, IIsoImageManager, IID_IIsoImageManager)
 static HRESULT WINAPI iim_get_Path(IIsoImageManager *iface, BSTR *value)
 {
     isoimagemanager *m = impl_from_IIsoImageManager(iface);
+    TRACE("(%p)->(%p)\n", iface, value);
     if (!value) return E_POINTER;
     EnterCriticalSection(&m->cs);
     *value = m->path ? SysAllocString(m->path) : NULL;
@@ -72,6 +74,7 @@ static HRESULT WINAPI iim_get_Path(IIsoImageManager *iface, BSTR *value)
 static HRESULT WINAPI iim_get_Stream(IIsoImageManager *iface, IStream **value)
 {
     isoimagemanager *m = impl_from_IIsoImageManager(iface);
+    TRACE("(%p)->(%p)\n", iface, value);
     if (!value) return E_POINTER;
     EnterCriticalSection(&m->cs);
     if ((*value = m->stream)) IStream_AddRef(m->stream);
@@ -85,6 +88,7 @@ static HRESULT WINAPI iim_SetPath(IIsoImageManager *iface, BSTR path)
     IStream *stream;
     BSTR copy;
     HRESULT hr;
+    TRACE("(%p)->(%s)\n", iface, debugstr_w(path));
 
     if (!path || !*path) return fsi_error(IMAPI_E_INVALID_PATH, &IID_IIsoImageManager, L"", NULL);
     /* A file-backed stream that reads on demand: the image is never loaded whole. */
@@ -106,6 +110,7 @@ static HRESULT WINAPI iim_SetPath(IIsoImageManager *iface, BSTR path)
 static HRESULT WINAPI iim_SetStream(IIsoImageManager *iface, IStream *stream)
 {
     isoimagemanager *m = impl_from_IIsoImageManager(iface);
+    TRACE("(%p)->(%p)\n", iface, stream);
     if (!stream) return fsi_error(IMAPI_E_INVALID_PARAM, &IID_IIsoImageManager, L"data", NULL);
     IStream_AddRef(stream);
     EnterCriticalSection(&m->cs);
@@ -133,6 +138,7 @@ static HRESULT WINAPI iim_Validate(IIsoImageManager *iface)
     STATSTG stat;
     BYTE block[2048];
     HRESULT hr = IMAPI_E_IMAGEMANAGER_NO_VALID_VD_FOUND;
+    TRACE("(%p)\n", iface);
 
     EnterCriticalSection(&m->cs);
     if ((stream = m->stream)) IStream_AddRef(stream);
