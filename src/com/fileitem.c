@@ -1,0 +1,427 @@
+/*
+ * FsiFileItem (IFsiFileItem2): a file of the image. The IFsiItem part is item.c's.
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "item.h"
+#include <stdlib.h>
+
+typedef struct fileitem {
+    IFsiFileItem2 IFsiFileItem2_iface;
+    fsiitem item;
+} fileitem;
+
+static inline fsiitem *impl_from_IFsiFileItem2(IFsiFileItem2 *iface)
+{
+    return &CONTAINING_RECORD(iface, fileitem, IFsiFileItem2_iface)->item;
+}
+
+FSI_ITEM_FORWARDERS(file, IFsiFileItem2, IID_IFsiFileItem2, impl_from_IFsiFileItem2)
+
+static HRESULT WINAPI file_get_DataSize(IFsiFileItem2 *iface, LONGLONG *value)
+{
+    fsiitem *it = impl_from_IFsiFileItem2(iface);
+    HRESULT hr;
+    TRACE("(%p)->(%p)\n", iface, value);
+    if (!value) return E_POINTER;
+    if (FAILED(hr = item_enter(it))) return hr;
+    *value = (LONGLONG)fsi_node_size(it->node);
+    fsimage_unlock(it->img);
+    return S_OK;
+}
+
+static HRESULT WINAPI file_get_DataSize32BitLow(IFsiFileItem2 *iface, LONG *value)
+{
+    LONGLONG size;
+    HRESULT hr;
+    TRACE("(%p)->(%p)\n", iface, value);
+    if (!value) return E_POINTER;
+    if (FAILED(hr = file_get_DataSize(iface, &size))) return hr;
+    *value = (LONG)(ULONG)(size & 0xffffffff);
+    return S_OK;
+}
+
+static HRESULT WINAPI file_get_DataSize32BitHigh(IFsiFileItem2 *iface, LONG *value)
+{
+    LONGLONG size;
+    HRESULT hr;
+    TRACE("(%p)->(%p)\n", iface, value);
+    if (!value) return E_POINTER;
+    if (FAILED(hr = file_get_DataSize(iface, &size))) return hr;
+    *value = (LONG)(ULONG)((ULONGLONG)size >> 32);
+    return S_OK;
+}
+
+/* An IStream over an engine source (a read-only view of the item's data). */
+typedef struct source_stream {
+    IStream IStream_iface;
+    LONG refs;
+    fsi_source *src;
+    void *handle;
+    uint64_t size, pos;
+} source_stream;
+
+static HRESULT source_stream_create(fsi_source *src, uint64_t size, IStream **out);
+
+static inline source_stream *impl_from_IStream(IStream *iface)
+{
+    return impl_from(iface, source_stream, IStream_iface);
+}
+
+static HRESULT WINAPI ss_QueryInterface(IStream *iface, REFIID riid, void **ppv)
+{
+    if (!ppv) return E_POINTER;
+    if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_ISequentialStream) || IsEqualIID(riid, &IID_IStream)) {
+        *ppv = iface;
+        IStream_AddRef(iface);
+        return S_OK;
+    }
+    *ppv = NULL;
+    return E_NOINTERFACE;
+}
+
+static ULONG WINAPI ss_AddRef(IStream *iface) { return InterlockedIncrement(&impl_from_IStream(iface)->refs); }
+
+static ULONG WINAPI ss_Release(IStream *iface)
+{
+    source_stream *s = impl_from_IStream(iface);
+    ULONG refs = InterlockedDecrement(&s->refs);
+    if (!refs) {
+        if (s->handle) s->src->ops->close(s->src, s->handle);
+        if (s->src) fsi_source_unref(s->src);
+        free(s);
+        fsi_unlock_module();
+    }
+    return refs;
+}
+
+static HRESULT WINAPI ss_Read(IStream *iface, void *buf, ULONG len, ULONG *read)
+{
+    source_stream *s = impl_from_IStream(iface);
+    size_t got = 0;
+    if (read) *read = 0;
+    if (!buf) return STG_E_INVALIDPOINTER;
+    if (s->pos >= s->size || !len) return S_OK;
+    if (len > s->size - s->pos) len = (ULONG)(s->size - s->pos);
+    if (!s->handle && s->src->ops->open(s->src, &s->handle) != FSI_OK) return STG_E_READFAULT;
+    if (s->src->ops->read(s->src, s->handle, s->pos, buf, len, &got) != FSI_OK) return STG_E_READFAULT;
+    s->pos += got;
+    if (read) *read = (ULONG)got;
+    return S_OK;
+}
+
+static HRESULT WINAPI ss_Write(IStream *iface, const void *buf, ULONG len, ULONG *written)
+{
+    return STG_E_ACCESSDENIED;
+}
+
+static HRESULT WINAPI ss_Seek(IStream *iface, LARGE_INTEGER move, DWORD origin, ULARGE_INTEGER *newpos)
+{
+    source_stream *s = impl_from_IStream(iface);
+    LONGLONG base;
+    switch (origin) {
+    case STREAM_SEEK_SET: base = 0; break;
+    case STREAM_SEEK_CUR: base = (LONGLONG)s->pos; break;
+    case STREAM_SEEK_END: base = (LONGLONG)s->size; break;
+    default: return STG_E_INVALIDFUNCTION;
+    }
+    if (base + move.QuadPart < 0) return STG_E_INVALIDFUNCTION;
+    s->pos = (uint64_t)(base + move.QuadPart);
+    if (newpos) newpos->QuadPart = s->pos;
+    return S_OK;
+}
+
+static HRESULT WINAPI ss_SetSize(IStream *iface, ULARGE_INTEGER size) { return STG_E_ACCESSDENIED; }
+
+static HRESULT WINAPI ss_CopyTo(IStream *iface, IStream *dest, ULARGE_INTEGER cb, ULARGE_INTEGER *read, ULARGE_INTEGER *written)
+{
+    char buf[65536];
+    uint64_t total_r = 0, total_w = 0;
+    HRESULT hr = S_OK;
+    if (!dest) return STG_E_INVALIDPOINTER;
+    while (total_r < cb.QuadPart) {
+        ULONG want = (ULONG)(cb.QuadPart - total_r < sizeof(buf) ? cb.QuadPart - total_r : sizeof(buf)), n = 0, w = 0;
+        if (FAILED(hr = ss_Read(iface, buf, want, &n)) || !n) break;
+        total_r += n;
+        hr = IStream_Write(dest, buf, n, &w);
+        total_w += w;
+        if (FAILED(hr)) break;
+        if (w < n) { hr = STG_E_MEDIUMFULL; break; }
+    }
+    if (read) read->QuadPart = total_r;
+    if (written) written->QuadPart = total_w;
+    return hr;
+}
+
+static HRESULT WINAPI ss_Commit(IStream *iface, DWORD flags) { return S_OK; }
+static HRESULT WINAPI ss_Revert(IStream *iface) { return S_OK; }
+static HRESULT WINAPI ss_LockRegion(IStream *iface, ULARGE_INTEGER off, ULARGE_INTEGER cb, DWORD type) { return STG_E_INVALIDFUNCTION; }
+static HRESULT WINAPI ss_UnlockRegion(IStream *iface, ULARGE_INTEGER off, ULARGE_INTEGER cb, DWORD type) { return STG_E_INVALIDFUNCTION; }
+
+static HRESULT WINAPI ss_Stat(IStream *iface, STATSTG *stat, DWORD flags)
+{
+    source_stream *s = impl_from_IStream(iface);
+    if (!stat) return STG_E_INVALIDPOINTER;
+    memset(stat, 0, sizeof(*stat));
+    stat->type = STGTY_STREAM;
+    stat->cbSize.QuadPart = s->size;
+    stat->grfMode = STGM_READ;
+    return S_OK;
+}
+
+static HRESULT WINAPI ss_Clone(IStream *iface, IStream **out)
+{
+    source_stream *s = impl_from_IStream(iface);
+    HRESULT hr;
+    if (!out) return STG_E_INVALIDPOINTER;
+    if (FAILED(hr = source_stream_create(s->src, s->size, out))) return hr;
+    impl_from_IStream(*out)->pos = s->pos;
+    return S_OK;
+}
+
+static const IStreamVtbl ss_vtbl = {
+    ss_QueryInterface, ss_AddRef, ss_Release, ss_Read, ss_Write, ss_Seek, ss_SetSize, ss_CopyTo,
+    ss_Commit, ss_Revert, ss_LockRegion, ss_UnlockRegion, ss_Stat, ss_Clone,
+};
+
+HRESULT fsi_source_istream_create(fsi_source *src, uint64_t size, IStream **out)
+{
+    return source_stream_create(src, size, out);
+}
+
+static HRESULT source_stream_create(fsi_source *src, uint64_t size, IStream **out)
+{
+    source_stream *s = calloc(1, sizeof(*s));
+    if (!s) return E_OUTOFMEMORY;
+    s->IStream_iface.lpVtbl = &ss_vtbl;
+    s->refs = 1;
+    s->src = src;
+    if (src) fsi_source_ref(src);
+    s->size = src ? size : 0;
+    fsi_lock_module();
+    *out = &s->IStream_iface;
+    return S_OK;
+}
+
+static HRESULT WINAPI file_get_Data(IFsiFileItem2 *iface, IStream **value)
+{
+    fsiitem *it = impl_from_IFsiFileItem2(iface);
+    HRESULT hr;
+    TRACE("(%p)->(%p)\n", iface, value);
+    if (!value) return E_POINTER;
+    if (FAILED(hr = item_enter(it))) return hr;
+    hr = source_stream_create(fsi_node_source(it->node), fsi_node_size(it->node), value);
+    fsimage_unlock(it->img);
+    return hr;
+}
+
+static HRESULT WINAPI file_put_Data(IFsiFileItem2 *iface, IStream *data)
+{
+    fsiitem *it = impl_from_IFsiFileItem2(iface);
+    fsi_source *src;
+    STATSTG stat;
+    fsi_status st;
+    HRESULT hr = S_OK;
+    TRACE("(%p)->(%p)\n", iface, data);
+
+    if (!data) return fsi_error(IMAPI_E_INVALID_PARAM, &IID_IFsiFileItem, L"newVal", NULL);
+    if (FAILED(IStream_Stat(data, &stat, STATFLAG_NONAME)))
+        return fsi_error(IMAPI_E_DATA_STREAM_READ_FAILURE, &IID_IFsiFileItem, L"", NULL);
+    if (!(src = fsi_source_new_istream(data))) return E_OUTOFMEMORY;
+    if (fsimage_staging(it->img)) {
+        /* StageFiles: the image keeps the data as it is now. */
+        fsi_source *staged;
+        uint64_t copied;
+        hr = fsimage_stage(it->img, src, stat.cbSize.QuadPart, L"", &staged, &copied);
+        fsi_source_unref(src);
+        if (FAILED(hr)) return hr;
+        src = staged;
+        stat.cbSize.QuadPart = copied;
+    }
+    if (FAILED(hr = item_enter(it))) {
+        fsi_source_unref(src);
+        return hr;
+    }
+    /* Read-only once the item is part of an image. */
+    if (fsi_node_parent(it->node)) hr = fsi_error(IMAPI_E_READONLY, &IID_IFsiFileItem, NULL, NULL);
+    else {
+        st = fsi_node_set_file_data(it->node, stat.cbSize.QuadPart, stat.cbSize.QuadPart ? src : NULL);
+        if (st != FSI_OK) hr = fsi_error(fsi_hresult_from_status(st), &IID_IFsiFileItem, L"newVal", NULL);
+    }
+    fsimage_unlock(it->img);
+    fsi_source_unref(src);
+    return hr;
+}
+
+static HRESULT WINAPI file_get_FsiNamedStreams(IFsiFileItem2 *iface, IFsiNamedStreams **streams)
+{
+    fsiitem *it = impl_from_IFsiFileItem2(iface);
+    fsi_node *node;
+    HRESULT hr;
+    TRACE("(%p)->(%p)\n", iface, streams);
+    if (!streams) return E_POINTER;
+    *streams = NULL;
+    if (FAILED(hr = item_enter(it))) return hr;
+    node = it->node;
+    fsi_node_ref(node);
+    fsimage_unlock(it->img);
+    hr = fsi_namedstreams_create(it->img, it->iface, node, streams);
+    fsi_node_unref(node);
+    return hr;
+}
+
+static HRESULT WINAPI file_get_IsNamedStream(IFsiFileItem2 *iface, VARIANT_BOOL *value)
+{
+    TRACE("(%p)->(%p)\n", iface, value);
+    if (!value) return E_POINTER;
+    *value = VARIANT_FALSE;     /* the items of named streams are FsiNamedStreams' (namedstreams.c) */
+    return S_OK;
+}
+
+/* Is the item's file in the image's tree after binding (not made detached and never added, not
+ * removed)? Lock held. */
+static int in_image(fsiitem *it)
+{
+    if (FAILED(item_bind(it))) {
+        SetErrorInfo(0, NULL);
+        return 0;
+    }
+    return fsi_node_standing(fsimage_tree(it->img), it->node) > 0;
+}
+
+static HRESULT WINAPI file_AddStream(IFsiFileItem2 *iface, BSTR name, IStream *data)
+{
+    fsiitem *it = impl_from_IFsiFileItem2(iface);
+    size_t len = SysStringLen(name);
+    fsi_source *src;
+    STATSTG stat;
+    fsi_status st;
+    fsimage_grant g = { 0 };
+    HRESULT hr;
+    TRACE("(%p)->(%s %p)\n", iface, debugstr_w(name), data);
+
+    if (!name || !len) return fsi_error(IMAPI_E_INVALID_PARAM, &IID_IFsiFileItem2, L"name", NULL);
+    if (!data) return fsi_error(IMAPI_E_INVALID_PARAM, &IID_IFsiFileItem2, L"streamData", NULL);
+    if (FAILED(IStream_Stat(data, &stat, STATFLAG_NONAME)))
+        return fsi_error(IMAPI_E_DATA_STREAM_READ_FAILURE, &IID_IFsiFileItem2, name, NULL);
+    fsimage_lock(it->img);
+    /* The file must be in the image; a name of its streams is not replaced. Checked before staging
+     * copies the data. */
+    if (!in_image(it)) {
+        BSTR path = NULL;
+        fsimage_unlock(it->img);
+        item_get_Name(it, &path);
+        hr = fsi_error(IMAPI_E_NOT_IN_FILE_SYSTEM, &IID_IFsiFileItem2, path ? path : L"", NULL);
+        SysFreeString(path);
+        return hr;
+    }
+    hr = fsimage_check_name(it->img, name, len, name);
+    if (SUCCEEDED(hr) && fsi_node_find_stream(it->node, name, len) != (size_t)-1)
+        hr = fsi_error(IMAPI_E_DUP_NAME, &IID_IFsiFileItem2, name, NULL);
+    fsimage_unlock(it->img);
+    if (FAILED(hr)) return hr;
+
+    if (!(src = fsi_source_new_istream(data))) return E_OUTOFMEMORY;
+    if (fsimage_staging(it->img)) {
+        /* StageFiles: the image keeps the data as it is now. */
+        fsi_source *staged;
+        uint64_t copied;
+        hr = fsimage_stage(it->img, src, stat.cbSize.QuadPart, name, &staged, &copied);
+        fsi_source_unref(src);
+        if (FAILED(hr)) return hr;
+        src = staged;
+        stat.cbSize.QuadPart = copied;
+    }
+    fsimage_lock(it->img);
+    if (!in_image(it)) hr = fsi_error(IMAPI_E_NOT_IN_FILE_SYSTEM, &IID_IFsiFileItem2, name, NULL);
+    else if (fsimage_streams_written(it->img))
+        hr = fsimage_check_stream(it->img, it->node, name, len, stat.cbSize.QuadPart, src, &g);
+    if (SUCCEEDED(hr)) {
+        st = fsi_node_add_stream(it->node, name, len, stat.cbSize.QuadPart, stat.cbSize.QuadPart ? src : NULL);
+        if (st != FSI_OK) hr = fsi_error(fsi_hresult_from_status(st), &IID_IFsiFileItem2,
+                                         st == FSI_E_INVALID_PARAM ? L"name" : name, NULL);
+        else {
+            fsimage_added(it->img, &g);
+            fsimage_changed(it->img);
+            /* Recorded; written only in UDF 2.00 and later. */
+            hr = fsimage_streams_written(it->img) ? S_OK : IMAPI_S_IMAGE_FEATURE_NOT_SUPPORTED;
+        }
+    }
+    fsimage_unlock(it->img);
+    fsi_source_unref(src);
+    return hr;
+}
+
+static HRESULT WINAPI file_RemoveStream(IFsiFileItem2 *iface, BSTR name)
+{
+    fsiitem *it = impl_from_IFsiFileItem2(iface);
+    size_t len = SysStringLen(name);
+    fsi_status st;
+    HRESULT hr = S_OK;
+    TRACE("(%p)->(%s)\n", iface, debugstr_w(name));
+
+    if (!name || !len) return fsi_error(IMAPI_E_INVALID_PARAM, &IID_IFsiFileItem2, L"name", NULL);
+    if (FAILED(hr = item_enter(it))) return hr;
+    st = fsi_node_remove_stream(it->node, name, len);
+    if (st != FSI_OK) hr = fsi_error(IMAPI_E_ITEM_NOT_FOUND, &IID_IFsiFileItem2, name, NULL);
+    else fsimage_changed(it->img);
+    fsimage_unlock(it->img);
+    return hr;
+}
+
+static HRESULT WINAPI file_get_IsRealTime(IFsiFileItem2 *iface, VARIANT_BOOL *value)
+{
+    fsiitem *it = impl_from_IFsiFileItem2(iface);
+    HRESULT hr;
+    TRACE("(%p)->(%p)\n", iface, value);
+    if (!value) return E_POINTER;
+    if (FAILED(hr = item_enter(it))) return hr;
+    *value = fsi_node_realtime(it->node) ? VARIANT_TRUE : VARIANT_FALSE;
+    fsimage_unlock(it->img);
+    return S_OK;
+}
+
+static HRESULT WINAPI file_put_IsRealTime(IFsiFileItem2 *iface, VARIANT_BOOL value)
+{
+    fsiitem *it = impl_from_IFsiFileItem2(iface);
+    HRESULT hr;
+    TRACE("(%p)->(%d)\n", iface, value);
+    if (FAILED(hr = item_enter(it))) return hr;
+    fsi_node_set_realtime(it->node, value != VARIANT_FALSE);
+    fsimage_changed(it->img);
+    /* Kept in any case; written only in UDF 2.01 and later. */
+    hr = fsimage_realtime_written(it->img) ? S_OK : IMAPI_S_IMAGE_FEATURE_NOT_SUPPORTED;
+    fsimage_unlock(it->img);
+    return hr;
+}
+
+static const IFsiFileItem2Vtbl file_vtbl = {
+    FSI_ITEM_SLOTS(file),
+    file_get_DataSize,
+    file_get_DataSize32BitLow,
+    file_get_DataSize32BitHigh,
+    file_get_Data,
+    file_put_Data,
+    file_get_FsiNamedStreams,
+    file_get_IsNamedStream,
+    file_AddStream,
+    file_RemoveStream,
+    file_get_IsRealTime,
+    file_put_IsRealTime,
+};
+
+fsiitem *fileitem_item(IFsiItem *iface)
+{
+    if (iface->lpVtbl != (const IFsiItemVtbl *)&file_vtbl) return NULL;
+    return impl_from_IFsiFileItem2((IFsiFileItem2 *)iface);
+}
+
+fsiitem *fileitem_new(void)
+{
+    fileitem *f = calloc(1, sizeof(*f));
+    if (!f) return NULL;
+    f->IFsiFileItem2_iface.lpVtbl = &file_vtbl;
+    f->item.iface = (IFsiItem *)&f->IFsiFileItem2_iface;
+    f->item.alloc = f;
+    f->item.is_dir = 0;
+    return &f->item;
+}
