@@ -323,235 +323,46 @@ HRESULT item_FileSystemPath(fsiitem *it, FsiFileSystems fs, BSTR *value)
 }
 
 
-/* ---- IEnumFsiItems / IEnumVARIANT over a snapshot of a directory's children ------------------- */
+/* ---- enumerators over items (enum.c) ---------------------------------------------------------- */
 
-typedef struct item_enum {
-    IEnumFsiItems IEnumFsiItems_iface;
-    IEnumVARIANT IEnumVARIANT_iface;
-    LONG refs;
-    ULONG pos, count;
-    IFsiItem **items;                       /* shared snapshot, refcounted below */
-    LONG *snapshot_refs;
-} item_enum;
-
-static void snapshot_release(item_enum *e)
-{
-    if (!InterlockedDecrement(e->snapshot_refs)) {
-        for (ULONG i = 0; i < e->count; i++) IFsiItem_Release(e->items[i]);
-        free(e->items);
-        free(e->snapshot_refs);
-    }
-}
-
-static HRESULT enum_new(IFsiItem **items, ULONG count, LONG *snapshot_refs, ULONG pos, item_enum **out);
-
-static inline item_enum *impl_from_IEnumFsiItems(IEnumFsiItems *iface)
-{ return impl_from(iface, item_enum, IEnumFsiItems_iface); }
-static inline item_enum *impl_from_IEnumVARIANT(IEnumVARIANT *iface)
-{ return impl_from(iface, item_enum, IEnumVARIANT_iface); }
-
-static HRESULT enum_qi(item_enum *e, REFIID riid, void **ppv)
-{
-    if (!ppv) return E_POINTER;
-    if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IEnumFsiItems)) *ppv = &e->IEnumFsiItems_iface;
-    else if (IsEqualIID(riid, &IID_IEnumVARIANT)) *ppv = &e->IEnumVARIANT_iface;
-    else { *ppv = NULL; return E_NOINTERFACE; }
-    InterlockedIncrement(&e->refs);
-    return S_OK;
-}
-
-static ULONG enum_release(item_enum *e)
-{
-    ULONG refs = InterlockedDecrement(&e->refs);
-    if (!refs) {
-        snapshot_release(e);
-        free(e);
-        fsi_unlock_module();
-    }
-    return refs;
-}
-
-static HRESULT WINAPI efi_QueryInterface(IEnumFsiItems *iface, REFIID riid, void **ppv)
-{ return enum_qi(impl_from_IEnumFsiItems(iface), riid, ppv); }
-static ULONG WINAPI efi_AddRef(IEnumFsiItems *iface)
-{ return InterlockedIncrement(&impl_from_IEnumFsiItems(iface)->refs); }
-static ULONG WINAPI efi_Release(IEnumFsiItems *iface)
-{ return enum_release(impl_from_IEnumFsiItems(iface)); }
-
-static HRESULT WINAPI efi_Next(IEnumFsiItems *iface, ULONG celt, IFsiItem **items, ULONG *fetched)
-{
-    item_enum *e = impl_from_IEnumFsiItems(iface);
-    ULONG n = 0;
-    if (!items || (celt > 1 && !fetched)) return E_POINTER;
-    while (n < celt && e->pos < e->count) {
-        items[n] = e->items[e->pos++];
-        IFsiItem_AddRef(items[n]);
-        n++;
-    }
-    if (fetched) *fetched = n;
-    return n == celt ? S_OK : S_FALSE;
-}
-
-static HRESULT WINAPI efi_Skip(IEnumFsiItems *iface, ULONG celt)
-{
-    item_enum *e = impl_from_IEnumFsiItems(iface);
-    ULONG left = e->count - e->pos;
-    e->pos += celt < left ? celt : left;
-    return celt <= left ? S_OK : S_FALSE;
-}
-
-static HRESULT WINAPI efi_Reset(IEnumFsiItems *iface)
-{
-    impl_from_IEnumFsiItems(iface)->pos = 0;
-    return S_OK;
-}
-
-static HRESULT WINAPI efi_Clone(IEnumFsiItems *iface, IEnumFsiItems **out)
-{
-    item_enum *e = impl_from_IEnumFsiItems(iface), *c;
-    HRESULT hr;
-    if (!out) return E_POINTER;
-    *out = NULL;
-    InterlockedIncrement(e->snapshot_refs);
-    if (FAILED(hr = enum_new(e->items, e->count, e->snapshot_refs, e->pos, &c))) {
-        InterlockedDecrement(e->snapshot_refs);
-        return hr;
-    }
-    *out = &c->IEnumFsiItems_iface;
-    return S_OK;
-}
-
-static const IEnumFsiItemsVtbl efi_vtbl = {
-    efi_QueryInterface, efi_AddRef, efi_Release, efi_Next, efi_Skip, efi_Reset, efi_Clone,
-};
-
-static HRESULT WINAPI ev_QueryInterface(IEnumVARIANT *iface, REFIID riid, void **ppv)
-{ return enum_qi(impl_from_IEnumVARIANT(iface), riid, ppv); }
-static ULONG WINAPI ev_AddRef(IEnumVARIANT *iface)
-{ return InterlockedIncrement(&impl_from_IEnumVARIANT(iface)->refs); }
-static ULONG WINAPI ev_Release(IEnumVARIANT *iface)
-{ return enum_release(impl_from_IEnumVARIANT(iface)); }
-
-static HRESULT WINAPI ev_Next(IEnumVARIANT *iface, ULONG celt, VARIANT *vars, ULONG *fetched)
-{
-    item_enum *e = impl_from_IEnumVARIANT(iface);
-    ULONG n = 0;
-    if (!vars) return E_POINTER;
-    while (n < celt && e->pos < e->count) {
-        V_VT(&vars[n]) = VT_DISPATCH;
-        V_DISPATCH(&vars[n]) = (IDispatch *)e->items[e->pos++];
-        IDispatch_AddRef(V_DISPATCH(&vars[n]));
-        n++;
-    }
-    if (fetched) *fetched = n;
-    return n == celt ? S_OK : S_FALSE;
-}
-
-static HRESULT WINAPI ev_Skip(IEnumVARIANT *iface, ULONG celt)
-{ return efi_Skip(&impl_from_IEnumVARIANT(iface)->IEnumFsiItems_iface, celt); }
-static HRESULT WINAPI ev_Reset(IEnumVARIANT *iface)
-{ return efi_Reset(&impl_from_IEnumVARIANT(iface)->IEnumFsiItems_iface); }
-
-static HRESULT WINAPI ev_Clone(IEnumVARIANT *iface, IEnumVARIANT **out)
-{
-    IEnumFsiItems *c;
-    HRESULT hr;
-    if (!out) return E_POINTER;
-    *out = NULL;
-    if (FAILED(hr = efi_Clone(&impl_from_IEnumVARIANT(iface)->IEnumFsiItems_iface, &c))) return hr;
-    *out = &impl_from_IEnumFsiItems(c)->IEnumVARIANT_iface;
-    return S_OK;
-}
-
-static const IEnumVARIANTVtbl ev_vtbl = {
-    ev_QueryInterface, ev_AddRef, ev_Release, ev_Next, ev_Skip, ev_Reset, ev_Clone,
-};
-
-static HRESULT enum_new(IFsiItem **items, ULONG count, LONG *snapshot_refs, ULONG pos, item_enum **out)
-{
-    item_enum *e = calloc(1, sizeof(*e));
-    if (!e) return E_OUTOFMEMORY;
-    e->IEnumFsiItems_iface.lpVtbl = &efi_vtbl;
-    e->IEnumVARIANT_iface.lpVtbl = &ev_vtbl;
-    e->refs = 1;
-    e->items = items;
-    e->count = count;
-    e->pos = pos;
-    e->snapshot_refs = snapshot_refs;
-    fsi_lock_module();
-    *out = e;
-    return S_OK;
-}
-
-/* Snapshot the children of a directory item as IFsiItem objects. */
-static HRESULT dir_enum(fsiitem *it, item_enum **out);
-
+/* The children of a directory item, as IFsiItem objects made now. */
 HRESULT item_children_enum(fsiitem *it, REFIID riid, void **out)
 {
-    item_enum *e;
+    fsi_snapshot *snap;
+    IUnknown **objs = NULL;
+    ULONG count, i;
     HRESULT hr;
-    if (FAILED(hr = dir_enum(it, &e))) return hr;
-    hr = enum_qi(e, riid, out);
-    enum_release(e);
-    return hr;
-}
 
-static HRESULT dir_enum(fsiitem *it, item_enum **out)
-{
-    IFsiItem **items = NULL;
-    LONG *refs = malloc(sizeof(*refs));
-    ULONG count = 0, i;
-    HRESULT hr = S_OK;
-
-    if (!refs) return E_OUTOFMEMORY;
-    *refs = 1;
-    if (FAILED(hr = item_enter(it))) {
-        free(refs);
-        return hr;
-    }
+    TRACE("(%p)->(%s %p)\n", it, debugstr_guid(riid), out);
+    if (FAILED(hr = item_enter(it))) return hr;
     count = (ULONG)fsi_dir_child_count(it->node);
-    if (count && !(items = calloc(count, sizeof(*items)))) hr = E_OUTOFMEMORY;
-    for (i = 0; SUCCEEDED(hr) && i < count; i++) {
-        fsi_node *child = fsi_dir_child(it->node, i);
-        hr = fsiitem_create(it->img, child, &IID_IFsiItem, (void **)&items[i]);
-    }
+    if (!(snap = fsi_snapshot_new(count, 0))) hr = E_OUTOFMEMORY;
+    else objs = fsi_snapshot_objs(snap);
+    for (i = 0; SUCCEEDED(hr) && i < count; i++)
+        hr = fsiitem_create(it->img, fsi_dir_child(it->node, i), &IID_IUnknown, (void **)&objs[i]);
     fsimage_unlock(it->img);
-    if (SUCCEEDED(hr)) hr = enum_new(items, count, refs, 0, out);
-    if (FAILED(hr)) {
-        for (ULONG j = 0; j < count && items && items[j]; j++) IFsiItem_Release(items[j]);
-        free(items);
-        free(refs);
-    }
+    if (SUCCEEDED(hr)) hr = fsi_enum_create(snap, FSI_ENUM_ITEMS, riid, out);
+    fsi_snapshot_unref(snap);
     return hr;
 }
 
 HRESULT fsiitem_enum_create(IFsiItem *const *items, ULONG count, REFIID riid, void **out)
 {
-    IFsiItem **copy = NULL;
-    LONG *refs = malloc(sizeof(*refs));
-    item_enum *e;
+    fsi_snapshot *snap = fsi_snapshot_new(count, 0);
     HRESULT hr;
 
+    TRACE("(%p %lu %s %p)\n", items, count, debugstr_guid(riid), out);
     *out = NULL;
-    if (!refs || (count && !(copy = malloc(count * sizeof(*copy))))) {
-        free(refs);
-        return E_OUTOFMEMORY;
-    }
-    *refs = 1;
+    if (!snap) return E_OUTOFMEMORY;
     for (ULONG i = 0; i < count; i++) {
-        copy[i] = items[i];
-        IFsiItem_AddRef(copy[i]);
+        fsi_snapshot_objs(snap)[i] = (IUnknown *)items[i];
+        IFsiItem_AddRef(items[i]);
     }
-    if (FAILED(hr = enum_new(copy, count, refs, 0, &e))) {
-        for (ULONG i = 0; i < count; i++) IFsiItem_Release(copy[i]);
-        free(copy);
-        free(refs);
-        return hr;
-    }
-    hr = enum_qi(e, riid, out);
-    enum_release(e);
+    hr = fsi_enum_create(snap, FSI_ENUM_ITEMS, riid, out);
+    fsi_snapshot_unref(snap);
     return hr;
 }
+
 HRESULT fsiitem_create(fsimage *img, fsi_node *node, REFIID riid, void **ppv)
 {
     fsiitem *it;

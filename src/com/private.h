@@ -147,6 +147,29 @@ void fsi_boot_set_free(fsi_boot_set *set);          /* NULL is fine */
 /* Read a stream to its end (after seeking to its start when it can): a malloc'ed copy. */
 HRESULT fsi_boot_read_stream(IStream *stream, uint8_t **data, size_t *size);
 
+/* ---- Snapshot enumerators (enum.c) ------------------------------------------------------------ */
+/* An immutable array of count objects, reference counted, shared by an enumerator and its clones.
+ * fsi_snapshot_new: count empty slots (and count cookies when with_cookies) for the caller to fill
+ * through fsi_snapshot_objs / fsi_snapshot_cookies, each object with a reference the snapshot then
+ * owns; slots left NULL are skipped when it is freed, but must all be filled before the snapshot is
+ * given to fsi_enum_create. fsi_snapshot_new_lazy: count elements that make creates (a new
+ * reference) each time Next reaches one; release(ctx) when the snapshot goes. NULL: out of memory.
+ * No lock: the snapshot is not changed once handed to fsi_enum_create. */
+typedef struct fsi_snapshot fsi_snapshot;
+typedef HRESULT (*fsi_snapshot_make)(void *ctx, ULONG index, IUnknown **out);
+fsi_snapshot *fsi_snapshot_new(ULONG count, int with_cookies);
+fsi_snapshot *fsi_snapshot_new_lazy(ULONG count, fsi_snapshot_make make, void *ctx, void (*release)(void *ctx));
+IUnknown **fsi_snapshot_objs(fsi_snapshot *s);
+DWORD *fsi_snapshot_cookies(fsi_snapshot *s);
+void fsi_snapshot_unref(fsi_snapshot *s);           /* NULL is fine */
+/* A new enumerator at the start of s (which it references; the caller keeps its own reference):
+ * FSI_ENUM_ITEMS: IEnumFsiItems (objects: IFsiItem) and IEnumVARIANT; FSI_ENUM_PROGRESS:
+ * IEnumProgressItems (IProgressItem) and IEnumVARIANT; FSI_ENUM_CONNECTIONS: IEnumConnections
+ * (the sinks, with cookies); FSI_ENUM_POINTS: IEnumConnectionPoints. *out: the interface riid;
+ * E_OUTOFMEMORY when s is NULL. */
+enum fsi_enum_kind { FSI_ENUM_ITEMS, FSI_ENUM_PROGRESS, FSI_ENUM_CONNECTIONS, FSI_ENUM_POINTS };
+HRESULT fsi_enum_create(fsi_snapshot *s, enum fsi_enum_kind kind, REFIID riid, void **out);
+
 /* ---- Objects -------------------------------------------------------------------------------- */
 typedef struct fsimage fsimage;
 
