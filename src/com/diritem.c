@@ -108,6 +108,26 @@ static HRESULT attach_new(fsiitem *it, BSTR path, fsi_node *node)
     return S_OK;
 }
 
+/* Add node, just made for path (st: how making it went), into parent (lock held): checked against
+ * the image's limits, attached and counted. Takes the node's reference. */
+static HRESULT add_new(fsiitem *it, BSTR path, fsi_node *parent, fsi_status st, fsi_node *node)
+{
+    fsimage_grant g;
+    HRESULT hr;
+    if (st != FSI_OK) return fsi_error(fsi_hresult_from_status(st), &IID_IFsiDirectoryItem, path, NULL);
+    hr = fsimage_check_add(it->img, parent, node, 1, path, &g);
+    if (SUCCEEDED(hr)) hr = attach_new(it, path, node);
+    if (SUCCEEDED(hr)) fsimage_added(it->img, &g);
+    fsi_node_unref(node);
+    return hr;
+}
+
+/* A STATSTG time, or now when it is 0. */
+static fsi_time stat_time(const FILETIME *ft, fsi_time now)
+{
+    return ft->dwHighDateTime || ft->dwLowDateTime ? ((int64_t)ft->dwHighDateTime << 32 | ft->dwLowDateTime) : now;
+}
+
 static HRESULT WINAPI dir_AddDirectory(IFsiDirectoryItem2 *iface, BSTR path)
 {
     fsiitem *it = impl_from_IFsiDirectoryItem2(iface);
@@ -124,14 +144,7 @@ static HRESULT WINAPI dir_AddDirectory(IFsiDirectoryItem2 *iface, BSTR path)
     if (SUCCEEDED(hr)) hr = fsimage_check_name(it->img, name, len, path);
     if (SUCCEEDED(hr)) {
         st = fsi_node_new_dir(name, len, &node);
-        if (st != FSI_OK) hr = fsi_error(fsi_hresult_from_status(st), &IID_IFsiDirectoryItem, path, NULL);
-        else {
-            fsimage_grant g;
-            hr = fsimage_check_add(it->img, parent, node, 1, path, &g);
-            if (SUCCEEDED(hr)) hr = attach_new(it, path, node);
-            if (SUCCEEDED(hr)) fsimage_added(it->img, &g);
-            fsi_node_unref(node);
-        }
+        hr = add_new(it, path, parent, st, node);
     }
     fsimage_unlock(it->img);
     return hr;
@@ -172,26 +185,18 @@ static HRESULT WINAPI dir_AddFile(IFsiDirectoryItem2 *iface, BSTR path, IStream 
     if (SUCCEEDED(hr)) hr = fsimage_check_name(it->img, name, len, path);
     if (SUCCEEDED(hr)) {
         st = fsi_node_new_file(name, len, stat.cbSize.QuadPart, stat.cbSize.QuadPart ? src : NULL, &node);
-        if (st != FSI_OK) hr = fsi_error(fsi_hresult_from_status(st), &IID_IFsiDirectoryItem, path, NULL);
-        else {
+        if (st == FSI_OK) {
             fsi_times t;
-            fsi_time now;
             FILETIME ft;
+            fsi_time now;
             GetSystemTimeAsFileTime(&ft);
             now = ((int64_t)ft.dwHighDateTime << 32) | ft.dwLowDateTime;
-            t.creation = stat.ctime.dwHighDateTime || stat.ctime.dwLowDateTime
-                ? ((int64_t)stat.ctime.dwHighDateTime << 32 | stat.ctime.dwLowDateTime) : now;
-            t.access = stat.atime.dwHighDateTime || stat.atime.dwLowDateTime
-                ? ((int64_t)stat.atime.dwHighDateTime << 32 | stat.atime.dwLowDateTime) : now;
-            t.modification = stat.mtime.dwHighDateTime || stat.mtime.dwLowDateTime
-                ? ((int64_t)stat.mtime.dwHighDateTime << 32 | stat.mtime.dwLowDateTime) : now;
+            t.creation = stat_time(&stat.ctime, now);
+            t.access = stat_time(&stat.atime, now);
+            t.modification = stat_time(&stat.mtime, now);
             fsi_node_set_times(node, &t);
-            fsimage_grant g;
-            hr = fsimage_check_add(it->img, parent, node, 1, path, &g);
-            if (SUCCEEDED(hr)) hr = attach_new(it, path, node);
-            if (SUCCEEDED(hr)) fsimage_added(it->img, &g);
-            fsi_node_unref(node);
         }
+        hr = add_new(it, path, parent, st, node);
     }
     fsimage_unlock(it->img);
     fsi_source_unref(src);
@@ -302,19 +307,4 @@ static const IFsiDirectoryItem2Vtbl dir_vtbl = {
     dir_AddTreeWithNamedStreams,
 };
 
-fsiitem *diritem_item(IFsiItem *iface)
-{
-    if (iface->lpVtbl != (const IFsiItemVtbl *)&dir_vtbl) return NULL;
-    return impl_from_IFsiDirectoryItem2((IFsiDirectoryItem2 *)iface);
-}
-
-fsiitem *diritem_new(void)
-{
-    diritem *d = calloc(1, sizeof(*d));
-    if (!d) return NULL;
-    d->IFsiDirectoryItem2_iface.lpVtbl = &dir_vtbl;
-    d->item.iface = (IFsiItem *)&d->IFsiDirectoryItem2_iface;
-    d->item.alloc = d;
-    d->item.is_dir = 1;
-    return &d->item;
-}
+FSI_ITEM_OBJECT(diritem, IFsiDirectoryItem2, dir_vtbl, 1)

@@ -29,26 +29,27 @@ static HRESULT WINAPI file_get_DataSize(IFsiFileItem2 *iface, LONGLONG *value)
     return S_OK;
 }
 
-static HRESULT WINAPI file_get_DataSize32BitLow(IFsiFileItem2 *iface, LONG *value)
+/* The low or high 32 bits of DataSize. */
+static HRESULT get_size_half(IFsiFileItem2 *iface, LONG *value, int high)
 {
     LONGLONG size;
     HRESULT hr;
-    TRACE("(%p)->(%p)\n", iface, value);
     if (!value) return E_POINTER;
     if (FAILED(hr = file_get_DataSize(iface, &size))) return hr;
-    *value = (LONG)(ULONG)(size & 0xffffffff);
+    *value = (LONG)(ULONG)(high ? (ULONGLONG)size >> 32 : size & 0xffffffff);
     return S_OK;
+}
+
+static HRESULT WINAPI file_get_DataSize32BitLow(IFsiFileItem2 *iface, LONG *value)
+{
+    TRACE("(%p)->(%p)\n", iface, value);
+    return get_size_half(iface, value, 0);
 }
 
 static HRESULT WINAPI file_get_DataSize32BitHigh(IFsiFileItem2 *iface, LONG *value)
 {
-    LONGLONG size;
-    HRESULT hr;
     TRACE("(%p)->(%p)\n", iface, value);
-    if (!value) return E_POINTER;
-    if (FAILED(hr = file_get_DataSize(iface, &size))) return hr;
-    *value = (LONG)(ULONG)((ULONGLONG)size >> 32);
-    return S_OK;
+    return get_size_half(iface, value, 1);
 }
 
 static HRESULT WINAPI file_get_Data(IFsiFileItem2 *iface, IStream **value)
@@ -258,19 +259,4 @@ static const IFsiFileItem2Vtbl file_vtbl = {
     file_put_IsRealTime,
 };
 
-fsiitem *fileitem_item(IFsiItem *iface)
-{
-    if (iface->lpVtbl != (const IFsiItemVtbl *)&file_vtbl) return NULL;
-    return impl_from_IFsiFileItem2((IFsiFileItem2 *)iface);
-}
-
-fsiitem *fileitem_new(void)
-{
-    fileitem *f = calloc(1, sizeof(*f));
-    if (!f) return NULL;
-    f->IFsiFileItem2_iface.lpVtbl = &file_vtbl;
-    f->item.iface = (IFsiItem *)&f->IFsiFileItem2_iface;
-    f->item.alloc = f;
-    f->item.is_dir = 0;
-    return &f->item;
-}
+FSI_ITEM_OBJECT(fileitem, IFsiFileItem2, file_vtbl, 0)

@@ -110,4 +110,23 @@ HRESULT item_FileSystemPath(fsiitem *it, FsiFileSystems fs, BSTR *value);
     prefix##_get_LastModifiedTime, prefix##_put_LastModifiedTime,                                  \
     prefix##_get_IsHidden, prefix##_put_IsHidden, prefix##_FileSystemName, prefix##_FileSystemPath
 
+/* diritem_item and diritem_new (fileitem_...) for the object type (a struct with Iface_iface and an
+ * fsiitem item) whose vtable is vtbl; dir: is_dir. */
+#define FSI_ITEM_OBJECT(type, Iface, vtbl, dir)                                                    \
+    fsiitem *type##_item(IFsiItem *iface)                                                          \
+    {                                                                                              \
+        if (iface->lpVtbl != (const IFsiItemVtbl *)&vtbl) return NULL;                             \
+        return &CONTAINING_RECORD((Iface *)iface, type, Iface##_iface)->item;                      \
+    }                                                                                              \
+    fsiitem *type##_new(void)                                                                      \
+    {                                                                                              \
+        type *obj = calloc(1, sizeof(*obj));                                                       \
+        if (!obj) return NULL;                                                                     \
+        obj->Iface##_iface.lpVtbl = &vtbl;                                                         \
+        obj->item.iface = (IFsiItem *)&obj->Iface##_iface;                                         \
+        obj->item.alloc = obj;                                                                     \
+        obj->item.is_dir = dir;                                                                    \
+        return &obj->item;                                                                         \
+    }
+
 #endif
