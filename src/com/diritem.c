@@ -6,17 +6,7 @@
 #include "item.h"
 #include <stdlib.h>
 
-typedef struct diritem {
-    IFsiDirectoryItem2 IFsiDirectoryItem2_iface;
-    fsiitem item;
-} diritem;
-
-static inline fsiitem *impl_from_IFsiDirectoryItem2(IFsiDirectoryItem2 *iface)
-{
-    return &CONTAINING_RECORD(iface, diritem, IFsiDirectoryItem2_iface)->item;
-}
-
-FSI_ITEM_FORWARDERS(dir, IFsiDirectoryItem2, IID_IFsiDirectoryItem2, impl_from_IFsiDirectoryItem2)
+FSI_ITEM_TYPE(diritem, dir, IFsiDirectoryItem2, IID_IFsiDirectoryItem2)
 
 static HRESULT WINAPI dir_get__NewEnum(IFsiDirectoryItem2 *iface, IEnumVARIANT **out)
 {
@@ -54,14 +44,8 @@ static HRESULT WINAPI dir_get_Item(IFsiDirectoryItem2 *iface, BSTR path, IFsiIte
 
 static HRESULT WINAPI dir_get_Count(IFsiDirectoryItem2 *iface, LONG *count)
 {
-    fsiitem *it = impl_from_IFsiDirectoryItem2(iface);
-    HRESULT hr;
     TRACE("(%p)->(%p)\n", iface, count);
-    if (!count) return E_POINTER;
-    if (FAILED(hr = item_enter(it))) return hr;
-    *count = (LONG)fsi_dir_child_count(it->node);
-    fsimage_unlock(it->img);
-    return S_OK;
+    return item_get_value(impl_from_IFsiDirectoryItem2(iface), ITEM_COUNT, count);
 }
 
 /* Split "a\b\c" into the parent directory (walked from dir) and the last name. Lock held. */
@@ -166,17 +150,7 @@ static HRESULT WINAPI dir_AddFile(IFsiDirectoryItem2 *iface, BSTR path, IStream 
     if (!data) return fsi_error(IMAPI_E_INVALID_PARAM, &IID_IFsiDirectoryItem, L"fileData", NULL);
     hr = IStream_Stat(data, &stat, STATFLAG_NONAME);
     if (FAILED(hr)) return fsi_error(IMAPI_E_DATA_STREAM_READ_FAILURE, &IID_IFsiDirectoryItem, path, NULL);
-    if (!(src = fsi_source_new_istream(data))) return E_OUTOFMEMORY;
-    if (fsimage_staging(it->img)) {
-        /* StageFiles: the image keeps the data as it is now. */
-        fsi_source *staged;
-        uint64_t copied;
-        hr = fsimage_stage(it->img, src, stat.cbSize.QuadPart, path, &staged, &copied);
-        fsi_source_unref(src);
-        if (FAILED(hr)) return hr;
-        src = staged;
-        stat.cbSize.QuadPart = copied;
-    }
+    if (FAILED(hr = item_data_source(it, data, path, &stat.cbSize.QuadPart, &src))) return hr;
     if (FAILED(hr = item_enter(it))) {
         fsi_source_unref(src);
         return hr;

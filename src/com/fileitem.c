@@ -5,28 +5,12 @@
 #include "item.h"
 #include <stdlib.h>
 
-typedef struct fileitem {
-    IFsiFileItem2 IFsiFileItem2_iface;
-    fsiitem item;
-} fileitem;
-
-static inline fsiitem *impl_from_IFsiFileItem2(IFsiFileItem2 *iface)
-{
-    return &CONTAINING_RECORD(iface, fileitem, IFsiFileItem2_iface)->item;
-}
-
-FSI_ITEM_FORWARDERS(file, IFsiFileItem2, IID_IFsiFileItem2, impl_from_IFsiFileItem2)
+FSI_ITEM_TYPE(fileitem, file, IFsiFileItem2, IID_IFsiFileItem2)
 
 static HRESULT WINAPI file_get_DataSize(IFsiFileItem2 *iface, LONGLONG *value)
 {
-    fsiitem *it = impl_from_IFsiFileItem2(iface);
-    HRESULT hr;
     TRACE("(%p)->(%p)\n", iface, value);
-    if (!value) return E_POINTER;
-    if (FAILED(hr = item_enter(it))) return hr;
-    *value = (LONGLONG)fsi_node_size(it->node);
-    fsimage_unlock(it->img);
-    return S_OK;
+    return item_get_value(impl_from_IFsiFileItem2(iface), ITEM_DATA_SIZE, value);
 }
 
 /* The low or high 32 bits of DataSize. */
@@ -35,7 +19,7 @@ static HRESULT get_size_half(IFsiFileItem2 *iface, LONG *value, int high)
     LONGLONG size;
     HRESULT hr;
     if (!value) return E_POINTER;
-    if (FAILED(hr = file_get_DataSize(iface, &size))) return hr;
+    if (FAILED(hr = item_get_value(impl_from_IFsiFileItem2(iface), ITEM_DATA_SIZE, &size))) return hr;
     *value = (LONG)(ULONG)(high ? (ULONGLONG)size >> 32 : size & 0xffffffff);
     return S_OK;
 }
@@ -76,17 +60,7 @@ static HRESULT WINAPI file_put_Data(IFsiFileItem2 *iface, IStream *data)
     if (!data) return fsi_error(IMAPI_E_INVALID_PARAM, &IID_IFsiFileItem, L"newVal", NULL);
     if (FAILED(IStream_Stat(data, &stat, STATFLAG_NONAME)))
         return fsi_error(IMAPI_E_DATA_STREAM_READ_FAILURE, &IID_IFsiFileItem, L"", NULL);
-    if (!(src = fsi_source_new_istream(data))) return E_OUTOFMEMORY;
-    if (fsimage_staging(it->img)) {
-        /* StageFiles: the image keeps the data as it is now. */
-        fsi_source *staged;
-        uint64_t copied;
-        hr = fsimage_stage(it->img, src, stat.cbSize.QuadPart, L"", &staged, &copied);
-        fsi_source_unref(src);
-        if (FAILED(hr)) return hr;
-        src = staged;
-        stat.cbSize.QuadPart = copied;
-    }
+    if (FAILED(hr = item_data_source(it, data, L"", &stat.cbSize.QuadPart, &src))) return hr;
     if (FAILED(hr = item_enter(it))) {
         fsi_source_unref(src);
         return hr;
@@ -170,17 +144,7 @@ static HRESULT WINAPI file_AddStream(IFsiFileItem2 *iface, BSTR name, IStream *d
     fsimage_unlock(it->img);
     if (FAILED(hr)) return hr;
 
-    if (!(src = fsi_source_new_istream(data))) return E_OUTOFMEMORY;
-    if (fsimage_staging(it->img)) {
-        /* StageFiles: the image keeps the data as it is now. */
-        fsi_source *staged;
-        uint64_t copied;
-        hr = fsimage_stage(it->img, src, stat.cbSize.QuadPart, name, &staged, &copied);
-        fsi_source_unref(src);
-        if (FAILED(hr)) return hr;
-        src = staged;
-        stat.cbSize.QuadPart = copied;
-    }
+    if (FAILED(hr = item_data_source(it, data, name, &stat.cbSize.QuadPart, &src))) return hr;
     fsimage_lock(it->img);
     if (!in_image(it)) hr = fsi_error(IMAPI_E_NOT_IN_FILE_SYSTEM, &IID_IFsiFileItem2, name, NULL);
     else if (fsimage_streams_written(it->img))
@@ -220,14 +184,8 @@ static HRESULT WINAPI file_RemoveStream(IFsiFileItem2 *iface, BSTR name)
 
 static HRESULT WINAPI file_get_IsRealTime(IFsiFileItem2 *iface, VARIANT_BOOL *value)
 {
-    fsiitem *it = impl_from_IFsiFileItem2(iface);
-    HRESULT hr;
     TRACE("(%p)->(%p)\n", iface, value);
-    if (!value) return E_POINTER;
-    if (FAILED(hr = item_enter(it))) return hr;
-    *value = fsi_node_realtime(it->node) ? VARIANT_TRUE : VARIANT_FALSE;
-    fsimage_unlock(it->img);
-    return S_OK;
+    return item_get_value(impl_from_IFsiFileItem2(iface), ITEM_REALTIME, value);
 }
 
 static HRESULT WINAPI file_put_IsRealTime(IFsiFileItem2 *iface, VARIANT_BOOL value)

@@ -242,15 +242,33 @@ HRESULT item_put_LastAccessedTime(fsiitem *it, DATE v) { return put_time(it, TIM
 HRESULT item_get_LastModifiedTime(fsiitem *it, DATE *v) { return get_time(it, TIME_MODIFICATION, v); }
 HRESULT item_put_LastModifiedTime(fsiitem *it, DATE v) { return put_time(it, TIME_MODIFICATION, v, L"newVal"); }
 
-HRESULT item_get_IsHidden(fsiitem *it, VARIANT_BOOL *value)
+HRESULT item_get_value(fsiitem *it, enum item_value what, void *value)
 {
     HRESULT hr;
-    TRACE("(%p)->(%p)\n", it, value);
     if (!value) return E_POINTER;
     if (FAILED(hr = item_enter(it))) return hr;
-    *value = fsi_node_hidden(it->node) ? VARIANT_TRUE : VARIANT_FALSE;
+    switch (what) {
+    case ITEM_HIDDEN:
+        *(VARIANT_BOOL *)value = fsi_node_hidden(it->node) ? VARIANT_TRUE : VARIANT_FALSE;
+        break;
+    case ITEM_REALTIME:
+        *(VARIANT_BOOL *)value = fsi_node_realtime(it->node) ? VARIANT_TRUE : VARIANT_FALSE;
+        break;
+    case ITEM_DATA_SIZE:
+        *(LONGLONG *)value = (LONGLONG)fsi_node_size(it->node);
+        break;
+    case ITEM_COUNT:
+        *(LONG *)value = (LONG)fsi_dir_child_count(it->node);
+        break;
+    }
     fsimage_unlock(it->img);
     return S_OK;
+}
+
+HRESULT item_get_IsHidden(fsiitem *it, VARIANT_BOOL *value)
+{
+    TRACE("(%p)->(%p)\n", it, value);
+    return item_get_value(it, ITEM_HIDDEN, value);
 }
 
 HRESULT item_put_IsHidden(fsiitem *it, VARIANT_BOOL value)
@@ -322,6 +340,27 @@ HRESULT item_FileSystemPath(fsiitem *it, FsiFileSystems fs, BSTR *value)
     return *value ? S_OK : E_OUTOFMEMORY;
 }
 
+
+/* ---- data from a client's stream ------------------------------------------------------------- */
+
+HRESULT item_data_source(fsiitem *it, IStream *data, const WCHAR *what, ULONGLONG *size, fsi_source **out)
+{
+    fsi_source *src, *staged;
+    uint64_t copied;
+    HRESULT hr;
+    if (!(src = fsi_source_new_istream(data))) return E_OUTOFMEMORY;
+    if (!fsimage_staging(it->img)) {
+        *out = src;
+        return S_OK;
+    }
+    /* StageFiles: the image keeps the data as it is now. */
+    hr = fsimage_stage(it->img, src, *size, what, &staged, &copied);
+    fsi_source_unref(src);
+    if (FAILED(hr)) return hr;
+    *out = staged;
+    *size = copied;
+    return S_OK;
+}
 
 /* ---- enumerators over items (enum.c) ---------------------------------------------------------- */
 

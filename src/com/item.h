@@ -50,6 +50,17 @@ HRESULT fsiitem_add_tree(fsiitem *it, BSTR source, VARIANT_BOOL include_base, in
 /* The children of a directory item: a new IEnumVARIANT or IEnumFsiItems (riid) over a snapshot. */
 HRESULT item_children_enum(fsiitem *it, REFIID riid, void **out);
 
+/* A property of the item's node, read with the image lock held and the item bound: ITEM_HIDDEN
+ * and ITEM_REALTIME into a VARIANT_BOOL, ITEM_DATA_SIZE into a LONGLONG, ITEM_COUNT (children)
+ * into a LONG. E_POINTER when value is NULL, item_enter's failure. */
+enum item_value { ITEM_HIDDEN, ITEM_REALTIME, ITEM_DATA_SIZE, ITEM_COUNT };
+HRESULT item_get_value(fsiitem *it, enum item_value what, void *value);
+
+/* A source over a client's stream of *size bytes (its Stat size), for the item (no lock held):
+ * with StageFiles a source over a copy in the stash, *size then the copy's length; what names the
+ * data in a staging failure. E_OUTOFMEMORY or fsimage_stage's failure. */
+HRESULT item_data_source(fsiitem *it, IStream *data, const WCHAR *what, ULONGLONG *size, fsi_source **out);
+
 /* The IUnknown and IFsiItem methods on the common part (item.c). */
 HRESULT item_QueryInterface(fsiitem *it, REFIID riid, void **ppv);
 ULONG item_AddRef(fsiitem *it);
@@ -67,9 +78,21 @@ HRESULT item_put_IsHidden(fsiitem *it, VARIANT_BOOL value);
 HRESULT item_FileSystemName(fsiitem *it, FsiFileSystems fs, BSTR *value);
 HRESULT item_FileSystemPath(fsiitem *it, FsiFileSystems fs, BSTR *value);
 
-/* Typed forwarders for the IUnknown, IDispatch and IFsiItem slots of Iface's vtable: prefix_Name
- * and so on, each calling item_Name on from(iface). FSI_ITEM_SLOTS(prefix) lists them in vtable
- * order. */
+/* The object type (struct type: its Iface_iface, then its fsiitem item), impl_from_Iface (the
+ * fsiitem of an Iface) and typed forwarders for the IUnknown, IDispatch and IFsiItem slots of
+ * Iface's vtable: prefix_Name and so on, each calling item_Name on the fsiitem.
+ * FSI_ITEM_SLOTS(prefix) lists them in vtable order. */
+#define FSI_ITEM_TYPE(type, prefix, Iface, iid)                                                    \
+    typedef struct type {                                                                          \
+        Iface Iface##_iface;                                                                       \
+        fsiitem item;                                                                              \
+    } type;                                                                                        \
+    static inline fsiitem *impl_from_##Iface(Iface *iface)                                         \
+    {                                                                                              \
+        return &CONTAINING_RECORD(iface, type, Iface##_iface)->item;                               \
+    }                                                                                              \
+    FSI_ITEM_FORWARDERS(prefix, Iface, iid, impl_from_##Iface)
+
 #define FSI_ITEM_FORWARDERS(prefix, Iface, iid, from)                                              \
     static HRESULT WINAPI prefix##_QueryInterface(Iface *iface, REFIID riid, void **ppv)           \
     { return item_QueryInterface(from(iface), riid, ppv); }                                        \
