@@ -56,210 +56,6 @@ static inline cpoint *impl_from_IConnectionPoint(IConnectionPoint *iface)
     return impl_from(iface, cpoint, IConnectionPoint_iface);
 }
 
-/* ---- IEnumConnections / IEnumConnectionPoints over snapshots ------------------------------- */
-
-typedef struct conn_enum {
-    IEnumConnections IEnumConnections_iface;
-    LONG refs;
-    ULONG pos, count;
-    CONNECTDATA *items;             /* each pUnk holds a reference */
-} conn_enum;
-
-static inline conn_enum *impl_from_IEnumConnections(IEnumConnections *iface)
-{
-    return impl_from(iface, conn_enum, IEnumConnections_iface);
-}
-
-static HRESULT conn_enum_new(const CONNECTDATA *items, ULONG count, ULONG pos, IEnumConnections **out);
-
-static HRESULT WINAPI ec_QueryInterface(IEnumConnections *iface, REFIID riid, void **ppv)
-{
-    if (!ppv) return E_POINTER;
-    if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IEnumConnections)) {
-        *ppv = iface;
-        IEnumConnections_AddRef(iface);
-        return S_OK;
-    }
-    *ppv = NULL;
-    return E_NOINTERFACE;
-}
-
-static ULONG WINAPI ec_AddRef(IEnumConnections *iface)
-{
-    return InterlockedIncrement(&impl_from_IEnumConnections(iface)->refs);
-}
-
-static ULONG WINAPI ec_Release(IEnumConnections *iface)
-{
-    conn_enum *e = impl_from_IEnumConnections(iface);
-    ULONG refs = InterlockedDecrement(&e->refs);
-    if (!refs) {
-        for (ULONG i = 0; i < e->count; i++) IUnknown_Release(e->items[i].pUnk);
-        free(e->items);
-        free(e);
-        fsi_unlock_module();
-    }
-    return refs;
-}
-
-static HRESULT WINAPI ec_Next(IEnumConnections *iface, ULONG celt, CONNECTDATA *items, ULONG *fetched)
-{
-    conn_enum *e = impl_from_IEnumConnections(iface);
-    ULONG n = 0;
-    if (!items || (celt > 1 && !fetched)) return E_POINTER;
-    while (n < celt && e->pos < e->count) {
-        items[n] = e->items[e->pos++];
-        IUnknown_AddRef(items[n].pUnk);
-        n++;
-    }
-    if (fetched) *fetched = n;
-    return n == celt ? S_OK : S_FALSE;
-}
-
-static HRESULT WINAPI ec_Skip(IEnumConnections *iface, ULONG celt)
-{
-    conn_enum *e = impl_from_IEnumConnections(iface);
-    ULONG left = e->count - e->pos;
-    e->pos += celt < left ? celt : left;
-    return celt <= left ? S_OK : S_FALSE;
-}
-
-static HRESULT WINAPI ec_Reset(IEnumConnections *iface)
-{
-    impl_from_IEnumConnections(iface)->pos = 0;
-    return S_OK;
-}
-
-static HRESULT WINAPI ec_Clone(IEnumConnections *iface, IEnumConnections **out)
-{
-    conn_enum *e = impl_from_IEnumConnections(iface);
-    if (!out) return E_POINTER;
-    return conn_enum_new(e->items, e->count, e->pos, out);
-}
-
-static const IEnumConnectionsVtbl ec_vtbl = {
-    ec_QueryInterface, ec_AddRef, ec_Release, ec_Next, ec_Skip, ec_Reset, ec_Clone,
-};
-
-/* Copies items (taking a reference on each pUnk). */
-static HRESULT conn_enum_new(const CONNECTDATA *items, ULONG count, ULONG pos, IEnumConnections **out)
-{
-    conn_enum *e = calloc(1, sizeof(*e));
-    *out = NULL;
-    if (!e || (count && !(e->items = malloc(count * sizeof(*e->items))))) {
-        free(e);
-        return E_OUTOFMEMORY;
-    }
-    for (ULONG i = 0; i < count; i++) {
-        e->items[i] = items[i];
-        IUnknown_AddRef(items[i].pUnk);
-    }
-    e->IEnumConnections_iface.lpVtbl = &ec_vtbl;
-    e->refs = 1;
-    e->count = count;
-    e->pos = pos;
-    fsi_lock_module();
-    *out = &e->IEnumConnections_iface;
-    return S_OK;
-}
-
-typedef struct point_enum {
-    IEnumConnectionPoints IEnumConnectionPoints_iface;
-    LONG refs;
-    ULONG pos;
-    fsi_events *ev;                 /* the container's object is held through ev->outer */
-} point_enum;
-
-static inline point_enum *impl_from_IEnumConnectionPoints(IEnumConnectionPoints *iface)
-{
-    return impl_from(iface, point_enum, IEnumConnectionPoints_iface);
-}
-
-static HRESULT point_enum_new(fsi_events *ev, ULONG pos, IEnumConnectionPoints **out);
-
-static HRESULT WINAPI ecp_QueryInterface(IEnumConnectionPoints *iface, REFIID riid, void **ppv)
-{
-    if (!ppv) return E_POINTER;
-    if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IEnumConnectionPoints)) {
-        *ppv = iface;
-        IEnumConnectionPoints_AddRef(iface);
-        return S_OK;
-    }
-    *ppv = NULL;
-    return E_NOINTERFACE;
-}
-
-static ULONG WINAPI ecp_AddRef(IEnumConnectionPoints *iface)
-{
-    return InterlockedIncrement(&impl_from_IEnumConnectionPoints(iface)->refs);
-}
-
-static ULONG WINAPI ecp_Release(IEnumConnectionPoints *iface)
-{
-    point_enum *e = impl_from_IEnumConnectionPoints(iface);
-    ULONG refs = InterlockedDecrement(&e->refs);
-    if (!refs) {
-        IConnectionPointContainer_Release(&e->ev->IConnectionPointContainer_iface);
-        free(e);
-        fsi_unlock_module();
-    }
-    return refs;
-}
-
-static HRESULT WINAPI ecp_Next(IEnumConnectionPoints *iface, ULONG celt, IConnectionPoint **items, ULONG *fetched)
-{
-    point_enum *e = impl_from_IEnumConnectionPoints(iface);
-    ULONG n = 0;
-    if (!items || (celt > 1 && !fetched)) return E_POINTER;
-    while (n < celt && e->pos < POINT_COUNT) {
-        items[n] = &e->ev->points[e->pos++].IConnectionPoint_iface;
-        IConnectionPoint_AddRef(items[n]);
-        n++;
-    }
-    if (fetched) *fetched = n;
-    return n == celt ? S_OK : S_FALSE;
-}
-
-static HRESULT WINAPI ecp_Skip(IEnumConnectionPoints *iface, ULONG celt)
-{
-    point_enum *e = impl_from_IEnumConnectionPoints(iface);
-    ULONG left = POINT_COUNT - e->pos;
-    e->pos += celt < left ? celt : left;
-    return celt <= left ? S_OK : S_FALSE;
-}
-
-static HRESULT WINAPI ecp_Reset(IEnumConnectionPoints *iface)
-{
-    impl_from_IEnumConnectionPoints(iface)->pos = 0;
-    return S_OK;
-}
-
-static HRESULT WINAPI ecp_Clone(IEnumConnectionPoints *iface, IEnumConnectionPoints **out)
-{
-    point_enum *e = impl_from_IEnumConnectionPoints(iface);
-    if (!out) return E_POINTER;
-    return point_enum_new(e->ev, e->pos, out);
-}
-
-static const IEnumConnectionPointsVtbl ecp_vtbl = {
-    ecp_QueryInterface, ecp_AddRef, ecp_Release, ecp_Next, ecp_Skip, ecp_Reset, ecp_Clone,
-};
-
-static HRESULT point_enum_new(fsi_events *ev, ULONG pos, IEnumConnectionPoints **out)
-{
-    point_enum *e = calloc(1, sizeof(*e));
-    *out = NULL;
-    if (!e) return E_OUTOFMEMORY;
-    e->IEnumConnectionPoints_iface.lpVtbl = &ecp_vtbl;
-    e->refs = 1;
-    e->pos = pos;
-    e->ev = ev;
-    IConnectionPointContainer_AddRef(&ev->IConnectionPointContainer_iface);
-    fsi_lock_module();
-    *out = &e->IEnumConnectionPoints_iface;
-    return S_OK;
-}
-
 /* ---- IConnectionPoint ---------------------------------------------------------------------- */
 
 static HRESULT WINAPI cp_QueryInterface(IConnectionPoint *iface, REFIID riid, void **ppv)
@@ -352,29 +148,26 @@ static HRESULT WINAPI cp_Unadvise(IConnectionPoint *iface, DWORD cookie)
     return S_OK;
 }
 
+/* IEnumConnections over a snapshot of the sinks (enum.c). */
 static HRESULT WINAPI cp_EnumConnections(IConnectionPoint *iface, IEnumConnections **out)
 {
     cpoint *cp = impl_from_IConnectionPoint(iface);
-    CONNECTDATA *items = NULL;
-    ULONG count;
-    HRESULT hr = S_OK;
+    fsi_snapshot *snap;
+    HRESULT hr;
 
+    TRACE("(%p)->(%p)\n", iface, out);
     if (!out) return E_POINTER;
     *out = NULL;
     EnterCriticalSection(&cp->ev->cs);
-    count = (ULONG)cp->count;
-    if (count && !(items = malloc(count * sizeof(*items)))) hr = E_OUTOFMEMORY;
-    for (ULONG i = 0; SUCCEEDED(hr) && i < count; i++) {
-        items[i].pUnk = (IUnknown *)cp->sinks[i].disp;
-        items[i].dwCookie = cp->sinks[i].cookie;
-        IUnknown_AddRef(items[i].pUnk);
-    }
+    if ((snap = fsi_snapshot_new((ULONG)cp->count, 1)))
+        for (ULONG i = 0; i < cp->count; i++) {
+            fsi_snapshot_objs(snap)[i] = (IUnknown *)cp->sinks[i].disp;
+            fsi_snapshot_cookies(snap)[i] = cp->sinks[i].cookie;
+            IUnknown_AddRef(fsi_snapshot_objs(snap)[i]);
+        }
     LeaveCriticalSection(&cp->ev->cs);
-    if (SUCCEEDED(hr)) {
-        hr = conn_enum_new(items, count, 0, out);
-        for (ULONG i = 0; i < count; i++) IUnknown_Release(items[i].pUnk);
-    }
-    free(items);
+    hr = fsi_enum_create(snap, FSI_ENUM_CONNECTIONS, &IID_IEnumConnections, (void **)out);
+    fsi_snapshot_unref(snap);
     return hr;
 }
 
@@ -406,10 +199,23 @@ static ULONG WINAPI cpc_Release(IConnectionPointContainer *iface)
     return ev->outer ? IUnknown_Release(ev->outer) : 1;
 }
 
+/* IEnumConnectionPoints over the two points (enum.c). */
 static HRESULT WINAPI cpc_EnumConnectionPoints(IConnectionPointContainer *iface, IEnumConnectionPoints **out)
 {
+    fsi_events *ev = impl_from_IConnectionPointContainer(iface);
+    fsi_snapshot *snap;
+    HRESULT hr;
+
+    TRACE("(%p)->(%p)\n", iface, out);
     if (!out) return E_POINTER;
-    return point_enum_new(impl_from_IConnectionPointContainer(iface), 0, out);
+    if ((snap = fsi_snapshot_new(POINT_COUNT, 0)))
+        for (int i = 0; i < POINT_COUNT; i++) {
+            fsi_snapshot_objs(snap)[i] = (IUnknown *)&ev->points[i].IConnectionPoint_iface;
+            IConnectionPoint_AddRef(&ev->points[i].IConnectionPoint_iface);
+        }
+    hr = fsi_enum_create(snap, FSI_ENUM_POINTS, &IID_IEnumConnectionPoints, (void **)out);
+    fsi_snapshot_unref(snap);
+    return hr;
 }
 
 static HRESULT WINAPI cpc_FindConnectionPoint(IConnectionPointContainer *iface, REFIID riid, IConnectionPoint **out)

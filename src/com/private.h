@@ -148,6 +148,55 @@ void fsi_boot_set_free(fsi_boot_set *set);          /* NULL is fine */
 /* Read a stream to its end (after seeking to its start when it can): a malloc'ed copy. */
 HRESULT fsi_boot_read_stream(IStream *stream, uint8_t **data, size_t *size);
 
+/* ---- Snapshot enumerators (enum.c) ------------------------------------------------------------ */
+/* An immutable array of count objects, reference counted, shared by an enumerator and its clones.
+ * fsi_snapshot_new: count empty slots (and count cookies when with_cookies) for the caller to fill
+ * through fsi_snapshot_objs / fsi_snapshot_cookies, each object with a reference the snapshot then
+ * owns; slots left NULL are skipped when it is freed, but must all be filled before the snapshot is
+ * given to fsi_enum_create. fsi_snapshot_new_lazy: count elements that make creates (a new
+ * reference) each time Next reaches one; release(ctx) when the snapshot goes. NULL: out of memory.
+ * No lock: the snapshot is not changed once handed to fsi_enum_create. */
+typedef struct fsi_snapshot fsi_snapshot;
+typedef HRESULT (*fsi_snapshot_make)(void *ctx, ULONG index, IUnknown **out);
+fsi_snapshot *fsi_snapshot_new(ULONG count, int with_cookies);
+fsi_snapshot *fsi_snapshot_new_lazy(ULONG count, fsi_snapshot_make make, void *ctx, void (*release)(void *ctx));
+IUnknown **fsi_snapshot_objs(fsi_snapshot *s);
+DWORD *fsi_snapshot_cookies(fsi_snapshot *s);
+void fsi_snapshot_unref(fsi_snapshot *s);           /* NULL is fine */
+/* A new enumerator at the start of s (which it references; the caller keeps its own reference):
+ * FSI_ENUM_ITEMS: IEnumFsiItems (objects: IFsiItem) and IEnumVARIANT; FSI_ENUM_PROGRESS:
+ * IEnumProgressItems (IProgressItem) and IEnumVARIANT; FSI_ENUM_CONNECTIONS: IEnumConnections
+ * (the sinks, with cookies); FSI_ENUM_POINTS: IEnumConnectionPoints. *out: the interface riid;
+ * E_OUTOFMEMORY when s is NULL. */
+enum fsi_enum_kind { FSI_ENUM_ITEMS, FSI_ENUM_PROGRESS, FSI_ENUM_CONNECTIONS, FSI_ENUM_POINTS };
+HRESULT fsi_enum_create(fsi_snapshot *s, enum fsi_enum_kind kind, REFIID riid, void **out);
+
+/* ---- Read-only IStream over a data provider (rostream.c) ------------------------------------------ */
+typedef struct fsi_rostream_ops {
+    /* Read len bytes at offset (offset < the stream's size, offset + len <= it), the stream's lock
+     * held: S_OK with *done the bytes read, or the failure Read returns. *pending (NULL on entry):
+     * what after_read is to do with no lock held; leave NULL for nothing. */
+    HRESULT (*read)(void *ctx, uint64_t offset, void *buf, size_t len, size_t *done, void **pending);
+    void (*after_read)(void *ctx, void *pending);   /* called only when read set *pending */
+    HRESULT (*clone)(void *ctx, void **out);        /* a context over the same data, for Clone */
+    void (*release)(void *ctx);                     /* the stream is gone */
+} fsi_rostream_ops;
+/* Out-parameters are set on failure too: Write's *written (0), Seek's *newpos (the position),
+ * CopyTo's counts (0 before dest is checked), Clone's *out (NULL). Without it they are left alone. */
+#define FSI_ROSTREAM_SET_OUT 0x1
+/* What a kind of stream answers; a static constant the streams point to. */
+typedef struct fsi_rostream_desc {
+    const fsi_rostream_ops *ops;
+    unsigned flags;                 /* FSI_ROSTREAM_* */
+    const WCHAR *name;              /* Stat's pwcsName unless STATFLAG_NONAME; NULL: none */
+    DWORD mode;                     /* Stat's grfMode */
+    const CLSID *clsid;             /* Stat's clsid; NULL: GUID_NULL */
+    const IID *const *error_iids;   /* ISupportErrorInfo for these; NULL: not answered */
+    size_t copy_chunk;              /* CopyTo reads and writes this much at a time */
+} fsi_rostream_desc;
+/* A stream at position 0 over size bytes of ctx, which it owns (released on failure too). */
+HRESULT fsi_rostream_create(const fsi_rostream_desc *desc, void *ctx, uint64_t size, IStream **out);
+
 /* ---- Objects -------------------------------------------------------------------------------- */
 typedef struct fsimage fsimage;
 
@@ -177,7 +226,7 @@ fsi_node *fsiitem_node(IFsiItem *item);
 fsimage *fsiitem_image(IFsiItem *item);
 /* An enumerator (IEnumFsiItems or IEnumVARIANT, by riid) over its own copy of items[0 .. count). */
 HRESULT fsiitem_enum_create(IFsiItem *const *items, ULONG count, REFIID riid, void **out);
-/* A read-only IStream over size bytes of src (src may be NULL: empty). */
+/* A read-only IStream over size bytes of src (src may be NULL: empty); rostream.c. */
 HRESULT fsi_source_istream_create(fsi_source *src, uint64_t size, IStream **out);
 
 /* Named streams (namedstreams.c): the FsiNamedStreams collection of a file item (a snapshot of its

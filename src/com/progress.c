@@ -1,6 +1,6 @@
 /*
  * Progress items of a result: ProgressItems (IProgressItems), ProgressItem (IProgressItem) and
- * EnumProgressItems (IEnumProgressItems, also IEnumVARIANT for _NewEnum).
+ * EnumProgressItems (IEnumProgressItems, also IEnumVARIANT for _NewEnum: enum.c's enumerator).
  *
  * One item per file with data (Description = its full path in the image) and one per range of
  * file system metadata, as the layout plan lists them; every block of the image is in exactly one
@@ -232,184 +232,30 @@ static HRESULT item_create(fsi_progress_table *t, size_t index, IProgressItem **
     return S_OK;
 }
 
-/* ---- EnumProgressItems (IEnumProgressItems and IEnumVARIANT) ------------------------------- */
+/* ---- EnumProgressItems (IEnumProgressItems and IEnumVARIANT, enum.c) ----------------------- */
 
-typedef struct progress_enum {
-    IEnumProgressItems IEnumProgressItems_iface;
-    IEnumVARIANT IEnumVARIANT_iface;
-    LONG refs;
-    LONG pos;                       /* atomic: Next/Skip may race on one enumerator */
-    fsi_progress_table *t;
-} progress_enum;
-
-static HRESULT enum_create(fsi_progress_table *t, ULONG pos, progress_enum **out);
-
-static inline progress_enum *impl_from_IEnumProgressItems(IEnumProgressItems *iface)
+/* The enumerators make a new ProgressItem each time Next reaches one. */
+static HRESULT enum_make_item(void *ctx, ULONG index, IUnknown **out)
 {
-    return impl_from(iface, progress_enum, IEnumProgressItems_iface);
+    IProgressItem *it;
+    HRESULT hr = item_create(ctx, index, &it);
+    *out = (IUnknown *)it;
+    return hr;
 }
 
-static inline progress_enum *impl_from_IEnumVARIANT(IEnumVARIANT *iface)
+static void enum_release_table(void *ctx)
 {
-    return impl_from(iface, progress_enum, IEnumVARIANT_iface);
+    fsi_progress_table_unref(ctx);
 }
 
-static HRESULT enum_qi(progress_enum *e, REFIID riid, void **ppv)
+static HRESULT enum_create(fsi_progress_table *t, REFIID riid, void **out)
 {
-    if (!ppv) return E_POINTER;
-    if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IEnumProgressItems))
-        *ppv = &e->IEnumProgressItems_iface;
-    else if (IsEqualIID(riid, &IID_IEnumVARIANT))
-        *ppv = &e->IEnumVARIANT_iface;
-    else {
-        *ppv = NULL;
-        return E_NOINTERFACE;
-    }
-    InterlockedIncrement(&e->refs);
-    return S_OK;
-}
-
-static ULONG enum_release(progress_enum *e)
-{
-    ULONG refs = InterlockedDecrement(&e->refs);
-    if (!refs) {
-        fsi_progress_table_unref(e->t);
-        free(e);
-        fsi_unlock_module();
-    }
-    return refs;
-}
-
-/* Take up to celt positions; returns the first taken and how many. */
-static size_t enum_take(progress_enum *e, ULONG celt, size_t *first)
-{
-    LONG pos, next;
-    size_t n;
-    do {
-        pos = e->pos;
-        n = (size_t)pos < e->t->count ? e->t->count - (size_t)pos : 0;
-        if (n > celt) n = celt;
-        next = pos + (LONG)n;
-    } while (InterlockedCompareExchange(&e->pos, next, pos) != pos);
-    *first = (size_t)pos;
-    return n;
-}
-
-static HRESULT WINAPI epi_QueryInterface(IEnumProgressItems *iface, REFIID riid, void **ppv)
-{ return enum_qi(impl_from_IEnumProgressItems(iface), riid, ppv); }
-static ULONG WINAPI epi_AddRef(IEnumProgressItems *iface)
-{ return InterlockedIncrement(&impl_from_IEnumProgressItems(iface)->refs); }
-static ULONG WINAPI epi_Release(IEnumProgressItems *iface)
-{ return enum_release(impl_from_IEnumProgressItems(iface)); }
-
-static HRESULT WINAPI epi_Next(IEnumProgressItems *iface, ULONG celt, IProgressItem **items, ULONG *fetched)
-{
-    progress_enum *e = impl_from_IEnumProgressItems(iface);
-    size_t first, n;
-    HRESULT hr = S_OK;
-
-    if (fetched) *fetched = 0;
-    if (!items || (celt > 1 && !fetched)) return E_POINTER;
-    n = enum_take(e, celt, &first);
-    for (size_t i = 0; i < n; i++)
-        if (FAILED(hr = item_create(e->t, first + i, &items[i]))) {
-            while (i--) { IProgressItem_Release(items[i]); items[i] = NULL; }
-            return hr;
-        }
-    if (fetched) *fetched = (ULONG)n;
-    return n == celt ? S_OK : S_FALSE;
-}
-
-static HRESULT WINAPI epi_Skip(IEnumProgressItems *iface, ULONG celt)
-{
-    size_t first;
-    return enum_take(impl_from_IEnumProgressItems(iface), celt, &first) == celt ? S_OK : S_FALSE;
-}
-
-static HRESULT WINAPI epi_Reset(IEnumProgressItems *iface)
-{
-    InterlockedExchange(&impl_from_IEnumProgressItems(iface)->pos, 0);
-    return S_OK;
-}
-
-static HRESULT WINAPI epi_Clone(IEnumProgressItems *iface, IEnumProgressItems **out)
-{
-    progress_enum *e = impl_from_IEnumProgressItems(iface), *c;
+    fsi_snapshot *snap = fsi_snapshot_new_lazy((ULONG)t->count, enum_make_item, t, enum_release_table);
     HRESULT hr;
-    if (!out) return E_POINTER;
-    *out = NULL;
-    if (FAILED(hr = enum_create(e->t, (ULONG)e->pos, &c))) return hr;
-    *out = &c->IEnumProgressItems_iface;
-    return S_OK;
-}
-
-static const IEnumProgressItemsVtbl epi_vtbl = {
-    epi_QueryInterface, epi_AddRef, epi_Release, epi_Next, epi_Skip, epi_Reset, epi_Clone,
-};
-
-static HRESULT WINAPI ev_QueryInterface(IEnumVARIANT *iface, REFIID riid, void **ppv)
-{ return enum_qi(impl_from_IEnumVARIANT(iface), riid, ppv); }
-static ULONG WINAPI ev_AddRef(IEnumVARIANT *iface)
-{ return InterlockedIncrement(&impl_from_IEnumVARIANT(iface)->refs); }
-static ULONG WINAPI ev_Release(IEnumVARIANT *iface)
-{ return enum_release(impl_from_IEnumVARIANT(iface)); }
-
-static HRESULT WINAPI ev_Next(IEnumVARIANT *iface, ULONG celt, VARIANT *vars, ULONG *fetched)
-{
-    progress_enum *e = impl_from_IEnumVARIANT(iface);
-    size_t first, n;
-    HRESULT hr;
-
-    if (fetched) *fetched = 0;
-    if (!vars || (celt > 1 && !fetched)) return E_POINTER;
-    n = enum_take(e, celt, &first);
-    for (size_t i = 0; i < n; i++) {
-        IProgressItem *it;
-        if (FAILED(hr = item_create(e->t, first + i, &it))) {
-            while (i--) VariantClear(&vars[i]);
-            return hr;
-        }
-        V_VT(&vars[i]) = VT_DISPATCH;
-        V_DISPATCH(&vars[i]) = (IDispatch *)it;
-    }
-    if (fetched) *fetched = (ULONG)n;
-    return n == celt ? S_OK : S_FALSE;
-}
-
-static HRESULT WINAPI ev_Skip(IEnumVARIANT *iface, ULONG celt)
-{ return epi_Skip(&impl_from_IEnumVARIANT(iface)->IEnumProgressItems_iface, celt); }
-static HRESULT WINAPI ev_Reset(IEnumVARIANT *iface)
-{ return epi_Reset(&impl_from_IEnumVARIANT(iface)->IEnumProgressItems_iface); }
-
-static HRESULT WINAPI ev_Clone(IEnumVARIANT *iface, IEnumVARIANT **out)
-{
-    progress_enum *e = impl_from_IEnumVARIANT(iface), *c;
-    HRESULT hr;
-    if (!out) return E_POINTER;
-    *out = NULL;
-    if (FAILED(hr = enum_create(e->t, (ULONG)e->pos, &c))) return hr;
-    *out = &c->IEnumVARIANT_iface;
-    return S_OK;
-}
-
-static const IEnumVARIANTVtbl ev_vtbl = {
-    ev_QueryInterface, ev_AddRef, ev_Release, ev_Next, ev_Skip, ev_Reset, ev_Clone,
-};
-
-static HRESULT enum_create(fsi_progress_table *t, ULONG pos, progress_enum **out)
-{
-    progress_enum *e = calloc(1, sizeof(*e));
-    *out = NULL;
-    if (!e) return E_OUTOFMEMORY;
-    e->IEnumProgressItems_iface.lpVtbl = &epi_vtbl;
-    e->IEnumVARIANT_iface.lpVtbl = &ev_vtbl;
-    e->refs = 1;
-    e->pos = (LONG)pos;
-    e->t = t;
-    table_ref(t);
-    fsi_lock_module();
-    *out = e;
-    return S_OK;
+    if (snap) table_ref(t);
+    hr = fsi_enum_create(snap, FSI_ENUM_PROGRESS, riid, out);
+    fsi_snapshot_unref(snap);
+    return hr;
 }
 
 /* ---- ProgressItems --------------------------------------------------------------------------- */
@@ -465,13 +311,10 @@ FSI_IMPLEMENT_DISPATCH(items, IProgressItems, IID_IProgressItems)
 
 static HRESULT WINAPI items_get__NewEnum(IProgressItems *iface, IEnumVARIANT **out)
 {
-    progress_enum *e;
-    HRESULT hr;
+    TRACE("(%p)->(%p)\n", iface, out);
     if (!out) return E_POINTER;
     *out = NULL;
-    if (FAILED(hr = enum_create(impl_from_IProgressItems(iface)->t, 0, &e))) return hr;
-    *out = &e->IEnumVARIANT_iface;
-    return S_OK;
+    return enum_create(impl_from_IProgressItems(iface)->t, &IID_IEnumVARIANT, (void **)out);
 }
 
 static HRESULT WINAPI items_get_Item(IProgressItems *iface, LONG index, IProgressItem **item)
@@ -516,13 +359,10 @@ static HRESULT WINAPI items_ProgressItemFromDescription(IProgressItems *iface, B
 
 static HRESULT WINAPI items_get_EnumProgressItems(IProgressItems *iface, IEnumProgressItems **out)
 {
-    progress_enum *e;
-    HRESULT hr;
+    TRACE("(%p)->(%p)\n", iface, out);
     if (!out) return E_POINTER;
     *out = NULL;
-    if (FAILED(hr = enum_create(impl_from_IProgressItems(iface)->t, 0, &e))) return hr;
-    *out = &e->IEnumProgressItems_iface;
-    return S_OK;
+    return enum_create(impl_from_IProgressItems(iface)->t, &IID_IEnumProgressItems, (void **)out);
 }
 
 static const IProgressItemsVtbl items_vtbl = {

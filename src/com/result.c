@@ -1,5 +1,6 @@
 /*
- * FileSystemImageResult (IFileSystemImageResult2) and FsiStream (IStream over the layout plan).
+ * FileSystemImageResult (IFileSystemImageResult2) and FsiStream (rostream.c's IStream over the
+ * layout plan).
  * The stream produces the image lazily: file data is read from its source when its sectors are
  * read. Each result/stream holds its own plan reference, so it outlives changes to the image.
  * A stream also holds the image's connection points and the image itself (the events' `object`):
@@ -9,92 +10,45 @@
 #include "private.h"
 #include <stdlib.h>
 
-/* ---- FsiStream ------------------------------------------------------------------------------- */
+/* ---- FsiStream: rostream.c's IStream over the plan ------------------------------------------ */
 
-/* An Update event noted while reading (under the stream's lock), fired after the lock is left. */
+/* The Update events noted while reading (under the stream's lock), fired after the lock is left. */
 typedef struct event_rec {
     const fsi_extent_info *file;    /* in the plan's memory */
     LONG copied, total;
 } event_rec;
 
 typedef struct event_queue {
-    event_rec *r;
     size_t n, cap;
+    event_rec r[];
 } event_queue;
 
-typedef struct fsistream {
-    IStream IStream_iface;
-    fsi_error_support sei;
-    LONG refs;
-    CRITICAL_SECTION cs;
+/* The stream's data: its own cursor over the plan. Lock: the stream's (image_read). */
+typedef struct image_data {
     fsi_plan *plan;
     fsi_cursor *cursor;
-    uint64_t size, pos;
     fsi_events *events;             /* the image's connection points (may be NULL) */
     IDispatch *object;              /* the image, the events' first argument (may be NULL) */
     int noting;                     /* sinks were connected when this read began */
-    event_queue queue;
+    event_queue *queue;             /* noted during this read; NULL: none */
     const fsi_extent_info *prog_file;   /* the file the last event was about */
     uint32_t prog_last;                 /* its sectors copied then */
-} fsistream;
+} image_data;
 
 #define PROGRESS_SECTORS 512u           /* an Update event every megabyte */
 
 static const IID *const stream_error_iids[] = { &IID_ISequentialStream, &IID_IStream, NULL };
 
-static inline fsistream *impl_from_IStream(IStream *iface)
+static void note_event(image_data *d, const fsi_extent_info *file, uint32_t copied, uint32_t total)
 {
-    return impl_from(iface, fsistream, IStream_iface);
-}
-
-static HRESULT WINAPI stream_QueryInterface(IStream *iface, REFIID riid, void **ppv)
-{
-    fsistream *s = impl_from_IStream(iface);
-    if (!ppv) return E_POINTER;
-    if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_ISequentialStream) ||
-        IsEqualIID(riid, &IID_IStream))
-        *ppv = &s->IStream_iface;
-    else if (IsEqualIID(riid, &IID_ISupportErrorInfo))
-        *ppv = &s->sei.ISupportErrorInfo_iface;
-    else {
-        *ppv = NULL;
-        return E_NOINTERFACE;
-    }
-    IUnknown_AddRef((IUnknown *)*ppv);
-    return S_OK;
-}
-
-static ULONG WINAPI stream_AddRef(IStream *iface)
-{
-    return InterlockedIncrement(&impl_from_IStream(iface)->refs);
-}
-
-static ULONG WINAPI stream_Release(IStream *iface)
-{
-    fsistream *s = impl_from_IStream(iface);
-    ULONG refs = InterlockedDecrement(&s->refs);
-    if (!refs) {
-        fsi_cursor_free(s->cursor);
-        fsi_plan_unref(s->plan);
-        if (s->object) IDispatch_Release(s->object);
-        fsi_events_unref(s->events);
-        free(s->queue.r);
-        DeleteCriticalSection(&s->cs);
-        free(s);
-        fsi_unlock_module();
-    }
-    return refs;
-}
-
-static void note_event(fsistream *s, const fsi_extent_info *file, uint32_t copied, uint32_t total)
-{
-    event_queue *q = &s->queue;
-    if (q->n == q->cap) {
-        size_t cap = q->cap ? q->cap * 2 : 16;
-        event_rec *r = realloc(q->r, cap * sizeof(*r));
-        if (!r) return;             /* out of memory: the event is lost, the read goes on */
-        q->r = r;
-        q->cap = cap;
+    event_queue *q = d->queue;
+    if (!q || q->n == q->cap) {
+        size_t cap = q ? q->cap * 2 : 16;
+        event_queue *g = realloc(q, sizeof(*q) + cap * sizeof(q->r[0]));
+        if (!g) return;             /* out of memory: the event is lost, the read goes on */
+        if (!q) g->n = 0;
+        g->cap = cap;
+        d->queue = q = g;
     }
     q->r[q->n++] = (event_rec){ file, (LONG)copied, (LONG)total };
 }
@@ -104,232 +58,99 @@ static void note_event(fsistream *s, const fsi_extent_info *file, uint32_t copie
  * (512 sectors) reached, then the total: the same sequence whatever sizes the client reads in. */
 static void on_progress(void *ctx, const fsi_extent_info *file, uint32_t copied, uint32_t total)
 {
-    fsistream *s = ctx;
+    image_data *d = ctx;
     uint32_t from;
-    if (!s->noting) return;
-    if (file != s->prog_file || copied < s->prog_last || !copied) {    /* a file (re)started */
-        s->prog_file = file;
-        s->prog_last = 0;
-        note_event(s, file, 0, total);
+    if (!d->noting) return;
+    if (file != d->prog_file || copied < d->prog_last || !copied) {    /* a file (re)started */
+        d->prog_file = file;
+        d->prog_last = 0;
+        note_event(d, file, 0, total);
     }
-    from = s->prog_last;
+    from = d->prog_last;
     for (uint32_t mb = (from / PROGRESS_SECTORS + 1) * PROGRESS_SECTORS; mb <= copied && mb < total; mb += PROGRESS_SECTORS)
-        note_event(s, file, mb, total);
-    if (copied == total && from != total && total) note_event(s, file, total, total);
-    s->prog_last = copied;
+        note_event(d, file, mb, total);
+    if (copied == total && from != total && total) note_event(d, file, total, total);
+    d->prog_last = copied;
 }
 
-/* Before a read (lock held): note events only if a sink is connected. */
-static void begin_noting(fsistream *s)
+/* The stream's lock held: note events only if a sink is connected; hand them to image_fire. */
+static HRESULT image_read(void *ctx, uint64_t offset, void *buf, size_t len, size_t *done, void **pending)
 {
-    s->noting = s->events && fsi_events_have_sinks(s->events, 0);
-}
-
-/* After a read (lock held): take the noted events. */
-static event_queue take_events(fsistream *s)
-{
-    event_queue q = s->queue;
-    if (!q.n) return (event_queue){ 0 };
-    memset(&s->queue, 0, sizeof(s->queue));
-    return q;
-}
-
-/* No lock held: fire the noted events, then give the buffer back for the next read. */
-static void fire_events(fsistream *s, event_queue *q)
-{
-    if (!q->n) return;
-    for (size_t i = 0; i < q->n; i++)
-        fsi_events_fire_update(s->events, s->object, (const WCHAR *)q->r[i].file->path,
-                               q->r[i].file->path_len, q->r[i].copied, q->r[i].total);
-    EnterCriticalSection(&s->cs);
-    if (!s->queue.r) {
-        s->queue = *q;
-        s->queue.n = 0;
-        q->r = NULL;
-    }
-    LeaveCriticalSection(&s->cs);
-    free(q->r);
-    memset(q, 0, sizeof(*q));
-}
-
-/* Read up to len bytes at the current position (lock held). */
-static HRESULT read_locked(fsistream *s, void *buf, size_t len, size_t *done)
-{
+    image_data *d = ctx;
     fsi_err err;
     fsi_status st;
-    *done = 0;
-    if (s->pos >= s->size) return S_OK;
-    if (len > s->size - s->pos) len = (size_t)(s->size - s->pos);
-    st = fsi_cursor_read(s->cursor, s->pos, buf, len, &err);
+    d->noting = d->events && fsi_events_have_sinks(d->events, 0);
+    st = fsi_cursor_read(d->cursor, offset, buf, len, &err);
+    if (d->queue && d->queue->n) {
+        *pending = d->queue;
+        d->queue = NULL;
+    }
     if (st != FSI_OK) return fsi_error_from_engine(&err, &IID_IStream);
-    s->pos += len;
     *done = len;
     return S_OK;
 }
 
-static HRESULT WINAPI stream_Read(IStream *iface, void *buf, ULONG len, ULONG *read)
+/* No lock held: fire the events noted by a read. */
+static void image_fire(void *ctx, void *pending)
 {
-    fsistream *s = impl_from_IStream(iface);
-    event_queue q;
-    size_t done;
-    HRESULT hr;
-    if (read) *read = 0;
-    if (!buf) return STG_E_INVALIDPOINTER;
-    EnterCriticalSection(&s->cs);
-    begin_noting(s);
-    hr = read_locked(s, buf, len, &done);
-    q = take_events(s);
-    LeaveCriticalSection(&s->cs);
-    fire_events(s, &q);
-    if (read) *read = (ULONG)done;
-    return hr;
+    image_data *d = ctx;
+    event_queue *q = pending;
+    for (size_t i = 0; i < q->n; i++)
+        fsi_events_fire_update(d->events, d->object, (const WCHAR *)q->r[i].file->path,
+                               q->r[i].file->path_len, q->r[i].copied, q->r[i].total);
+    free(q);
 }
 
-static HRESULT WINAPI stream_Write(IStream *iface, const void *buf, ULONG len, ULONG *written)
+static void image_release(void *ctx)
 {
-    if (written) *written = 0;
-    return STG_E_ACCESSDENIED;
+    image_data *d = ctx;
+    fsi_cursor_free(d->cursor);
+    fsi_plan_unref(d->plan);
+    if (d->object) IDispatch_Release(d->object);
+    fsi_events_unref(d->events);
+    free(d->queue);
+    free(d);
 }
 
-static HRESULT WINAPI stream_Seek(IStream *iface, LARGE_INTEGER move, DWORD origin, ULARGE_INTEGER *newpos)
+static HRESULT image_data_new(fsi_plan *plan, fsi_events *events, IDispatch *object, void **out)
 {
-    fsistream *s = impl_from_IStream(iface);
-    LONGLONG base, target;
-    HRESULT hr = S_OK;
-    EnterCriticalSection(&s->cs);
-    switch (origin) {
-    case STREAM_SEEK_SET: base = 0; break;
-    case STREAM_SEEK_CUR: base = (LONGLONG)s->pos; break;
-    case STREAM_SEEK_END: base = (LONGLONG)s->size; break;
-    default: hr = STG_E_INVALIDFUNCTION; base = 0; break;
+    image_data *d = calloc(1, sizeof(*d));
+    if (!d) return E_OUTOFMEMORY;
+    if (!(d->cursor = fsi_cursor_new(plan))) {
+        free(d);
+        return E_OUTOFMEMORY;
     }
-    if (SUCCEEDED(hr)) {
-        target = base + move.QuadPart;
-        if (target < 0) hr = STG_E_INVALIDFUNCTION;
-        else s->pos = (uint64_t)target;     /* past the end is allowed; reads there return 0 bytes */
-    }
-    if (newpos) newpos->QuadPart = s->pos;
-    LeaveCriticalSection(&s->cs);
-    return hr;
-}
-
-static HRESULT WINAPI stream_SetSize(IStream *iface, ULARGE_INTEGER size)
-{
-    return STG_E_ACCESSDENIED;
-}
-
-#define COPY_CHUNK (1u << 20)
-
-/* Chunk by chunk: each chunk is read under the lock, then its events are fired and it is written
- * to dest with no lock held. A short write by dest ends the copy with STG_E_MEDIUMFULL; *read then
- * counts what was taken from this stream (its position moved by that much), *written what dest
- * accepted. */
-static HRESULT WINAPI stream_CopyTo(IStream *iface, IStream *dest, ULARGE_INTEGER cb,
-                                    ULARGE_INTEGER *read, ULARGE_INTEGER *written)
-{
-    fsistream *s = impl_from_IStream(iface);
-    uint64_t total_r = 0, total_w = 0;
-    HRESULT hr = S_OK;
-    char *buf;
-
-    if (read) read->QuadPart = 0;
-    if (written) written->QuadPart = 0;
-    if (!dest) return STG_E_INVALIDPOINTER;
-    if (!(buf = malloc(COPY_CHUNK))) return E_OUTOFMEMORY;
-    while (total_r < cb.QuadPart) {
-        size_t want = cb.QuadPart - total_r < COPY_CHUNK ? (size_t)(cb.QuadPart - total_r) : COPY_CHUNK, n;
-        event_queue q;
-        ULONG w = 0;
-        EnterCriticalSection(&s->cs);
-        begin_noting(s);
-        hr = read_locked(s, buf, want, &n);
-        q = take_events(s);
-        LeaveCriticalSection(&s->cs);
-        fire_events(s, &q);
-        if (FAILED(hr) || !n) break;
-        total_r += n;
-        hr = IStream_Write(dest, buf, (ULONG)n, &w);
-        total_w += w < n ? w : n;
-        if (FAILED(hr)) break;
-        if (w < n) { hr = STG_E_MEDIUMFULL; break; }
-    }
-    free(buf);
-    if (read) read->QuadPart = total_r;
-    if (written) written->QuadPart = total_w;
-    return hr;
-}
-
-static HRESULT WINAPI stream_Commit(IStream *iface, DWORD flags) { return S_OK; }
-static HRESULT WINAPI stream_Revert(IStream *iface) { return S_OK; }
-
-static HRESULT WINAPI stream_LockRegion(IStream *iface, ULARGE_INTEGER off, ULARGE_INTEGER cb, DWORD type)
-{
-    return STG_E_INVALIDFUNCTION;
-}
-
-static HRESULT WINAPI stream_UnlockRegion(IStream *iface, ULARGE_INTEGER off, ULARGE_INTEGER cb, DWORD type)
-{
-    return STG_E_INVALIDFUNCTION;
-}
-
-static HRESULT WINAPI stream_Stat(IStream *iface, STATSTG *stat, DWORD flags)
-{
-    fsistream *s = impl_from_IStream(iface);
-    if (!stat) return STG_E_INVALIDPOINTER;
-    memset(stat, 0, sizeof(*stat));
-    if (!(flags & STATFLAG_NONAME)) {
-        static const WCHAR name[] = L"FileSystemImage";
-        if (!(stat->pwcsName = CoTaskMemAlloc(sizeof(name)))) return E_OUTOFMEMORY;
-        memcpy(stat->pwcsName, name, sizeof(name));
-    }
-    stat->type = STGTY_STREAM;
-    stat->cbSize.QuadPart = s->size;
-    stat->grfMode = STGM_READ | STGM_SHARE_DENY_WRITE;
-    stat->clsid = CLSID_FsiStream;
+    d->plan = plan;
+    fsi_plan_ref(plan);
+    if ((d->events = events)) fsi_events_ref(events);
+    if ((d->object = object)) IDispatch_AddRef(object);
+    fsi_cursor_set_progress(d->cursor, on_progress, d);
+    *out = d;
     return S_OK;
 }
 
-static HRESULT WINAPI stream_Clone(IStream *iface, IStream **out)
+static HRESULT image_clone(void *ctx, void **out)
 {
-    fsistream *s = impl_from_IStream(iface);
-    HRESULT hr;
-    if (!out) return STG_E_INVALIDPOINTER;
-    *out = NULL;
-    if (FAILED(hr = fsistream_create(s->plan, s->events, s->object, out))) return hr;
-    EnterCriticalSection(&s->cs);
-    impl_from_IStream(*out)->pos = s->pos;
-    LeaveCriticalSection(&s->cs);
-    return S_OK;
+    image_data *d = ctx;
+    return image_data_new(d->plan, d->events, d->object, out);
 }
 
-static const IStreamVtbl stream_vtbl = {
-    stream_QueryInterface, stream_AddRef, stream_Release, stream_Read, stream_Write, stream_Seek,
-    stream_SetSize, stream_CopyTo, stream_Commit, stream_Revert, stream_LockRegion,
-    stream_UnlockRegion, stream_Stat, stream_Clone,
+static const fsi_rostream_ops image_ops = { image_read, image_fire, image_clone, image_release };
+
+static const fsi_rostream_desc image_desc = {
+    .ops = &image_ops, .flags = FSI_ROSTREAM_SET_OUT, .name = L"FileSystemImage",
+    .mode = STGM_READ | STGM_SHARE_DENY_WRITE, .clsid = &CLSID_FsiStream,
+    .error_iids = stream_error_iids, .copy_chunk = 1u << 20,
 };
 
 HRESULT fsistream_create(fsi_plan *plan, fsi_events *events, IDispatch *object, IStream **out)
 {
-    fsistream *s = calloc(1, sizeof(*s));
+    void *ctx;
+    HRESULT hr;
+    TRACE("(%p %p %p %p)\n", plan, events, object, out);
     *out = NULL;
-    if (!s) return E_OUTOFMEMORY;
-    if (!(s->cursor = fsi_cursor_new(plan))) {
-        free(s);
-        return E_OUTOFMEMORY;
-    }
-    s->IStream_iface.lpVtbl = &stream_vtbl;
-    fsi_error_support_init(&s->sei, (IUnknown *)&s->IStream_iface, stream_error_iids);
-    s->refs = 1;
-    InitializeCriticalSection(&s->cs);
-    s->plan = plan;
-    fsi_plan_ref(plan);
-    s->size = (uint64_t)fsi_plan_total_blocks(plan) * FSI_BLOCK_SIZE;
-    if ((s->events = events)) fsi_events_ref(events);
-    if ((s->object = object)) IDispatch_AddRef(object);
-    fsi_cursor_set_progress(s->cursor, on_progress, s);
-    fsi_lock_module();
-    *out = &s->IStream_iface;
-    return S_OK;
+    if (FAILED(hr = image_data_new(plan, events, object, &ctx))) return hr;
+    return fsi_rostream_create(&image_desc, ctx, (uint64_t)fsi_plan_total_blocks(plan) * FSI_BLOCK_SIZE, out);
 }
 
 /* ---- FileSystemImageResult --------------------------------------------------------------------- */
