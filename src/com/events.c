@@ -60,6 +60,7 @@ static inline cpoint *impl_from_IConnectionPoint(IConnectionPoint *iface)
 
 static HRESULT WINAPI cp_QueryInterface(IConnectionPoint *iface, REFIID riid, void **ppv)
 {
+    TRACE("(%p)->(%s, %p)\n", iface, debugstr_guid(riid), ppv);
     if (!ppv) return E_POINTER;
     if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IConnectionPoint)) {
         *ppv = iface;
@@ -85,6 +86,7 @@ static ULONG WINAPI cp_Release(IConnectionPoint *iface)
 
 static HRESULT WINAPI cp_GetConnectionInterface(IConnectionPoint *iface, IID *iid)
 {
+    TRACE("(%p)->(%p)\n", iface, iid);
     if (!iid) return E_POINTER;
     *iid = *impl_from_IConnectionPoint(iface)->iid;
     return S_OK;
@@ -93,6 +95,7 @@ static HRESULT WINAPI cp_GetConnectionInterface(IConnectionPoint *iface, IID *ii
 static HRESULT WINAPI cp_GetConnectionPointContainer(IConnectionPoint *iface, IConnectionPointContainer **out)
 {
     fsi_events *ev = impl_from_IConnectionPoint(iface)->ev;
+    TRACE("(%p)->(%p)\n", iface, out);
     if (!out) return E_POINTER;
     *out = &ev->IConnectionPointContainer_iface;
     IConnectionPointContainer_AddRef(*out);
@@ -104,6 +107,7 @@ static HRESULT WINAPI cp_Advise(IConnectionPoint *iface, IUnknown *unk, DWORD *c
     cpoint *cp = impl_from_IConnectionPoint(iface);
     IDispatch *disp = NULL;
     HRESULT hr = S_OK;
+    TRACE("(%p)->(%p, %p)\n", iface, unk, cookie);
 
     if (cookie) *cookie = 0;
     if (!unk || !cookie) return E_POINTER;
@@ -133,6 +137,7 @@ static HRESULT WINAPI cp_Unadvise(IConnectionPoint *iface, DWORD cookie)
 {
     cpoint *cp = impl_from_IConnectionPoint(iface);
     IDispatch *disp = NULL;
+    TRACE("(%p)->(%lu)\n", iface, (unsigned long)cookie);
 
     EnterCriticalSection(&cp->ev->cs);
     for (size_t i = 0; i < cp->count; i++)
@@ -181,6 +186,7 @@ static const IConnectionPointVtbl cp_vtbl = {
 static HRESULT WINAPI cpc_QueryInterface(IConnectionPointContainer *iface, REFIID riid, void **ppv)
 {
     fsi_events *ev = impl_from_IConnectionPointContainer(iface);
+    TRACE("(%p)->(%s, %p)\n", iface, debugstr_guid(riid), ppv);
     if (!ppv) return E_POINTER;
     if (ev->outer) return IUnknown_QueryInterface(ev->outer, riid, ppv);
     *ppv = NULL;
@@ -221,6 +227,7 @@ static HRESULT WINAPI cpc_EnumConnectionPoints(IConnectionPointContainer *iface,
 static HRESULT WINAPI cpc_FindConnectionPoint(IConnectionPointContainer *iface, REFIID riid, IConnectionPoint **out)
 {
     fsi_events *ev = impl_from_IConnectionPointContainer(iface);
+    TRACE("(%p)->(%s, %p)\n", iface, debugstr_guid(riid), out);
     if (!out) return E_POINTER;
     *out = NULL;
     if (!riid) return E_POINTER;
@@ -243,6 +250,7 @@ static const IConnectionPointContainerVtbl cpc_vtbl = {
  * DispatchWithEvents, PowerShell's Register-ObjectEvent) find the default source interface here. */
 static HRESULT WINAPI pci_QueryInterface(IProvideClassInfo2 *iface, REFIID riid, void **ppv)
 {
+    TRACE("(%p)->(%s, %p)\n", iface, debugstr_guid(riid), ppv);
     return cpc_QueryInterface(&impl_from_IProvideClassInfo2(iface)->IConnectionPointContainer_iface, riid, ppv);
 }
 
@@ -258,6 +266,7 @@ static ULONG WINAPI pci_Release(IProvideClassInfo2 *iface)
 
 static HRESULT WINAPI pci_GetClassInfo(IProvideClassInfo2 *iface, ITypeInfo **ti)
 {
+    TRACE("(%p)->(%p)\n", iface, ti);
     if (!ti) return E_POINTER;
     *ti = NULL;
     return fsi_get_typeinfo(&CLSID_MsftFileSystemImage, ti);
@@ -265,6 +274,7 @@ static HRESULT WINAPI pci_GetClassInfo(IProvideClassInfo2 *iface, ITypeInfo **ti
 
 static HRESULT WINAPI pci_GetGUID(IProvideClassInfo2 *iface, DWORD kind, GUID *guid)
 {
+    TRACE("(%p)->(%lu, %p)\n", iface, (unsigned long)kind, guid);
     if (!guid) return E_POINTER;
     if (kind != GUIDKIND_DEFAULT_SOURCE_DISP_IID) {
         memset(guid, 0, sizeof(*guid));

@@ -39,6 +39,7 @@ static inline stream_item *impl_from_IFsiFileItem2(IFsiFileItem2 *iface)
 static HRESULT WINAPI si_QueryInterface(IFsiFileItem2 *iface, REFIID riid, void **ppv)
 {
     stream_item *s = impl_from_IFsiFileItem2(iface);
+    TRACE("(%p)->(%s, %p)\n", iface, debugstr_guid(riid), ppv);
     if (!ppv) return E_POINTER;
     *ppv = NULL;
     if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IDispatch) || IsEqualIID(riid, &IID_IFsiItem) ||
@@ -82,6 +83,7 @@ static HRESULT not_accessible(const WCHAR *property)
 static HRESULT WINAPI si_get_Name(IFsiFileItem2 *iface, BSTR *value)
 {
     stream_item *s = impl_from_IFsiFileItem2(iface);
+    TRACE("(%p)->(%p)\n", iface, value);
     if (!value) return E_POINTER;
     *value = SysAllocStringLen(s->name, SysStringLen(s->name));
     return *value ? S_OK : E_OUTOFMEMORY;
@@ -103,6 +105,7 @@ static HRESULT WINAPI si_get_FullPath(IFsiFileItem2 *iface, BSTR *value)
     stream_item *s = impl_from_IFsiFileItem2(iface);
     BSTR file;
     HRESULT hr;
+    TRACE("(%p)->(%p)\n", iface, value);
     if (!value) return E_POINTER;
     *value = NULL;
     if (FAILED(hr = IFsiItem_get_FullPath(s->file, &file))) return hr;
@@ -123,6 +126,7 @@ static HRESULT WINAPI si_put_LastModifiedTime(IFsiFileItem2 *iface, DATE v) { re
 
 static HRESULT WINAPI si_get_IsHidden(IFsiFileItem2 *iface, VARIANT_BOOL *value)
 {
+    TRACE("(%p)->(%p)\n", iface, value);
     if (!value) return E_POINTER;
     *value = VARIANT_FALSE;
     return S_OK;
@@ -134,6 +138,7 @@ static HRESULT WINAPI si_put_IsHidden(IFsiFileItem2 *iface, VARIANT_BOOL value) 
 static HRESULT WINAPI si_FileSystemName(IFsiFileItem2 *iface, FsiFileSystems fs, BSTR *value)
 {
     stream_item *s = impl_from_IFsiFileItem2(iface);
+    TRACE("(%p)->(%d, %p)\n", iface, (int)fs, value);
     if (!value) return E_POINTER;
     *value = NULL;
     if (fs != FsiFileSystemISO9660 && fs != FsiFileSystemJoliet && fs != FsiFileSystemUDF)
@@ -147,6 +152,7 @@ static HRESULT WINAPI si_FileSystemPath(IFsiFileItem2 *iface, FsiFileSystems fs,
     stream_item *s = impl_from_IFsiFileItem2(iface);
     BSTR file;
     HRESULT hr;
+    TRACE("(%p)->(%d, %p)\n", iface, (int)fs, value);
     if (!value) return E_POINTER;
     *value = NULL;
     if (fs != FsiFileSystemISO9660 && fs != FsiFileSystemJoliet && fs != FsiFileSystemUDF)
@@ -160,6 +166,7 @@ static HRESULT WINAPI si_FileSystemPath(IFsiFileItem2 *iface, FsiFileSystems fs,
 
 static HRESULT WINAPI si_get_DataSize(IFsiFileItem2 *iface, LONGLONG *value)
 {
+    TRACE("(%p)->(%p)\n", iface, value);
     if (!value) return E_POINTER;
     *value = (LONGLONG)impl_from_IFsiFileItem2(iface)->size;
     return S_OK;
@@ -167,6 +174,7 @@ static HRESULT WINAPI si_get_DataSize(IFsiFileItem2 *iface, LONGLONG *value)
 
 static HRESULT WINAPI si_get_DataSize32BitLow(IFsiFileItem2 *iface, LONG *value)
 {
+    TRACE("(%p)->(%p)\n", iface, value);
     if (!value) return E_POINTER;
     *value = (LONG)(ULONG)(impl_from_IFsiFileItem2(iface)->size & 0xffffffff);
     return S_OK;
@@ -174,6 +182,7 @@ static HRESULT WINAPI si_get_DataSize32BitLow(IFsiFileItem2 *iface, LONG *value)
 
 static HRESULT WINAPI si_get_DataSize32BitHigh(IFsiFileItem2 *iface, LONG *value)
 {
+    TRACE("(%p)->(%p)\n", iface, value);
     if (!value) return E_POINTER;
     *value = (LONG)(ULONG)(impl_from_IFsiFileItem2(iface)->size >> 32);
     return S_OK;
@@ -182,6 +191,7 @@ static HRESULT WINAPI si_get_DataSize32BitHigh(IFsiFileItem2 *iface, LONG *value
 static HRESULT WINAPI si_get_Data(IFsiFileItem2 *iface, IStream **value)
 {
     stream_item *s = impl_from_IFsiFileItem2(iface);
+    TRACE("(%p)->(%p)\n", iface, value);
     if (!value) return E_POINTER;
     *value = NULL;
     return fsi_source_istream_create(s->src, s->size, value);
@@ -189,11 +199,13 @@ static HRESULT WINAPI si_get_Data(IFsiFileItem2 *iface, IStream **value)
 
 static HRESULT WINAPI si_put_Data(IFsiFileItem2 *iface, IStream *data)
 {
+    TRACE("(%p)->(%p)\n", iface, data);
     return fsi_error(IMAPI_E_READONLY, &IID_IFsiFileItem2, NULL, NULL);
 }
 
 static HRESULT WINAPI si_get_FsiNamedStreams(IFsiFileItem2 *iface, IFsiNamedStreams **streams)
 {
+    TRACE("(%p)->(%p)\n", iface, streams);
     if (!streams) return E_POINTER;
     *streams = NULL;
     return not_accessible(L"FsiNamedStreams");     /* documented: a named stream has none */
@@ -201,6 +213,7 @@ static HRESULT WINAPI si_get_FsiNamedStreams(IFsiFileItem2 *iface, IFsiNamedStre
 
 static HRESULT WINAPI si_get_IsNamedStream(IFsiFileItem2 *iface, VARIANT_BOOL *value)
 {
+    TRACE("(%p)->(%p)\n", iface, value);
     if (!value) return E_POINTER;
     *value = VARIANT_TRUE;
     return S_OK;
@@ -208,16 +221,19 @@ static HRESULT WINAPI si_get_IsNamedStream(IFsiFileItem2 *iface, VARIANT_BOOL *v
 
 static HRESULT WINAPI si_AddStream(IFsiFileItem2 *iface, BSTR name, IStream *data)
 {
+    TRACE("(%p)->(%s, %p)\n", iface, debugstr_w(name), data);
     return not_accessible(L"FsiNamedStreams");
 }
 
 static HRESULT WINAPI si_RemoveStream(IFsiFileItem2 *iface, BSTR name)
 {
+    TRACE("(%p)->(%s)\n", iface, debugstr_w(name));
     return not_accessible(L"FsiNamedStreams");
 }
 
 static HRESULT WINAPI si_get_IsRealTime(IFsiFileItem2 *iface, VARIANT_BOOL *value)
 {
+    TRACE("(%p)->(%p)\n", iface, value);
     if (!value) return E_POINTER;
     *value = VARIANT_FALSE;
     return S_OK;
@@ -282,6 +298,7 @@ static inline named_streams *impl_from_IFsiNamedStreams(IFsiNamedStreams *iface)
 static HRESULT WINAPI ns_QueryInterface(IFsiNamedStreams *iface, REFIID riid, void **ppv)
 {
     named_streams *c = impl_from_IFsiNamedStreams(iface);
+    TRACE("(%p)->(%s, %p)\n", iface, debugstr_guid(riid), ppv);
     if (!ppv) return E_POINTER;
     *ppv = NULL;
     if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IDispatch) || IsEqualIID(riid, &IID_IFsiNamedStreams))
@@ -317,6 +334,7 @@ FSI_IMPLEMENT_DISPATCH(ns, IFsiNamedStreams, IID_IFsiNamedStreams)
 static HRESULT WINAPI ns_get__NewEnum(IFsiNamedStreams *iface, IEnumVARIANT **out)
 {
     named_streams *c = impl_from_IFsiNamedStreams(iface);
+    TRACE("(%p)->(%p)\n", iface, out);
     if (!out) return E_POINTER;
     return fsiitem_enum_create(c->items, c->count, &IID_IEnumVARIANT, (void **)out);
 }
@@ -324,6 +342,7 @@ static HRESULT WINAPI ns_get__NewEnum(IFsiNamedStreams *iface, IEnumVARIANT **ou
 static HRESULT WINAPI ns_get_Item(IFsiNamedStreams *iface, LONG index, IFsiFileItem2 **item)
 {
     named_streams *c = impl_from_IFsiNamedStreams(iface);
+    TRACE("(%p)->(%ld, %p)\n", iface, (long)index, item);
     if (!item) return E_POINTER;
     *item = NULL;
     if (index < 0 || (ULONG)index >= c->count)       /* zero-based */
@@ -333,6 +352,7 @@ static HRESULT WINAPI ns_get_Item(IFsiNamedStreams *iface, LONG index, IFsiFileI
 
 static HRESULT WINAPI ns_get_Count(IFsiNamedStreams *iface, LONG *count)
 {
+    TRACE("(%p)->(%p)\n", iface, count);
     if (!count) return E_POINTER;
     *count = (LONG)impl_from_IFsiNamedStreams(iface)->count;
     return S_OK;
@@ -341,6 +361,7 @@ static HRESULT WINAPI ns_get_Count(IFsiNamedStreams *iface, LONG *count)
 static HRESULT WINAPI ns_get_EnumNamedStreams(IFsiNamedStreams *iface, IEnumFsiItems **out)
 {
     named_streams *c = impl_from_IFsiNamedStreams(iface);
+    TRACE("(%p)->(%p)\n", iface, out);
     if (!out) return E_POINTER;
     return fsiitem_enum_create(c->items, c->count, &IID_IEnumFsiItems, (void **)out);
 }

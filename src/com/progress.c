@@ -152,6 +152,7 @@ static inline progress_item *impl_from_IProgressItem(IProgressItem *iface)
 
 static HRESULT WINAPI item_QueryInterface(IProgressItem *iface, REFIID riid, void **ppv)
 {
+    TRACE("(%p)->(%s, %p)\n", iface, debugstr_guid(riid), ppv);
     if (!ppv) return E_POINTER;
     if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IDispatch) || IsEqualIID(riid, &IID_IProgressItem)) {
         *ppv = iface;
@@ -184,6 +185,7 @@ FSI_IMPLEMENT_DISPATCH(item, IProgressItem, IID_IProgressItem)
 static HRESULT WINAPI item_get_Description(IProgressItem *iface, BSTR *desc)
 {
     const pentry *e = impl_from_IProgressItem(iface)->e;
+    TRACE("(%p)->(%p)\n", iface, desc);
     if (!desc) return E_POINTER;
     *desc = SysAllocStringLen(e->desc, (UINT)e->len);
     return *desc ? S_OK : E_OUTOFMEMORY;
@@ -191,6 +193,7 @@ static HRESULT WINAPI item_get_Description(IProgressItem *iface, BSTR *desc)
 
 static HRESULT WINAPI item_get_FirstBlock(IProgressItem *iface, ULONG *block)
 {
+    TRACE("(%p)->(%p)\n", iface, block);
     if (!block) return E_POINTER;
     *block = impl_from_IProgressItem(iface)->e->first;
     return S_OK;
@@ -199,6 +202,7 @@ static HRESULT WINAPI item_get_FirstBlock(IProgressItem *iface, ULONG *block)
 static HRESULT WINAPI item_get_LastBlock(IProgressItem *iface, ULONG *block)
 {
     const pentry *e = impl_from_IProgressItem(iface)->e;
+    TRACE("(%p)->(%p)\n", iface, block);
     if (!block) return E_POINTER;
     *block = e->first + e->count - 1;
     return S_OK;
@@ -206,6 +210,7 @@ static HRESULT WINAPI item_get_LastBlock(IProgressItem *iface, ULONG *block)
 
 static HRESULT WINAPI item_get_BlockCount(IProgressItem *iface, ULONG *blocks)
 {
+    TRACE("(%p)->(%p)\n", iface, blocks);
     if (!blocks) return E_POINTER;
     *blocks = impl_from_IProgressItem(iface)->e->count;
     return S_OK;
@@ -277,6 +282,7 @@ static inline progress_items *impl_from_IProgressItems(IProgressItems *iface)
 static HRESULT WINAPI items_QueryInterface(IProgressItems *iface, REFIID riid, void **ppv)
 {
     progress_items *p = impl_from_IProgressItems(iface);
+    TRACE("(%p)->(%s, %p)\n", iface, debugstr_guid(riid), ppv);
     if (!ppv) return E_POINTER;
     if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IDispatch) || IsEqualIID(riid, &IID_IProgressItems))
         *ppv = &p->IProgressItems_iface;
@@ -320,6 +326,7 @@ static HRESULT WINAPI items_get__NewEnum(IProgressItems *iface, IEnumVARIANT **o
 static HRESULT WINAPI items_get_Item(IProgressItems *iface, LONG index, IProgressItem **item)
 {
     progress_items *p = impl_from_IProgressItems(iface);
+    TRACE("(%p)->(%ld, %p)\n", iface, (long)index, item);
     if (!item) return E_POINTER;
     *item = NULL;
     if (index < 0 || (size_t)index >= p->t->count)
@@ -329,6 +336,7 @@ static HRESULT WINAPI items_get_Item(IProgressItems *iface, LONG index, IProgres
 
 static HRESULT WINAPI items_get_Count(IProgressItems *iface, LONG *count)
 {
+    TRACE("(%p)->(%p)\n", iface, count);
     if (!count) return E_POINTER;
     *count = (LONG)impl_from_IProgressItems(iface)->t->count;
     return S_OK;
@@ -338,6 +346,7 @@ static HRESULT WINAPI items_ProgressItemFromBlock(IProgressItems *iface, ULONG b
 {
     progress_items *p = impl_from_IProgressItems(iface);
     ptrdiff_t i;
+    TRACE("(%p)->(%lu, %p)\n", iface, (unsigned long)block, item);
     if (!item) return E_POINTER;
     *item = NULL;
     if ((i = find_block(p->t, block)) < 0)
@@ -349,6 +358,7 @@ static HRESULT WINAPI items_ProgressItemFromDescription(IProgressItems *iface, B
 {
     progress_items *p = impl_from_IProgressItems(iface);
     ptrdiff_t i;
+    TRACE("(%p)->(%s, %p)\n", iface, debugstr_w(desc), item);
     if (!item) return E_POINTER;
     *item = NULL;
     if (!desc) return E_FAIL;                   /* documented: description is NULL */

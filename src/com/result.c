@@ -178,6 +178,7 @@ static inline fsiresult *impl_from_IFileSystemImageResult2(IFileSystemImageResul
 static HRESULT WINAPI result_QueryInterface(IFileSystemImageResult2 *iface, REFIID riid, void **ppv)
 {
     fsiresult *r = impl_from_IFileSystemImageResult2(iface);
+    TRACE("(%p)->(%s, %p)\n", iface, debugstr_guid(riid), ppv);
     if (!ppv) return E_POINTER;
     if (IsEqualIID(riid, &IID_IUnknown) || IsEqualIID(riid, &IID_IDispatch) ||
         IsEqualIID(riid, &IID_IFileSystemImageResult) || IsEqualIID(riid, &IID_IFileSystemImageResult2))
@@ -216,6 +217,7 @@ FSI_IMPLEMENT_DISPATCH(result, IFileSystemImageResult2, IID_IFileSystemImageResu
 static HRESULT WINAPI result_get_ImageStream(IFileSystemImageResult2 *iface, IStream **stream)
 {
     fsiresult *r = impl_from_IFileSystemImageResult2(iface);
+    TRACE("(%p)->(%p)\n", iface, stream);
     if (!stream) return E_POINTER;
     *stream = r->stream;
     IStream_AddRef(r->stream);
@@ -227,6 +229,7 @@ static HRESULT WINAPI result_get_ProgressItems(IFileSystemImageResult2 *iface, I
     fsiresult *r = impl_from_IFileSystemImageResult2(iface);
     fsi_progress_table *t = r->progress, *prev;
     HRESULT hr;
+    TRACE("(%p)->(%p)\n", iface, items);
     if (!items) return E_POINTER;
     *items = NULL;
     if (!t) {
@@ -242,6 +245,7 @@ static HRESULT WINAPI result_get_ProgressItems(IFileSystemImageResult2 *iface, I
 
 static HRESULT WINAPI result_get_TotalBlocks(IFileSystemImageResult2 *iface, LONG *blocks)
 {
+    TRACE("(%p)->(%p)\n", iface, blocks);
     if (!blocks) return E_POINTER;
     *blocks = (LONG)fsi_plan_total_blocks(impl_from_IFileSystemImageResult2(iface)->plan);
     return S_OK;
@@ -249,6 +253,7 @@ static HRESULT WINAPI result_get_TotalBlocks(IFileSystemImageResult2 *iface, LON
 
 static HRESULT WINAPI result_get_BlockSize(IFileSystemImageResult2 *iface, LONG *size)
 {
+    TRACE("(%p)->(%p)\n", iface, size);
     if (!size) return E_POINTER;
     *size = FSI_BLOCK_SIZE;
     return S_OK;
@@ -256,6 +261,7 @@ static HRESULT WINAPI result_get_BlockSize(IFileSystemImageResult2 *iface, LONG 
 
 static HRESULT WINAPI result_get_DiscId(IFileSystemImageResult2 *iface, BSTR *id)
 {
+    TRACE("(%p)->(%p)\n", iface, id);
     if (!id) return E_POINTER;
     *id = SysAllocString(impl_from_IFileSystemImageResult2(iface)->disc_id);
     return *id ? S_OK : E_OUTOFMEMORY;
@@ -269,6 +275,7 @@ static HRESULT WINAPI result_get_ModifiedBlocks(IFileSystemImageResult2 *iface, 
     fsiresult *r = impl_from_IFileSystemImageResult2(iface);
     LONG range[4][2];
     size_t n = fsi_plan_modified_count(r->plan);
+    TRACE("(%p)->(%p)\n", iface, list);
     if (!list) return E_POINTER;
     *list = NULL;
     for (size_t i = 0; i < n && i < 4; i++) {
