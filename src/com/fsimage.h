@@ -1,0 +1,159 @@
+/*
+ * MsftFileSystemImage's object, shared by the files that implement its methods (private to src/com):
+ * fsimage.c (the object: IUnknown, the tree, CreateResultImage, the vtable, create), settings.c
+ * (the plain properties), changepoint.c, media.c (media types, the previous session's medium),
+ * import.c (ImportFileSystem, MultisessionInterfaces), sizelimit.c (the checks of an addition,
+ * FreeMediaBlocks), bootarray.c (BootImageOptions, BootImageOptionsArray).
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#ifndef IMAPI2FS_FSIMAGE_H
+#define IMAPI2FS_FSIMAGE_H
+
+#include "private.h"
+
+#define DEFAULT_FREE_MEDIA_BLOCKS 332800
+#define FS_SUPPORTED (FsiFileSystemISO9660 | FsiFileSystemJoliet | FsiFileSystemUDF)
+
+/* What a change point restores: the tree and the settings (RollbackToChangePoint). */
+typedef struct change_point {
+    LONG number;
+    fsi_image *tree;
+    LONG session_start, free_media_blocks, udf_revision, iso_level;
+    BSTR volume_name;
+    VARIANT_BOOL strict, restricted, stage, redundant_udf;
+    FsiFileSystems fs;
+} change_point;
+
+/* Every field is read and written with cs held, except refs (atomic) and what fsimage_create sets
+ * before the object is handed out (sei, events, made). */
+struct fsimage {
+    IFileSystemImage3 IFileSystemImage3_iface;
+    fsi_error_support sei;
+    LONG refs;
+    CRITICAL_SECTION cs;
+    fsi_image *tree;
+    LONG session_start;
+    LONG free_media_blocks;
+    BSTR volume_name;               /* NULL: generated when the result is created */
+    BSTR working_dir;
+    LONG change_point;
+    LONG locked_change_point;       /* LockInChangePoint: no rollback before it */
+    change_point *points;           /* snapshots taken when ChangePoint is read, by number */
+    fsi_stash *stash;               /* staged file data (created on first use) */
+    size_t npoints;
+    VARIANT_BOOL strict, restricted, stage, redundant_udf;
+    FsiFileSystems fs;
+    LONG udf_revision;
+    LONG iso_level;
+    fsi_events *events;             /* IConnectionPointContainer (events.c) */
+    fsi_boot_set *boot;             /* El Torito entries (BootImageOptions(Array)); NULL: none */
+    /* multisession (multisession.c, docs/behaviour.md) */
+    fsi_msession *ms;               /* MultisessionInterfaces, or NULL */
+    fsi_medium *medium;             /* the medium a session was imported from, or NULL */
+    FsiFileSystems imported;        /* the file system imported (FsiFileSystemNone: none) */
+    FsiFileSystems disc_fs;         /* the file systems of the imported session */
+    BSTR imported_name;             /* its volume name */
+    uint32_t old_end;               /* random-write: the end of the imported volume (blocks) */
+    uint32_t base_vrs_end;          /* random-write: the end of its recognition sequence */
+    /* FreeMediaBlocks: an upper bound of the size, kept per add (fsimage_check_add) */
+    fsi_size_bound bound;
+    int bound_ok;                   /* 0: start again at the exact plan */
+    fsi_plan_opts bound_opts;       /* the settings it was started with */
+    LONG bound_boot, boot_changes;  /* boot entries put since */
+    fsi_time made;                  /* when the object was made: the root's times (docs/behaviour.md) */
+    LONG epoch;                     /* moves whenever items may have left the tree (items.c) */
+};
+
+static inline fsimage *impl_from_IFileSystemImage3(IFileSystemImage3 *iface)
+{
+    return impl_from(iface, fsimage, IFileSystemImage3_iface);
+}
+
+/* ---- helpers between the files (all with the lock held unless said) --------------------------- */
+
+/* fsimage.c: the settings the layout depends on (not the volume name and time: descriptors of
+ * fixed size); plan_opts adds the creation time and the volume name (defname: the generated one,
+ * when none is set). */
+void fsimage_layout_opts(fsimage *img, fsi_plan_opts *o);
+void fsimage_plan_opts(fsimage *img, fsi_plan_opts *o, WCHAR defname[16]);
+/* sizelimit.c: the exact size of the image the current tree would give (0 with no file system). */
+HRESULT fsimage_used_blocks(fsimage *img, LONG *out);
+/* changepoint.c: free every snapshot (the object's end). */
+void fsimage_free_points(fsimage *img);
+/* media.c: the previous session's medium (a new reference) and where its volume descriptors are;
+ * IMAPI_E_MULTISESSION_NOT_SET, IMAPI_E_EMPTY_DISC with IErrorInfo set. */
+HRESULT fsimage_session_medium(fsimage *img, fsi_medium **m, uint64_t *start);
+/* media.c: fsi_medium_read as an fsi_read_blocks_fn (ctx: the medium); no lock needed. */
+int fsimage_medium_read(void *ctx, uint64_t lba, uint32_t count, void *buf);
+/* media.c: the file systems of the session at start (IdentifyFileSystemsOnDisc at that session). */
+unsigned fsimage_session_fs(fsi_medium *m, uint64_t start);
+/* media.c: CalculateDiscIdentifier's text for the session at start of m (16 hex digits). */
+void fsimage_disc_identifier(fsi_medium *m, uint64_t start, WCHAR text[17]);
+
+/* settings.c: UDFRevisionsSupported, lowest first. */
+#define FSIMAGE_UDF_REVISIONS 6
+extern const LONG fsimage_udf_revisions[FSIMAGE_UDF_REVISIONS];
+
+/* ---- the methods, by file (the vtable is in fsimage.c) ---------------------------------------- */
+
+/* settings.c */
+HRESULT WINAPI fsimage_get_SessionStartBlock(IFileSystemImage3 *iface, LONG *value);
+HRESULT WINAPI fsimage_put_SessionStartBlock(IFileSystemImage3 *iface, LONG value);
+HRESULT WINAPI fsimage_get_FreeMediaBlocks(IFileSystemImage3 *iface, LONG *value);
+HRESULT WINAPI fsimage_put_FreeMediaBlocks(IFileSystemImage3 *iface, LONG value);
+HRESULT WINAPI fsimage_get_VolumeName(IFileSystemImage3 *iface, BSTR *value);
+HRESULT WINAPI fsimage_put_VolumeName(IFileSystemImage3 *iface, BSTR value);
+HRESULT WINAPI fsimage_get_ImportedVolumeName(IFileSystemImage3 *iface, BSTR *value);
+HRESULT WINAPI fsimage_get_WorkingDirectory(IFileSystemImage3 *iface, BSTR *value);
+HRESULT WINAPI fsimage_put_WorkingDirectory(IFileSystemImage3 *iface, BSTR value);
+HRESULT WINAPI fsimage_get_StrictFileSystemCompliance(IFileSystemImage3 *iface, VARIANT_BOOL *value);
+HRESULT WINAPI fsimage_put_StrictFileSystemCompliance(IFileSystemImage3 *iface, VARIANT_BOOL value);
+HRESULT WINAPI fsimage_get_UseRestrictedCharacterSet(IFileSystemImage3 *iface, VARIANT_BOOL *value);
+HRESULT WINAPI fsimage_put_UseRestrictedCharacterSet(IFileSystemImage3 *iface, VARIANT_BOOL value);
+HRESULT WINAPI fsimage_get_FileSystemsToCreate(IFileSystemImage3 *iface, FsiFileSystems *value);
+HRESULT WINAPI fsimage_put_FileSystemsToCreate(IFileSystemImage3 *iface, FsiFileSystems value);
+HRESULT WINAPI fsimage_get_FileSystemsSupported(IFileSystemImage3 *iface, FsiFileSystems *value);
+HRESULT WINAPI fsimage_put_UDFRevision(IFileSystemImage3 *iface, LONG value);
+HRESULT WINAPI fsimage_get_UDFRevision(IFileSystemImage3 *iface, LONG *value);
+HRESULT WINAPI fsimage_get_UDFRevisionsSupported(IFileSystemImage3 *iface, SAFEARRAY **value);
+HRESULT WINAPI fsimage_put_ISO9660InterchangeLevel(IFileSystemImage3 *iface, LONG value);
+HRESULT WINAPI fsimage_get_ISO9660InterchangeLevel(IFileSystemImage3 *iface, LONG *value);
+HRESULT WINAPI fsimage_get_ISO9660InterchangeLevelsSupported(IFileSystemImage3 *iface, SAFEARRAY **value);
+HRESULT WINAPI fsimage_get_VolumeNameUDF(IFileSystemImage3 *iface, BSTR *value);
+HRESULT WINAPI fsimage_get_VolumeNameJoliet(IFileSystemImage3 *iface, BSTR *value);
+HRESULT WINAPI fsimage_get_VolumeNameISO9660(IFileSystemImage3 *iface, BSTR *value);
+HRESULT WINAPI fsimage_get_StageFiles(IFileSystemImage3 *iface, VARIANT_BOOL *value);
+HRESULT WINAPI fsimage_put_StageFiles(IFileSystemImage3 *iface, VARIANT_BOOL value);
+HRESULT WINAPI fsimage_get_CreateRedundantUdfMetadataFiles(IFileSystemImage3 *iface, VARIANT_BOOL *value);
+HRESULT WINAPI fsimage_put_CreateRedundantUdfMetadataFiles(IFileSystemImage3 *iface, VARIANT_BOOL value);
+
+/* changepoint.c */
+HRESULT WINAPI fsimage_get_ChangePoint(IFileSystemImage3 *iface, LONG *value);
+HRESULT WINAPI fsimage_RollbackToChangePoint(IFileSystemImage3 *iface, LONG cp);
+HRESULT WINAPI fsimage_LockInChangePoint(IFileSystemImage3 *iface);
+
+/* media.c */
+HRESULT WINAPI fsimage_SetMaxMediaBlocksFromDevice(IFileSystemImage3 *iface, IDiscRecorder2 *recorder);
+HRESULT WINAPI fsimage_ChooseImageDefaults(IFileSystemImage3 *iface, IDiscRecorder2 *recorder);
+HRESULT WINAPI fsimage_ChooseImageDefaultsForMediaType(IFileSystemImage3 *iface, IMAPI_MEDIA_PHYSICAL_TYPE value);
+HRESULT WINAPI fsimage_CalculateDiscIdentifier(IFileSystemImage3 *iface, BSTR *id);
+HRESULT WINAPI fsimage_IdentifyFileSystemsOnDisc(IFileSystemImage3 *iface, IDiscRecorder2 *recorder, FsiFileSystems *fs);
+HRESULT WINAPI fsimage_ProbeSpecificFileSystem(IFileSystemImage3 *iface, FsiFileSystems fs, VARIANT_BOOL *appendable);
+
+/* import.c */
+HRESULT WINAPI fsimage_GetDefaultFileSystemForImport(IFileSystemImage3 *iface, FsiFileSystems fs, FsiFileSystems *def);
+HRESULT WINAPI fsimage_ImportFileSystem(IFileSystemImage3 *iface, FsiFileSystems *imported);
+HRESULT WINAPI fsimage_ImportSpecificFileSystem(IFileSystemImage3 *iface, FsiFileSystems fs);
+HRESULT WINAPI fsimage_get_MultisessionInterfaces(IFileSystemImage3 *iface, SAFEARRAY **value);
+HRESULT WINAPI fsimage_put_MultisessionInterfaces(IFileSystemImage3 *iface, SAFEARRAY *value);
+
+/* sizelimit.c */
+HRESULT WINAPI fsimage_get_UsedBlocks(IFileSystemImage3 *iface, LONG *value);
+
+/* bootarray.c */
+HRESULT WINAPI fsimage_get_BootImageOptions(IFileSystemImage3 *iface, IBootOptions **value);
+HRESULT WINAPI fsimage_put_BootImageOptions(IFileSystemImage3 *iface, IBootOptions *value);
+HRESULT WINAPI fsimage_get_BootImageOptionsArray(IFileSystemImage3 *iface, SAFEARRAY **value);
+HRESULT WINAPI fsimage_put_BootImageOptionsArray(IFileSystemImage3 *iface, SAFEARRAY *value);
+
+#endif

@@ -1,0 +1,213 @@
+/*
+ * MsftFileSystemImage: the checks of an addition (StrictFileSystemCompliance, UseRestrictedCharacterSet)
+ * and the FreeMediaBlocks limit (an upper bound kept per add; docs/behaviour.md), UsedBlocks.
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+#include "fsimage.h"
+#include <stdlib.h>
+
+/* Exact size of the image the current tree would give (lock held). */
+HRESULT fsimage_used_blocks(fsimage *img, LONG *out)
+{
+    fsi_plan_opts o;
+    fsi_plan *plan;
+    fsi_err err;
+    WCHAR defname[16];
+    fsi_status st;
+
+    fsimage_plan_opts(img, &o, defname);
+    if (!o.fs) { *out = 0; return S_OK; }
+    st = fsi_plan_build(img->tree, &o, &plan, &err);
+    if (st != FSI_OK) return fsi_error_from_engine(&err, &IID_IFileSystemImage);
+    *out = (LONG)fsi_plan_total_blocks(plan);
+    fsi_plan_unref(plan);
+    return S_OK;
+}
+
+HRESULT WINAPI fsimage_get_UsedBlocks(IFileSystemImage3 *iface, LONG *value)
+{
+    fsimage *img = impl_from_IFileSystemImage3(iface);
+    HRESULT hr;
+
+    TRACE("(%p)->(%p)\n", iface, value);
+    if (!value) return E_POINTER;
+    EnterCriticalSection(&img->cs);
+    hr = fsimage_used_blocks(img, value);
+    LeaveCriticalSection(&img->cs);
+    return hr;
+}
+
+HRESULT fsimage_check_name(fsimage *img, const WCHAR *name, size_t len, const WCHAR *what)
+{
+    BOOL lossy = FALSE;
+    if (!img->restricted || !len) return S_OK;
+    /* UseRestrictedCharacterSet: names must be representable in the ANSI code page. */
+    if (!WideCharToMultiByte(CP_ACP, WC_NO_BEST_FIT_CHARS, name, (int)len, NULL, 0, NULL, &lossy) || lossy)
+        return fsi_error(IMAPI_E_RESTRICTED_NAME_VIOLATION, &IID_IFsiDirectoryItem, what, NULL);
+    return S_OK;
+}
+
+/* Directories of the subtree of n (n included) and its depth in directory levels (n: 1). */
+static void subtree_dirs(fsi_node *n, unsigned level, uint64_t *dirs, unsigned *deepest)
+{
+    if (!fsi_node_is_dir(n)) return;
+    (*dirs)++;
+    if (level > *deepest) *deepest = level;
+    for (size_t i = 0, k = fsi_dir_child_count(n); i < k; i++) {
+        fsi_node *c = fsi_dir_child(n, i);
+        if (c) subtree_dirs(c, level + 1, dirs, deepest);
+    }
+}
+
+/* ECMA-119 6.8.2.1 with StrictFileSystemCompliance: 8 levels of directories (the root the first),
+ * 65535 directories (16-bit path table parent numbers). */
+static HRESULT check_strict(fsimage *img, fsi_node *parent, fsi_node *add, int whole)
+{
+    uint64_t dirs = 0;
+    unsigned depth = 0, level = 1;
+    if (!img->strict || !(img->fs & (FsiFileSystemISO9660 | FsiFileSystemJoliet))) return S_OK;
+    if (whole) subtree_dirs(add, 1, &dirs, &depth);
+    else
+        for (size_t i = 0, k = fsi_dir_child_count(add); i < k; i++)
+            if (fsi_dir_child(add, i)) subtree_dirs(fsi_dir_child(add, i), 1, &dirs, &depth);
+    for (fsi_node *n = parent; n && fsi_node_parent(n); n = fsi_node_parent(n)) level++;
+    if (dirs && level + depth > 8) return fsi_error(IMAPI_E_ISO9660_LEVELS, &IID_IFsiDirectoryItem, NULL, NULL);
+    if (fsi_image_dir_count(img->tree) + 1 + dirs > 65535)
+        return fsi_error(IMAPI_E_TOO_MANY_DIRS, &IID_IFsiDirectoryItem,
+                         (img->fs & FsiFileSystemISO9660) ? L"ISO9660" : L"Joliet", NULL);
+    return S_OK;
+}
+
+/* Is the size bound of the current tree good for these settings (lock held)? It is started again
+ * when the settings a plan depends on changed, and after a rollback or an import (bound_ok = 0). */
+static int bound_fits(fsimage *img, const fsi_plan_opts *o)
+{
+    return img->bound_ok && img->bound_opts.fs == o->fs && img->bound_opts.iso_level == o->iso_level &&
+           img->bound_opts.udf_revision == o->udf_revision &&
+           img->bound_opts.udf_redundant_metadata == o->udf_redundant_metadata &&
+           img->bound_opts.session_start == o->session_start && img->bound_opts.reuse_end == o->reuse_end &&
+           img->bound_opts.base == o->base && img->bound_opts.boot_count == o->boot_count &&
+           img->bound_boot == img->boot_changes;
+}
+
+/* A plan for the size of tree: a file over the 2 GiB ceiling of levels 1 and 2 is refused by
+ * CreateResultImage, as on Windows, but an add is judged by the size of level 3's layout (several
+ * extents), so that it fails with IMAPI_E_IMAGE_SIZE_LIMIT when that is what it passes. */
+static fsi_status plan_for_size(fsi_image *tree, const fsi_plan_opts *o, fsi_plan **plan, fsi_err *err)
+{
+    fsi_status st = fsi_plan_build(tree, o, plan, err);
+    if (st == FSI_E_DATA_TOO_BIG) {
+        fsi_plan_opts o3 = *o;
+        o3.iso_level = 3;
+        st = fsi_plan_build(tree, &o3, plan, err);
+    }
+    return st;
+}
+
+/* The size limit (lock held): take units more than the bound, or decide with the exact plan of the
+ * tree made by copy (NULL: the tree as it is; else a copy with the addition, freed here). */
+static HRESULT check_limit(fsimage *img, uint64_t units, fsi_image *copy, const WCHAR *what, fsimage_grant *g)
+{
+    fsi_plan_opts o;
+    fsi_plan *plan;
+    fsi_err err;
+    WCHAR defname[16];
+    fsi_status st;
+
+    fsimage_layout_opts(img, &o);
+    g->counted = 1;
+    g->units = units;
+    g->exact = 0;
+    if (!o.fs) { fsi_image_free(copy); return S_OK; }      /* no output, no size */
+    if (!bound_fits(img, &o) || fsi_size_bound_blocks(&img->bound, units) > (uint64_t)img->free_media_blocks)
+        fsimage_plan_opts(img, &o, defname);                        /* a plan will be built */
+    if (!bound_fits(img, &o)) {
+        /* a new start: the exact plan of the tree as it is */
+        if ((st = plan_for_size(img->tree, &o, &plan, &err)) != FSI_OK) {
+            fsi_image_free(copy);
+            return fsi_error_from_engine(&err, &IID_IFileSystemImage);
+        }
+        fsi_size_bound_start(&img->bound, plan);
+        fsi_plan_unref(plan);
+        img->bound_opts = o;
+        img->bound_boot = img->boot_changes;
+        img->bound_ok = 1;
+    }
+    if (fsi_size_bound_blocks(&img->bound, units) <= (uint64_t)img->free_media_blocks) {
+        fsi_image_free(copy);
+        return S_OK;
+    }
+    /* the bound cannot tell: the size the image would have, exactly */
+    if (!copy) return E_OUTOFMEMORY;
+    st = plan_for_size(copy, &o, &plan, &err);
+    fsi_image_free(copy);
+    if (st != FSI_OK) return fsi_error_from_engine(&err, &IID_IFileSystemImage);
+    if (fsi_plan_total_blocks(plan) > (uint32_t)img->free_media_blocks) {
+        fsi_plan_unref(plan);
+        return fsi_error(IMAPI_E_IMAGE_SIZE_LIMIT, &IID_IFsiDirectoryItem, what, NULL);
+    }
+    fsi_size_bound_start(&g->after, plan);
+    fsi_plan_unref(plan);
+    g->exact = 1;
+    return S_OK;
+}
+
+HRESULT fsimage_check_add(fsimage *img, fsi_node *parent, fsi_node *add, int whole, const WCHAR *what,
+                          fsimage_grant *g)
+{
+    fsi_plan_opts o;
+    fsi_image *copy = NULL;
+    uint64_t units = 0;
+    HRESULT hr;
+
+    memset(g, 0, sizeof(*g));
+    if (FAILED(hr = check_strict(img, parent, add, whole))) return hr;
+    /* no limit, or an addition to a folder that is not in the image (CreateDirectoryItem) */
+    if (img->free_media_blocks <= 0 || fsi_node_standing(img->tree, parent) <= 0) return S_OK;
+    fsimage_layout_opts(img, &o);
+    if (whole) units = fsi_add_bound(&o, add);
+    else
+        for (size_t i = 0, k = fsi_dir_child_count(add); i < k; i++)
+            if (fsi_dir_child(add, i)) units += fsi_add_bound(&o, fsi_dir_child(add, i));
+    if (!bound_fits(img, &o) || fsi_size_bound_blocks(&img->bound, units) > (uint64_t)img->free_media_blocks) {
+        fsi_status st = fsi_image_clone_with(img->tree, parent, add, whole, &copy);
+        if (st != FSI_OK) return fsi_error(fsi_hresult_from_status(st), &IID_IFsiDirectoryItem, what, NULL);
+    }
+    return check_limit(img, units, copy, what, g);
+}
+
+HRESULT fsimage_check_stream(fsimage *img, fsi_node *file, const WCHAR *name, size_t len, uint64_t size,
+                             fsi_source *src, fsimage_grant *g)
+{
+    fsi_plan_opts o;
+    fsi_image *copy = NULL;
+    uint64_t units;
+
+    memset(g, 0, sizeof(*g));
+    if (img->free_media_blocks <= 0 || fsi_node_standing(img->tree, file) <= 0) return S_OK;
+    fsimage_layout_opts(img, &o);
+    units = fsi_add_stream_bound(&o, name, len, size);
+    if (!bound_fits(img, &o) || fsi_size_bound_blocks(&img->bound, units) > (uint64_t)img->free_media_blocks) {
+        /* a copy of the tree whose file has the stream */
+        size_t plen = fsi_node_path(file, NULL, 0);
+        WCHAR *path = malloc((plen + 1) * sizeof(*path));
+        fsi_node *twin;
+        if (!path || fsi_image_clone(img->tree, &copy) != FSI_OK) { free(path); return E_OUTOFMEMORY; }
+        fsi_node_path(file, path, plen);
+        if (fsi_dir_walk(fsi_image_root(copy), path, plen, &twin) != FSI_OK ||
+            fsi_node_add_stream(twin, name, len, size, size ? src : NULL) != FSI_OK) {
+            free(path);
+            fsi_image_free(copy);
+            return E_OUTOFMEMORY;
+        }
+        free(path);
+    }
+    return check_limit(img, units, copy, name, g);
+}
+
+void fsimage_added(fsimage *img, const fsimage_grant *g)
+{
+    if (!g->counted || !img->bound_ok) return;
+    if (g->exact) img->bound = g->after;
+    else img->bound.added += g->units;
+}
