@@ -35,19 +35,15 @@ static HRESULT boot_error(HRESULT hr)
     return fsi_error(hr, &IID_IFileSystemImage, L"newVal", NULL);
 }
 
-HRESULT WINAPI fsimage_get_BootImageOptions(IFileSystemImage3 *iface, IBootOptions **value)
+/* The last put of either property: its (first) entry; NULL when not bootable (lock held). */
+static HRESULT first_entry(fsimage *img, IBootOptions **value)
 {
-    fsimage *img = impl_from_IFileSystemImage3(iface);
-
-    TRACE("(%p)->(%p)\n", iface, value);
-    if (!value) return E_POINTER;
-    EnterCriticalSection(&img->cs);
-    /* The last put of either property: its (first) entry; NULL when not bootable. */
     *value = img->boot ? img->boot->obj[0] : NULL;
     if (*value) IBootOptions_AddRef(*value);
-    LeaveCriticalSection(&img->cs);
     return S_OK;
 }
+
+FSIMAGE_GETTER(BootImageOptions, IBootOptions *, first_entry(img, value))
 
 HRESULT WINAPI fsimage_put_BootImageOptions(IFileSystemImage3 *iface, IBootOptions *value)
 {

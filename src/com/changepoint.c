@@ -11,11 +11,13 @@ static void free_point(change_point *p)
     SysFreeString(p->volume_name);
 }
 
-/* Snapshot the tree and settings as change point number img->change_point (lock held). A
- * snapshot is taken only when ChangePoint is read: a point nobody has seen cannot be asked for. */
-static HRESULT take_point(fsimage *img)
+/* Snapshot the tree and settings as change point number img->change_point, which goes in *number
+ * (lock held). A snapshot is taken only when ChangePoint is read: a point nobody has seen cannot be
+ * asked for. */
+static HRESULT take_point(fsimage *img, LONG *number)
 {
     change_point p, *grown;
+    *number = img->change_point;
     if (img->npoints && img->points[img->npoints - 1].number == img->change_point) return S_OK;
     memset(&p, 0, sizeof(p));
     if (fsi_image_clone(img->tree, &p.tree) != FSI_OK) return E_OUTOFMEMORY;
@@ -50,19 +52,7 @@ void fsimage_free_points(fsimage *img)
     img->npoints = 0;
 }
 
-HRESULT WINAPI fsimage_get_ChangePoint(IFileSystemImage3 *iface, LONG *value)
-{
-    fsimage *img = impl_from_IFileSystemImage3(iface);
-    HRESULT hr;
-
-    TRACE("(%p)->(%p)\n", iface, value);
-    if (!value) return E_POINTER;
-    EnterCriticalSection(&img->cs);
-    hr = take_point(img);
-    *value = img->change_point;
-    LeaveCriticalSection(&img->cs);
-    return hr;
-}
+FSIMAGE_GETTER(ChangePoint, LONG, take_point(img, value))
 
 HRESULT WINAPI fsimage_RollbackToChangePoint(IFileSystemImage3 *iface, LONG cp)
 {

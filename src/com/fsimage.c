@@ -205,29 +205,10 @@ static HRESULT WINAPI fsimage_get_Root(IFileSystemImage3 *iface, IFsiDirectoryIt
     return fsiitem_create(img, fsi_image_root(img->tree), &IID_IFsiDirectoryItem, (void **)root);
 }
 
-static HRESULT WINAPI fsimage_get_FileCount(IFileSystemImage3 *iface, LONG *value)
-{
-    fsimage *img = impl_from_IFileSystemImage3(iface);
+FSIMAGE_GETTER(FileCount, LONG, (*value = (LONG)fsi_image_file_count(img->tree), S_OK))
 
-    TRACE("(%p)->(%p)\n", iface, value);
-    if (!value) return E_POINTER;
-    EnterCriticalSection(&img->cs);
-    *value = (LONG)fsi_image_file_count(img->tree);
-    LeaveCriticalSection(&img->cs);
-    return S_OK;
-}
-
-static HRESULT WINAPI fsimage_get_DirectoryCount(IFileSystemImage3 *iface, LONG *value)
-{
-    fsimage *img = impl_from_IFileSystemImage3(iface);
-
-    TRACE("(%p)->(%p)\n", iface, value);
-    if (!value) return E_POINTER;
-    EnterCriticalSection(&img->cs);
-    *value = (LONG)fsi_image_dir_count(img->tree) + 1;      /* the root counts, as on Windows */
-    LeaveCriticalSection(&img->cs);
-    return S_OK;
-}
+/* the root counts, as on Windows */
+FSIMAGE_GETTER(DirectoryCount, LONG, (*value = (LONG)fsi_image_dir_count(img->tree) + 1, S_OK))
 
 static HRESULT WINAPI fsimage_CreateResultImage(IFileSystemImage3 *iface, IFileSystemImageResult **result)
 {
@@ -280,40 +261,34 @@ static HRESULT WINAPI fsimage_Exists(IFileSystemImage3 *iface, BSTR path, FsiIte
     return S_OK;
 }
 
-static HRESULT WINAPI fsimage_CreateDirectoryItem(IFileSystemImage3 *iface, BSTR name, IFsiDirectoryItem **item)
+/* A detached item, not yet in the tree (CreateDirectoryItem, CreateFileItem). */
+static HRESULT create_item(fsimage *img, BSTR name, int dir, REFIID riid, void **item)
 {
-    fsimage *img = impl_from_IFileSystemImage3(iface);
     fsi_node *node;
     fsi_status st;
     HRESULT hr;
 
-    TRACE("(%p)->(%s, %p)\n", iface, debugstr_w(name), item);
     if (!item) return E_POINTER;
     *item = NULL;
     if (FAILED(hr = fsimage_check_name(img, name, SysStringLen(name), name))) return hr;
-    st = fsi_node_new_dir(name, SysStringLen(name), &node);
+    st = dir ? fsi_node_new_dir(name, SysStringLen(name), &node)
+             : fsi_node_new_file(name, SysStringLen(name), 0, NULL, &node);
     if (st != FSI_OK) return fsi_error(fsi_hresult_from_status(st), &IID_IFileSystemImage, name ? name : L"", NULL);
-    hr = fsiitem_create(img, node, &IID_IFsiDirectoryItem, (void **)item);
+    hr = fsiitem_create(img, node, riid, item);
     fsi_node_unref(node);
     return hr;
 }
 
+static HRESULT WINAPI fsimage_CreateDirectoryItem(IFileSystemImage3 *iface, BSTR name, IFsiDirectoryItem **item)
+{
+    TRACE("(%p)->(%s, %p)\n", iface, debugstr_w(name), item);
+    return create_item(impl_from_IFileSystemImage3(iface), name, 1, &IID_IFsiDirectoryItem, (void **)item);
+}
+
 static HRESULT WINAPI fsimage_CreateFileItem(IFileSystemImage3 *iface, BSTR name, IFsiFileItem **item)
 {
-    fsimage *img = impl_from_IFileSystemImage3(iface);
-    fsi_node *node;
-    fsi_status st;
-    HRESULT hr;
-
     TRACE("(%p)->(%s, %p)\n", iface, debugstr_w(name), item);
-    if (!item) return E_POINTER;
-    *item = NULL;
-    if (FAILED(hr = fsimage_check_name(img, name, SysStringLen(name), name))) return hr;
-    st = fsi_node_new_file(name, SysStringLen(name), 0, NULL, &node);
-    if (st != FSI_OK) return fsi_error(fsi_hresult_from_status(st), &IID_IFileSystemImage, name ? name : L"", NULL);
-    hr = fsiitem_create(img, node, &IID_IFsiFileItem, (void **)item);
-    fsi_node_unref(node);
-    return hr;
+    return create_item(impl_from_IFileSystemImage3(iface), name, 0, &IID_IFsiFileItem, (void **)item);
 }
 
 static const IFileSystemImage3Vtbl fsimage_vtbl = {

@@ -69,6 +69,40 @@ static inline fsimage *impl_from_IFileSystemImage3(IFileSystemImage3 *iface)
     return impl_from(iface, fsimage, IFileSystemImage3_iface);
 }
 
+/* ---- one-line getters and setters ----------------------------------------------------------- */
+
+/* A property getter: TRACE, E_POINTER for a NULL value, then get (an expression of img and value,
+ * giving the HRESULT) with the image lock held. */
+#define FSIMAGE_GETTER(prop, type, get)                                                            \
+    HRESULT WINAPI fsimage_get_##prop(IFileSystemImage3 *iface, type *value)                       \
+    {                                                                                              \
+        fsimage *img = impl_from_IFileSystemImage3(iface);                                         \
+        HRESULT hr;                                                                                \
+                                                                                                   \
+        TRACE("(%p)->(%p)\n", iface, value);                                                       \
+        if (!value) return E_POINTER;                                                              \
+        EnterCriticalSection(&img->cs);                                                            \
+        hr = (get);                                                                                \
+        LeaveCriticalSection(&img->cs);                                                            \
+        return hr;                                                                                 \
+    }
+/* A getter of one field of the struct, copied as it is. */
+#define FSIMAGE_FIELD_GETTER(prop, type, field) FSIMAGE_GETTER(prop, type, (*value = img->field, S_OK))
+/* A property setter: TRACE (fmt: value's printf format), then put (an expression of img and value,
+ * giving the HRESULT) with the image lock held. */
+#define FSIMAGE_SETTER(prop, type, fmt, put)                                                       \
+    HRESULT WINAPI fsimage_put_##prop(IFileSystemImage3 *iface, type value)                        \
+    {                                                                                              \
+        fsimage *img = impl_from_IFileSystemImage3(iface);                                         \
+        HRESULT hr;                                                                                \
+                                                                                                   \
+        TRACE("(%p)->(" fmt ")\n", iface, value);                                                  \
+        EnterCriticalSection(&img->cs);                                                            \
+        hr = (put);                                                                                \
+        LeaveCriticalSection(&img->cs);                                                            \
+        return hr;                                                                                 \
+    }
+
 /* ---- helpers between the files (all with the lock held unless said) --------------------------- */
 
 /* fsimage.c: the settings the layout depends on (not the volume name and time: descriptors of
@@ -95,6 +129,10 @@ void fsimage_disc_identifier(fsi_medium *m, uint64_t start, WCHAR text[17]);
 extern const LONG fsimage_udf_revisions[FSIMAGE_UDF_REVISIONS];
 
 /* ---- the methods, by file (the vtable is in fsimage.c) ---------------------------------------- */
+
+/* fsimage.c (one-line getters) */
+HRESULT WINAPI fsimage_get_FileCount(IFileSystemImage3 *iface, LONG *value);
+HRESULT WINAPI fsimage_get_DirectoryCount(IFileSystemImage3 *iface, LONG *value);
 
 /* settings.c */
 HRESULT WINAPI fsimage_get_SessionStartBlock(IFileSystemImage3 *iface, LONG *value);

@@ -170,19 +170,8 @@ HRESULT WINAPI fsimage_ImportSpecificFileSystem(IFileSystemImage3 *iface, FsiFil
     return import_fs(impl_from_IFileSystemImage3(iface), fs, &done);
 }
 
-HRESULT WINAPI fsimage_get_MultisessionInterfaces(IFileSystemImage3 *iface, SAFEARRAY **value)
-{
-    fsimage *img = impl_from_IFileSystemImage3(iface);
-    HRESULT hr;
-
-    TRACE("(%p)->(%p)\n", iface, value);
-    if (!value) return E_POINTER;
-    *value = NULL;
-    EnterCriticalSection(&img->cs);
-    hr = fsi_msession_array(img->ms, value);            /* empty until set, as on Windows */
-    LeaveCriticalSection(&img->cs);
-    return hr;
-}
+/* empty until set, as on Windows */
+FSIMAGE_GETTER(MultisessionInterfaces, SAFEARRAY *, (*value = NULL, fsi_msession_array(img->ms, value)))
 
 /* Choose among the caller's IMultisession objects (multisession.c). Sequential media: the new
  * session starts at the next writable address and FreeMediaBlocks is what is left; random-write

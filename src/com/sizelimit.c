@@ -24,18 +24,7 @@ HRESULT fsimage_used_blocks(fsimage *img, LONG *out)
     return S_OK;
 }
 
-HRESULT WINAPI fsimage_get_UsedBlocks(IFileSystemImage3 *iface, LONG *value)
-{
-    fsimage *img = impl_from_IFileSystemImage3(iface);
-    HRESULT hr;
-
-    TRACE("(%p)->(%p)\n", iface, value);
-    if (!value) return E_POINTER;
-    EnterCriticalSection(&img->cs);
-    hr = fsimage_used_blocks(img, value);
-    LeaveCriticalSection(&img->cs);
-    return hr;
-}
+FSIMAGE_GETTER(UsedBlocks, LONG, fsimage_used_blocks(img, value))
 
 HRESULT fsimage_check_name(fsimage *img, const WCHAR *name, size_t len, const WCHAR *what)
 {
