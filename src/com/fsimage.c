@@ -71,36 +71,12 @@ HRESULT fsimage_stage(fsimage *img, fsi_source *src, uint64_t size, const WCHAR 
     return hr;
 }
 
-static int64_t source_date_epoch(void)
-{
-    const char *s = getenv("SOURCE_DATE_EPOCH");
-    char *end;
-    long long v;
-    if (!s || !*s) return -1;
-    v = strtoll(s, &end, 10);
-    return (*end || v < 0) ? -1 : v;
-}
-
+/* The creation time: SOURCE_DATE_EPOCH when set, else now (the policy module's rule). */
 static fsi_time now_time(void)
 {
-    int64_t sde = source_date_epoch();
     FILETIME ft;
-    if (sde >= 0) return fsi_time_from_unix(sde, 0);
     GetSystemTimeAsFileTime(&ft);
-    return ((int64_t)ft.dwHighDateTime << 32) | ft.dwLowDateTime;
-}
-
-/* The default volume name: the creation date and time, "YYYYMMDD_HHMMSS" (15 characters, the
- * documented maximum), from SOURCE_DATE_EPOCH when set. See docs/behaviour.md. */
-static void default_volume_name(fsi_time t, WCHAR out[16])
-{
-    FILETIME ft;
-    SYSTEMTIME st;
-    ft.dwLowDateTime = (DWORD)t;
-    ft.dwHighDateTime = (DWORD)(t >> 32);
-    FileTimeToSystemTime(&ft, &st);
-    swprintf(out, 16, L"%04u%02u%02u_%02u%02u%02u", st.wYear, st.wMonth, st.wDay, st.wHour,
-             st.wMinute, st.wSecond);
+    return fsi_policy_creation_time(((int64_t)ft.dwHighDateTime << 32) | ft.dwLowDateTime);
 }
 
 /* The settings the layout depends on (not the volume name and time: descriptors of fixed size). */
@@ -138,9 +114,9 @@ void fsimage_plan_opts(fsimage *img, fsi_plan_opts *o, WCHAR defname[16])
         o->volume_name = img->volume_name;
         o->volume_name_len = SysStringLen(img->volume_name);
     } else {
-        default_volume_name(o->creation_time, defname);
+        /* the creation date and time, "YYYYMMDD_HHMMSS" (docs/behaviour.md) */
         o->volume_name = defname;
-        o->volume_name_len = lstrlenW(defname);
+        o->volume_name_len = fsi_policy_default_volume_name(o->creation_time, (uint16_t *)defname);
     }
 }
 

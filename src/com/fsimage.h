@@ -10,6 +10,7 @@
 #define IMAPI2FS_FSIMAGE_H
 
 #include "private.h"
+#include "fsi/policy.h"   /* the rules shared with the command lines */
 
 #define DEFAULT_FREE_MEDIA_BLOCKS 332800
 #define FS_SUPPORTED (FsiFileSystemISO9660 | FsiFileSystemJoliet | FsiFileSystemUDF)
@@ -119,79 +120,54 @@ void fsimage_free_points(fsimage *img);
 HRESULT fsimage_session_medium(fsimage *img, fsi_medium **m, uint64_t *start);
 /* media.c: fsi_medium_read as an fsi_read_blocks_fn (ctx: the medium); no lock needed. */
 int fsimage_medium_read(void *ctx, uint64_t lba, uint32_t count, void *buf);
-/* media.c: the file systems of the session at start (IdentifyFileSystemsOnDisc at that session). */
+/* media.c: the file systems of the session at start (IdentifyFileSystemsOnDisc at that session);
+ * this one and the next read the medium only: no lock needed. */
 unsigned fsimage_session_fs(fsi_medium *m, uint64_t start);
 /* media.c: CalculateDiscIdentifier's text for the session at start of m (16 hex digits). */
 void fsimage_disc_identifier(fsi_medium *m, uint64_t start, WCHAR text[17]);
 
-/* settings.c: UDFRevisionsSupported, lowest first. */
-#define FSIMAGE_UDF_REVISIONS 6
-extern const LONG fsimage_udf_revisions[FSIMAGE_UDF_REVISIONS];
+/* ---- the methods outside the vtable's file, declared by signature ------------------------------ */
+/* (files: settings.c the plain properties, changepoint.c, media.c, import.c, sizelimit.c UsedBlocks,
+ * bootarray.c; fsimage.c FileCount and DirectoryCount) */
 
-/* ---- the methods, by file (the vtable is in fsimage.c) ---------------------------------------- */
+typedef HRESULT WINAPI fsimage_get_long(IFileSystemImage3 *iface, LONG *value);
+typedef HRESULT WINAPI fsimage_put_long(IFileSystemImage3 *iface, LONG value);
+typedef HRESULT WINAPI fsimage_get_bstr(IFileSystemImage3 *iface, BSTR *value);
+typedef HRESULT WINAPI fsimage_put_bstr(IFileSystemImage3 *iface, BSTR value);
+typedef HRESULT WINAPI fsimage_get_bool(IFileSystemImage3 *iface, VARIANT_BOOL *value);
+typedef HRESULT WINAPI fsimage_put_bool(IFileSystemImage3 *iface, VARIANT_BOOL value);
+typedef HRESULT WINAPI fsimage_get_fs(IFileSystemImage3 *iface, FsiFileSystems *value);
+typedef HRESULT WINAPI fsimage_put_fs(IFileSystemImage3 *iface, FsiFileSystems value);
+typedef HRESULT WINAPI fsimage_get_array(IFileSystemImage3 *iface, SAFEARRAY **value);
+typedef HRESULT WINAPI fsimage_put_array(IFileSystemImage3 *iface, SAFEARRAY *value);
+typedef HRESULT WINAPI fsimage_recorder_method(IFileSystemImage3 *iface, IDiscRecorder2 *recorder);
 
-/* fsimage.c (one-line getters) */
-HRESULT WINAPI fsimage_get_FileCount(IFileSystemImage3 *iface, LONG *value);
-HRESULT WINAPI fsimage_get_DirectoryCount(IFileSystemImage3 *iface, LONG *value);
+fsimage_get_long fsimage_get_SessionStartBlock, fsimage_get_FreeMediaBlocks, fsimage_get_UDFRevision,
+    fsimage_get_ISO9660InterchangeLevel, fsimage_get_ChangePoint, fsimage_get_UsedBlocks, fsimage_get_FileCount,
+    fsimage_get_DirectoryCount;
+fsimage_put_long fsimage_put_SessionStartBlock, fsimage_put_FreeMediaBlocks, fsimage_put_UDFRevision,
+    fsimage_put_ISO9660InterchangeLevel, fsimage_RollbackToChangePoint;
+fsimage_get_bstr fsimage_get_VolumeName, fsimage_get_ImportedVolumeName, fsimage_get_WorkingDirectory,
+    fsimage_get_VolumeNameUDF, fsimage_get_VolumeNameJoliet, fsimage_get_VolumeNameISO9660,
+    fsimage_CalculateDiscIdentifier;
+fsimage_put_bstr fsimage_put_VolumeName, fsimage_put_WorkingDirectory;
+fsimage_get_bool fsimage_get_StrictFileSystemCompliance, fsimage_get_UseRestrictedCharacterSet,
+    fsimage_get_StageFiles, fsimage_get_CreateRedundantUdfMetadataFiles;
+fsimage_put_bool fsimage_put_StrictFileSystemCompliance, fsimage_put_UseRestrictedCharacterSet,
+    fsimage_put_StageFiles, fsimage_put_CreateRedundantUdfMetadataFiles;
+fsimage_get_fs fsimage_get_FileSystemsToCreate, fsimage_get_FileSystemsSupported, fsimage_ImportFileSystem;
+fsimage_put_fs fsimage_put_FileSystemsToCreate, fsimage_ImportSpecificFileSystem;
+fsimage_get_array fsimage_get_UDFRevisionsSupported, fsimage_get_ISO9660InterchangeLevelsSupported,
+    fsimage_get_MultisessionInterfaces, fsimage_get_BootImageOptionsArray;
+fsimage_put_array fsimage_put_MultisessionInterfaces, fsimage_put_BootImageOptionsArray;
+fsimage_recorder_method fsimage_SetMaxMediaBlocksFromDevice, fsimage_ChooseImageDefaults;
 
-/* settings.c */
-HRESULT WINAPI fsimage_get_SessionStartBlock(IFileSystemImage3 *iface, LONG *value);
-HRESULT WINAPI fsimage_put_SessionStartBlock(IFileSystemImage3 *iface, LONG value);
-HRESULT WINAPI fsimage_get_FreeMediaBlocks(IFileSystemImage3 *iface, LONG *value);
-HRESULT WINAPI fsimage_put_FreeMediaBlocks(IFileSystemImage3 *iface, LONG value);
-HRESULT WINAPI fsimage_get_VolumeName(IFileSystemImage3 *iface, BSTR *value);
-HRESULT WINAPI fsimage_put_VolumeName(IFileSystemImage3 *iface, BSTR value);
-HRESULT WINAPI fsimage_get_ImportedVolumeName(IFileSystemImage3 *iface, BSTR *value);
-HRESULT WINAPI fsimage_get_WorkingDirectory(IFileSystemImage3 *iface, BSTR *value);
-HRESULT WINAPI fsimage_put_WorkingDirectory(IFileSystemImage3 *iface, BSTR value);
-HRESULT WINAPI fsimage_get_StrictFileSystemCompliance(IFileSystemImage3 *iface, VARIANT_BOOL *value);
-HRESULT WINAPI fsimage_put_StrictFileSystemCompliance(IFileSystemImage3 *iface, VARIANT_BOOL value);
-HRESULT WINAPI fsimage_get_UseRestrictedCharacterSet(IFileSystemImage3 *iface, VARIANT_BOOL *value);
-HRESULT WINAPI fsimage_put_UseRestrictedCharacterSet(IFileSystemImage3 *iface, VARIANT_BOOL value);
-HRESULT WINAPI fsimage_get_FileSystemsToCreate(IFileSystemImage3 *iface, FsiFileSystems *value);
-HRESULT WINAPI fsimage_put_FileSystemsToCreate(IFileSystemImage3 *iface, FsiFileSystems value);
-HRESULT WINAPI fsimage_get_FileSystemsSupported(IFileSystemImage3 *iface, FsiFileSystems *value);
-HRESULT WINAPI fsimage_put_UDFRevision(IFileSystemImage3 *iface, LONG value);
-HRESULT WINAPI fsimage_get_UDFRevision(IFileSystemImage3 *iface, LONG *value);
-HRESULT WINAPI fsimage_get_UDFRevisionsSupported(IFileSystemImage3 *iface, SAFEARRAY **value);
-HRESULT WINAPI fsimage_put_ISO9660InterchangeLevel(IFileSystemImage3 *iface, LONG value);
-HRESULT WINAPI fsimage_get_ISO9660InterchangeLevel(IFileSystemImage3 *iface, LONG *value);
-HRESULT WINAPI fsimage_get_ISO9660InterchangeLevelsSupported(IFileSystemImage3 *iface, SAFEARRAY **value);
-HRESULT WINAPI fsimage_get_VolumeNameUDF(IFileSystemImage3 *iface, BSTR *value);
-HRESULT WINAPI fsimage_get_VolumeNameJoliet(IFileSystemImage3 *iface, BSTR *value);
-HRESULT WINAPI fsimage_get_VolumeNameISO9660(IFileSystemImage3 *iface, BSTR *value);
-HRESULT WINAPI fsimage_get_StageFiles(IFileSystemImage3 *iface, VARIANT_BOOL *value);
-HRESULT WINAPI fsimage_put_StageFiles(IFileSystemImage3 *iface, VARIANT_BOOL value);
-HRESULT WINAPI fsimage_get_CreateRedundantUdfMetadataFiles(IFileSystemImage3 *iface, VARIANT_BOOL *value);
-HRESULT WINAPI fsimage_put_CreateRedundantUdfMetadataFiles(IFileSystemImage3 *iface, VARIANT_BOOL value);
-
-/* changepoint.c */
-HRESULT WINAPI fsimage_get_ChangePoint(IFileSystemImage3 *iface, LONG *value);
-HRESULT WINAPI fsimage_RollbackToChangePoint(IFileSystemImage3 *iface, LONG cp);
 HRESULT WINAPI fsimage_LockInChangePoint(IFileSystemImage3 *iface);
-
-/* media.c */
-HRESULT WINAPI fsimage_SetMaxMediaBlocksFromDevice(IFileSystemImage3 *iface, IDiscRecorder2 *recorder);
-HRESULT WINAPI fsimage_ChooseImageDefaults(IFileSystemImage3 *iface, IDiscRecorder2 *recorder);
 HRESULT WINAPI fsimage_ChooseImageDefaultsForMediaType(IFileSystemImage3 *iface, IMAPI_MEDIA_PHYSICAL_TYPE value);
-HRESULT WINAPI fsimage_CalculateDiscIdentifier(IFileSystemImage3 *iface, BSTR *id);
 HRESULT WINAPI fsimage_IdentifyFileSystemsOnDisc(IFileSystemImage3 *iface, IDiscRecorder2 *recorder, FsiFileSystems *fs);
 HRESULT WINAPI fsimage_ProbeSpecificFileSystem(IFileSystemImage3 *iface, FsiFileSystems fs, VARIANT_BOOL *appendable);
-
-/* import.c */
 HRESULT WINAPI fsimage_GetDefaultFileSystemForImport(IFileSystemImage3 *iface, FsiFileSystems fs, FsiFileSystems *def);
-HRESULT WINAPI fsimage_ImportFileSystem(IFileSystemImage3 *iface, FsiFileSystems *imported);
-HRESULT WINAPI fsimage_ImportSpecificFileSystem(IFileSystemImage3 *iface, FsiFileSystems fs);
-HRESULT WINAPI fsimage_get_MultisessionInterfaces(IFileSystemImage3 *iface, SAFEARRAY **value);
-HRESULT WINAPI fsimage_put_MultisessionInterfaces(IFileSystemImage3 *iface, SAFEARRAY *value);
-
-/* sizelimit.c */
-HRESULT WINAPI fsimage_get_UsedBlocks(IFileSystemImage3 *iface, LONG *value);
-
-/* bootarray.c */
 HRESULT WINAPI fsimage_get_BootImageOptions(IFileSystemImage3 *iface, IBootOptions **value);
 HRESULT WINAPI fsimage_put_BootImageOptions(IFileSystemImage3 *iface, IBootOptions *value);
-HRESULT WINAPI fsimage_get_BootImageOptionsArray(IFileSystemImage3 *iface, SAFEARRAY **value);
-HRESULT WINAPI fsimage_put_BootImageOptionsArray(IFileSystemImage3 *iface, SAFEARRAY *value);
 
 #endif

@@ -6,19 +6,11 @@
 #include "fsimage.h"
 #include <stdlib.h>
 
-static FsiFileSystems default_import(unsigned fs)
-{
-    if (fs & FsiFileSystemUDF) return FsiFileSystemUDF;
-    if (fs & FsiFileSystemJoliet) return FsiFileSystemJoliet;
-    if (fs & FsiFileSystemISO9660) return FsiFileSystemISO9660;
-    return FsiFileSystemNone;
-}
-
 HRESULT WINAPI fsimage_GetDefaultFileSystemForImport(IFileSystemImage3 *iface, FsiFileSystems fs, FsiFileSystems *def)
 {
     TRACE("(%p)->(%#x, %p)\n", iface, fs, def);
     if (!def) return E_POINTER;
-    *def = default_import(fs);
+    *def = (FsiFileSystems)fsi_policy_import_fs(fs);
     return S_OK;
 }
 
@@ -98,7 +90,7 @@ static HRESULT import_fs(fsimage *img, FsiFileSystems want, FsiFileSystems *done
         fsi_medium_unref(m);
         return hr;
     }
-    if (!want) want = default_import(disc);
+    if (!want) want = (FsiFileSystems)fsi_policy_import_fs(disc);
     /* metadata only; UpdateImport events fire without the lock */
     ev.img = img;
     ev.fs = want;
@@ -128,8 +120,8 @@ static HRESULT import_fs(fsimage *img, FsiFileSystems want, FsiFileSystems *done
         if (disc & FsiFileSystemUDF) {
             LONG rev = want == FsiFileSystemUDF && info.udf_revision ? info.udf_revision
                      : fsi_identify_udf_revision(fsimage_medium_read, img->medium, fsi_medium_blocks(img->medium), start);
-            for (size_t i = 0; i < ARRAY_SIZE(fsimage_udf_revisions); i++)
-                if (fsimage_udf_revisions[i] == rev) img->udf_revision = rev;
+            for (size_t i = 0; i < fsi_policy_udf_revision_count; i++)
+                if (fsi_policy_udf_revisions[i] == rev) img->udf_revision = rev;
         }
         if (img->ms->random) {
             /* the new session follows the old volume, on a write unit (and 32-block) boundary;

@@ -5,10 +5,9 @@
 #include "fsimage.h"
 #include <stdlib.h>
 
-const LONG fsimage_udf_revisions[FSIMAGE_UDF_REVISIONS] = { 0x102, 0x150, 0x200, 0x201, 0x250, 0x260 };
 /* ISO9660InterchangeLevelsSupported lists what Windows lists; the setter also takes 3, our
  * extension (multi-extent files; docs/behaviour.md). */
-static const ULONG iso_levels[] = { 1, 2 };
+static const int iso_levels[] = { 1, 2 };
 
 /* A copy of a string field for a getter (NULL: an empty string). */
 static HRESULT copy_string(const WCHAR *field, BSTR *value)
@@ -72,8 +71,8 @@ static HRESULT set_fs(fsimage *img, FsiFileSystems value)
 
 static HRESULT set_udf_revision(fsimage *img, LONG value)
 {
-    for (size_t i = 0; i < ARRAY_SIZE(fsimage_udf_revisions); i++)
-        if (fsimage_udf_revisions[i] == value) {
+    for (size_t i = 0; i < fsi_policy_udf_revision_count; i++)
+        if (fsi_policy_udf_revisions[i] == value) {
             if ((img->disc_fs & FsiFileSystemUDF) && value != img->udf_revision)
                 return fsi_error(IMAPI_E_UDF_REVISION_CHANGE_NOT_ALLOWED, &IID_IFileSystemImage, NULL, NULL);
             img->udf_revision = value;
@@ -107,8 +106,8 @@ static HRESULT volume_name_for(fsimage *img, unsigned fs, BSTR *value)
     return *value ? S_OK : E_OUTOFMEMORY;
 }
 
-/* A SAFEARRAY of VARIANTs of type vt from count values. */
-static HRESULT variant_array(VARTYPE vt, const void *values, size_t count, SAFEARRAY **out)
+/* A SAFEARRAY of VARIANTs of type vt (VT_I4 or VT_UI4) from count values. */
+static HRESULT variant_array(VARTYPE vt, const int *values, size_t count, SAFEARRAY **out)
 {
     SAFEARRAY *sa = SafeArrayCreateVector(VT_VARIANT, 0, (ULONG)count);
     VARIANT *v;
@@ -116,8 +115,8 @@ static HRESULT variant_array(VARTYPE vt, const void *values, size_t count, SAFEA
     SafeArrayAccessData(sa, (void **)&v);
     for (size_t i = 0; i < count; i++) {
         V_VT(&v[i]) = vt;
-        if (vt == VT_I4) V_I4(&v[i]) = ((const LONG *)values)[i];
-        else V_UI4(&v[i]) = ((const ULONG *)values)[i];
+        if (vt == VT_I4) V_I4(&v[i]) = values[i];
+        else V_UI4(&v[i]) = (ULONG)values[i];
     }
     SafeArrayUnaccessData(sa);
     *out = sa;
@@ -140,9 +139,8 @@ HRESULT WINAPI fsimage_put_VolumeName(IFileSystemImage3 *iface, BSTR value)
 
     TRACE("(%p)->(%s)\n", iface, debugstr_w(value));
     /* Up to 32 characters (clients pass more than the documented 15); no control characters. */
-    if (len > 32) return fsi_error(IMAPI_E_INVALID_VOLUME_NAME, &IID_IFileSystemImage, NULL, NULL);
-    for (UINT i = 0; i < len; i++)
-        if (value[i] < 0x20) return fsi_error(IMAPI_E_INVALID_VOLUME_NAME, &IID_IFileSystemImage, NULL, NULL);
+    if (!fsi_policy_volume_name_ok((const uint16_t *)value, len))
+        return fsi_error(IMAPI_E_INVALID_VOLUME_NAME, &IID_IFileSystemImage, NULL, NULL);
     if (len && !(copy = SysAllocStringLen(value, len))) return E_OUTOFMEMORY;
     EnterCriticalSection(&img->cs);
     SysFreeString(img->volume_name);
@@ -192,7 +190,7 @@ FSIMAGE_GETTER(FileSystemsSupported, FsiFileSystems, (*value = FS_SUPPORTED, S_O
 FSIMAGE_SETTER(UDFRevision, LONG, "%#lx", set_udf_revision(img, value))
 FSIMAGE_FIELD_GETTER(UDFRevision, LONG, udf_revision)
 FSIMAGE_GETTER(UDFRevisionsSupported, SAFEARRAY *,
-               variant_array(VT_I4, fsimage_udf_revisions, ARRAY_SIZE(fsimage_udf_revisions), value))
+               variant_array(VT_I4, fsi_policy_udf_revisions, fsi_policy_udf_revision_count, value))
 FSIMAGE_SETTER(ISO9660InterchangeLevel, LONG, "%ld", set_iso_level(img, value))
 FSIMAGE_FIELD_GETTER(ISO9660InterchangeLevel, LONG, iso_level)
 FSIMAGE_GETTER(ISO9660InterchangeLevelsSupported, SAFEARRAY *, variant_array(VT_UI4, iso_levels, ARRAY_SIZE(iso_levels), value))

@@ -36,35 +36,12 @@ HRESULT fsimage_check_name(fsimage *img, const WCHAR *name, size_t len, const WC
     return S_OK;
 }
 
-/* Directories of the subtree of n (n included) and its depth in directory levels (n: 1). */
-static void subtree_dirs(fsi_node *n, unsigned level, uint64_t *dirs, unsigned *deepest)
-{
-    if (!fsi_node_is_dir(n)) return;
-    (*dirs)++;
-    if (level > *deepest) *deepest = level;
-    for (size_t i = 0, k = fsi_dir_child_count(n); i < k; i++) {
-        fsi_node *c = fsi_dir_child(n, i);
-        if (c) subtree_dirs(c, level + 1, dirs, deepest);
-    }
-}
-
-/* ECMA-119 6.8.2.1 with StrictFileSystemCompliance: 8 levels of directories (the root the first),
- * 65535 directories (16-bit path table parent numbers). */
+/* ECMA-119 6.8.2.1 with StrictFileSystemCompliance: 8 levels of directories, 65535 directories. */
 static HRESULT check_strict(fsimage *img, fsi_node *parent, fsi_node *add, int whole)
 {
-    uint64_t dirs = 0;
-    unsigned depth = 0, level = 1;
-    if (!img->strict || !(img->fs & (FsiFileSystemISO9660 | FsiFileSystemJoliet))) return S_OK;
-    if (whole) subtree_dirs(add, 1, &dirs, &depth);
-    else
-        for (size_t i = 0, k = fsi_dir_child_count(add); i < k; i++)
-            if (fsi_dir_child(add, i)) subtree_dirs(fsi_dir_child(add, i), 1, &dirs, &depth);
-    for (fsi_node *n = parent; n && fsi_node_parent(n); n = fsi_node_parent(n)) level++;
-    if (dirs && level + depth > 8) return fsi_error(IMAPI_E_ISO9660_LEVELS, &IID_IFsiDirectoryItem, NULL, NULL);
-    if (fsi_image_dir_count(img->tree) + 1 + dirs > 65535)
-        return fsi_error(IMAPI_E_TOO_MANY_DIRS, &IID_IFsiDirectoryItem,
-                         (img->fs & FsiFileSystemISO9660) ? L"ISO9660" : L"Joliet", NULL);
-    return S_OK;
+    const uint16_t *fs_name;
+    HRESULT hr = fsi_policy_check_strict(img->tree, img->fs, img->strict != VARIANT_FALSE, parent, add, whole, &fs_name);
+    return hr ? fsi_error(hr, &IID_IFsiDirectoryItem, (const WCHAR *)fs_name, NULL) : S_OK;
 }
 
 /* Is the size bound of the current tree good for these settings (lock held)? It is started again
@@ -77,20 +54,6 @@ static int bound_fits(fsimage *img, const fsi_plan_opts *o)
            img->bound_opts.session_start == o->session_start && img->bound_opts.reuse_end == o->reuse_end &&
            img->bound_opts.base == o->base && img->bound_opts.boot_count == o->boot_count &&
            img->bound_boot == img->boot_changes;
-}
-
-/* A plan for the size of tree: a file over the 2 GiB ceiling of levels 1 and 2 is refused by
- * CreateResultImage, as on Windows, but an add is judged by the size of level 3's layout (several
- * extents), so that it fails with IMAPI_E_IMAGE_SIZE_LIMIT when that is what it passes. */
-static fsi_status plan_for_size(fsi_image *tree, const fsi_plan_opts *o, fsi_plan **plan, fsi_err *err)
-{
-    fsi_status st = fsi_plan_build(tree, o, plan, err);
-    if (st == FSI_E_DATA_TOO_BIG) {
-        fsi_plan_opts o3 = *o;
-        o3.iso_level = 3;
-        st = fsi_plan_build(tree, &o3, plan, err);
-    }
-    return st;
 }
 
 /* The size limit (lock held): take units more than the bound, or decide with the exact plan of the
@@ -112,7 +75,7 @@ static HRESULT check_limit(fsimage *img, uint64_t units, fsi_image *copy, const 
         fsimage_plan_opts(img, &o, defname);                        /* a plan will be built */
     if (!bound_fits(img, &o)) {
         /* a new start: the exact plan of the tree as it is */
-        if ((st = plan_for_size(img->tree, &o, &plan, &err)) != FSI_OK) {
+        if ((st = fsi_policy_size_plan(img->tree, &o, &plan, &err)) != FSI_OK) {
             fsi_image_free(copy);
             return fsi_error_from_engine(&err, &IID_IFileSystemImage);
         }
@@ -128,7 +91,7 @@ static HRESULT check_limit(fsimage *img, uint64_t units, fsi_image *copy, const 
     }
     /* the bound cannot tell: the size the image would have, exactly */
     if (!copy) return E_OUTOFMEMORY;
-    st = plan_for_size(copy, &o, &plan, &err);
+    st = fsi_policy_size_plan(copy, &o, &plan, &err);
     fsi_image_free(copy);
     if (st != FSI_OK) return fsi_error_from_engine(&err, &IID_IFileSystemImage);
     if (fsi_plan_total_blocks(plan) > (uint32_t)img->free_media_blocks) {
