@@ -116,6 +116,9 @@ void fsi_source_unref(fsi_source *src);
 fsi_source *fsi_source_new_path(const char *path);
 /* A source over a caller buffer that must outlive the source (tests). */
 fsi_source *fsi_source_new_memory(const void *data, size_t size);
+/* The same over a malloc'ed buffer that the source takes: freed when the last reference goes
+ * (NULL on out of memory, data then still the caller's). */
+fsi_source *fsi_source_new_memory_owned(void *data, size_t size);
 
 /* ---------------------------------------------------------------------------------------------- */
 /* Media: an existing volume (an earlier session, an image file) read in 2048-byte blocks.          */

@@ -108,7 +108,7 @@ extern const int fsi_policy_udf_revisions[];
 extern const size_t fsi_policy_udf_revision_count;
 
 /* The file system ImportFileSystem takes from a session holding disc_fs (GetDefaultFileSystemForImport):
- * UDF, else Joliet, else ISO 9660. */
+ * UDF, else Joliet, else ISO 9660; 0 (FsiFileSystemNone) when disc_fs holds none of them. */
 unsigned fsi_policy_import_fs(unsigned disc_fs);
 
 /* ---- El Torito entries (BootOptions) ---------------------------------------------------------- */

@@ -91,7 +91,7 @@ static HRESULT WINAPI boot_put_Manufacturer(IBootOptions *iface, BSTR value)
     /* The El Torito ID string: up to 24 ANSI bytes. */
     BOOL lossy = FALSE;
     int bytes = WideCharToMultiByte(CP_ACP, WC_NO_BEST_FIT_CHARS, value ? value : L"", -1, NULL, 0, NULL, &lossy);
-    if (bytes <= 0 || bytes - 1 > 24 || lossy)
+    if (bytes <= 0 || bytes - 1 > FSI_POLICY_BOOT_ID_MAX || lossy)
         return fsi_error(IMAPI_E_INVALID_PARAM, &IID_IBootOptions, L"newVal", NULL);
     if (!(copy = SysAllocString(value ? value : L""))) return E_OUTOFMEMORY;
     EnterCriticalSection(&b->cs);
@@ -110,7 +110,7 @@ static HRESULT WINAPI boot_get_PlatformId(IBootOptions *iface, PlatformId *value
 
 static HRESULT WINAPI boot_put_PlatformId(IBootOptions *iface, PlatformId value)
 {
-    if (value != PlatformX86 && value != PlatformPowerPC && value != PlatformMac && value != PlatformEFI)
+    if (!fsi_policy_platform_ok(value))
         return fsi_error(IMAPI_E_INVALID_PARAM, &IID_IBootOptions, L"newVal", NULL);
     impl_from_IBootOptions(iface)->platform = value;
     return S_OK;
@@ -123,16 +123,6 @@ static HRESULT WINAPI boot_get_Emulation(IBootOptions *iface, EmulationType *val
     return S_OK;
 }
 
-static ULONG floppy_size(EmulationType e)
-{
-    switch (e) {
-    case Emulation12MFloppy: return 1228800;
-    case Emulation144MFloppy: return 1474560;
-    case Emulation288MFloppy: return 2949120;
-    default: return 0;
-    }
-}
-
 static HRESULT WINAPI boot_put_Emulation(IBootOptions *iface, EmulationType value)
 {
     bootoptions *b = impl_from_IBootOptions(iface);
@@ -140,7 +130,7 @@ static HRESULT WINAPI boot_put_Emulation(IBootOptions *iface, EmulationType valu
     if (value < EmulationNone || value > EmulationHardDisk)
         return fsi_error(IMAPI_E_INVALID_PARAM, &IID_IBootOptions, L"newVal", NULL);
     EnterCriticalSection(&b->cs);
-    if (b->image && floppy_size(value) && floppy_size(value) != b->image_size)
+    if (b->image && fsi_policy_floppy_size(value) && fsi_policy_floppy_size(value) != b->image_size)
         hr = fsi_error(IMAPI_E_BOOT_EMULATION_IMAGE_SIZE_MISMATCH, &IID_IBootOptions, NULL, NULL);
     else
         b->emulation = value;
@@ -189,9 +179,7 @@ static HRESULT WINAPI boot_AssignBootImage(IBootOptions *iface, IStream *value)
     b->image = stream;
     b->image_size = (ULONG)size;
     /* A floppy-sized image switches to that floppy's emulation. */
-    if (size == 1228800) b->emulation = Emulation12MFloppy;
-    else if (size == 1474560) b->emulation = Emulation144MFloppy;
-    else if (size == 2949120) b->emulation = Emulation288MFloppy;
+    b->emulation = (EmulationType)fsi_policy_emulation_for_size(size, b->emulation);
     LeaveCriticalSection(&b->cs);
     return S_OK;
 }
@@ -233,42 +221,6 @@ HRESULT bootoptions_create(IUnknown *outer, REFIID riid, void **ppv)
 }
 
 /* ---- the boot entries of an image --------------------------------------------------------------- */
-
-/* An engine source owning a malloc'ed buffer (the copy of a boot image). */
-typedef struct owned_source {
-    fsi_source base;
-    uint8_t *data;
-    size_t size;
-} owned_source;
-
-static fsi_status owned_open(fsi_source *src, void **handle)
-{
-    *handle = src;
-    return FSI_OK;
-}
-
-static fsi_status owned_read(fsi_source *src, void *handle, uint64_t off, void *buf, size_t len, size_t *got)
-{
-    owned_source *o = (owned_source *)src;
-    size_t n = off >= o->size ? 0 : (size_t)(o->size - off);
-    if (n > len) n = len;
-    memcpy(buf, o->data + off, n);
-    *got = n;
-    return FSI_OK;
-}
-
-static void owned_close(fsi_source *src, void *handle)
-{
-}
-
-static void owned_destroy(fsi_source *src)
-{
-    owned_source *o = (owned_source *)src;
-    free(o->data);
-    free(o);
-}
-
-static const fsi_source_ops owned_ops = { owned_open, owned_read, owned_close, owned_destroy };
 
 /* Largest boot image taken: ImageSize is a ULONG. */
 #define BOOT_IMAGE_MAX 0xFFFFFFFFu
@@ -350,7 +302,6 @@ HRESULT fsi_boot_set_add(fsi_boot_set *set, IBootOptions *opts, int copy)
     IStream *stream = NULL;
     uint8_t *data = NULL;
     size_t size = 0;
-    owned_source *src;
     HRESULT hr;
 
     if (!opts) return E_POINTER;
@@ -360,12 +311,8 @@ HRESULT fsi_boot_set_add(fsi_boot_set *set, IBootOptions *opts, int copy)
         FAILED(hr = IBootOptions_get_Emulation(opts, &emulation)) ||
         FAILED(hr = IBootOptions_get_Manufacturer(opts, &manufacturer)))
         goto out;
-    if (platform != PlatformX86 && platform != PlatformPowerPC && platform != PlatformMac &&
-        platform != PlatformEFI) {
-        hr = IMAPI_E_INVALID_PARAM;
-        goto out;
-    }
-    if ((unsigned)emulation > EmulationHardDisk) {
+    /* the settings are refused before the image is read */
+    if (!fsi_policy_platform_ok(platform) || (unsigned)emulation > FSI_EMUL_HARD_DISK) {
         hr = IMAPI_E_INVALID_PARAM;
         goto out;
     }
@@ -375,21 +322,8 @@ HRESULT fsi_boot_set_add(fsi_boot_set *set, IBootOptions *opts, int copy)
         goto out;
     }
     if (FAILED(hr = fsi_boot_read_stream(stream, &data, &size))) goto out;
-    if (!size) {
-        hr = IMAPI_E_BOOT_IMAGE_DATA;
-        goto out;
-    }
-    if (floppy_size(emulation) && floppy_size(emulation) != size) {
-        hr = IMAPI_E_BOOT_EMULATION_IMAGE_SIZE_MISMATCH;
-        goto out;
-    }
     memset(e, 0, sizeof(*e));
-    e->platform = (unsigned)platform;
-    e->emulation = (unsigned)emulation;
-    e->load_segment = 0;                        /* the default, 0x7C0 */
-    e->sector_count = -1;                       /* the engine's rule (fsi_boot_sector_count) */
-    e->system_type = emulation == EmulationHardDisk ? fsi_boot_system_type(data, size) : 0;
-    e->size = size;
+    if ((hr = fsi_policy_boot_entry(e, (unsigned)platform, (unsigned)emulation, size, data, size))) goto out;
     /* The ID string: the manufacturer in the ANSI code page, cut to 24 bytes. */
     memset(set->id[i], 0, sizeof(set->id[i]));
     if (manufacturer && *manufacturer) {
@@ -397,7 +331,7 @@ HRESULT fsi_boot_set_add(fsi_boot_set *set, IBootOptions *opts, int copy)
         int n = WideCharToMultiByte(CP_ACP, 0, manufacturer, -1, ansi, sizeof(ansi), NULL, NULL);
         if (n > 0) {
             ansi[sizeof(ansi) - 1] = 0;
-            memcpy(set->id[i], ansi, strlen(ansi) < 24 ? strlen(ansi) : 24);
+            memcpy(set->id[i], ansi, strlen(ansi) < FSI_POLICY_BOOT_ID_MAX ? strlen(ansi) : FSI_POLICY_BOOT_ID_MAX);
         }
     }
     e->id = set->id[i];
@@ -407,18 +341,14 @@ HRESULT fsi_boot_set_add(fsi_boot_set *set, IBootOptions *opts, int copy)
         IBootOptions_AddRef(opts);
         set->obj[i] = opts;
     }
-    if (!(src = malloc(sizeof(*src)))) {
+    /* the engine's memory source, owning the copy */
+    if (!(e->src = fsi_source_new_memory_owned(data, size))) {
         IBootOptions_Release(set->obj[i]);
         set->obj[i] = NULL;
         hr = E_OUTOFMEMORY;
         goto out;
     }
-    src->base.ops = &owned_ops;
-    src->base.refs = 1;
-    src->data = data;
-    src->size = size;
     data = NULL;
-    e->src = &src->base;
     set->n++;
     hr = S_OK;
 out:

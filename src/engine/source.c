@@ -39,6 +39,7 @@ typedef struct mem_source {
     fsi_source base;
     const uint8_t *data;
     size_t size;
+    void *owned;                            /* freed with the source (fsi_source_new_memory_owned) */
 } mem_source;
 
 static fsi_status mem_open(fsi_source *src, void **handle)
@@ -65,13 +66,17 @@ static fsi_status mem_read(fsi_source *src, void *handle, uint64_t off, void *bu
 }
 
 static void mem_close(fsi_source *src, void *handle) { (void)src; (void)handle; }
-static void mem_destroy(fsi_source *src) { free(src); }
+static void mem_destroy(fsi_source *src)
+{
+    free(((mem_source *)src)->owned);
+    free(src);
+}
 
 static const fsi_source_ops mem_ops = { mem_open, mem_read, mem_close, mem_destroy };
 
 fsi_source *fsi_source_new_memory(const void *data, size_t size)
 {
-    mem_source *m = malloc(sizeof *m);
+    mem_source *m = calloc(1, sizeof *m);         /* owned: NULL */
     if (!m)
         return NULL;
     m->base.ops = &mem_ops;
@@ -79,6 +84,14 @@ fsi_source *fsi_source_new_memory(const void *data, size_t size)
     m->data = data;
     m->size = size;
     return &m->base;
+}
+
+fsi_source *fsi_source_new_memory_owned(void *data, size_t size)
+{
+    fsi_source *src = fsi_source_new_memory(data, size);
+    if (src)
+        ((mem_source *)src)->owned = data;
+    return src;
 }
 
 /* ---- path ------------------------------------------------------------------------------------ */

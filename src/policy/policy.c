@@ -1,9 +1,9 @@
 /*
  * The DLL's rules around the engine, for every front end (include/fsi/policy.h): the creation time
  * and default volume name, the checks of an addition (strict limits, FreeMediaBlocks), BootOptions'
- * rules, the progress items. Taken from the DLL's own code (src/com/fsimage.c, bootoptions.c,
- * progress.c); the DLL and native fsimage must give the same bytes and messages
- * (tests/com/native.test.sh, tests/golden).
+ * rules, the progress items. The DLL (src/com: fsimage.c, settings.c, sizelimit.c, import.c,
+ * bootoptions.c, progress.c) and native fsimage both call them, and must give the same bytes and
+ * messages (tests/com/native.test.sh, tests/golden).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -161,7 +161,11 @@ const size_t fsi_policy_udf_revision_count = sizeof fsi_policy_udf_revisions / s
 
 unsigned fsi_policy_import_fs(unsigned disc_fs)
 {
-    return (disc_fs & FSI_FS_UDF) ? FSI_FS_UDF : (disc_fs & FSI_FS_JOLIET) ? FSI_FS_JOLIET : FSI_FS_ISO9660;
+    if (disc_fs & FSI_FS_UDF)
+        return FSI_FS_UDF;
+    if (disc_fs & FSI_FS_JOLIET)
+        return FSI_FS_JOLIET;
+    return disc_fs & FSI_FS_ISO9660;                /* 0 when the session holds none of them */
 }
 
 /* ---- El Torito entries ------------------------------------------------------------------------ */

@@ -165,6 +165,17 @@ static void test_limit(void **state)
     fsi_image_free(img);
 }
 
+static void test_import_fs(void **state)
+{
+    (void)state;
+    assert_int_equal(fsi_policy_import_fs(FSI_FS_ISO9660 | FSI_FS_JOLIET | FSI_FS_UDF), FSI_FS_UDF);
+    assert_int_equal(fsi_policy_import_fs(FSI_FS_ISO9660 | FSI_FS_JOLIET), FSI_FS_JOLIET);
+    assert_int_equal(fsi_policy_import_fs(FSI_FS_ISO9660), FSI_FS_ISO9660);
+    /* GetDefaultFileSystemForImport(FsiFileSystemNone): none, not ISO 9660 */
+    assert_int_equal(fsi_policy_import_fs(0), 0);
+    assert_int_equal(fsi_policy_import_fs(8), 0);
+}
+
 static void test_boot(void **state)
 {
     uint8_t mbr[512] = { 0 };
@@ -246,7 +257,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_messages),      cmocka_unit_test(test_engine_errors),
         cmocka_unit_test(test_volume_name),   cmocka_unit_test(test_strict),
         cmocka_unit_test(test_limit),         cmocka_unit_test(test_boot),
-        cmocka_unit_test(test_progress_items),
+        cmocka_unit_test(test_progress_items), cmocka_unit_test(test_import_fs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
