@@ -62,7 +62,7 @@ struct fsimage {
     fsi_plan_opts bound_opts;       /* the settings it was started with */
     LONG bound_boot, boot_changes;  /* boot entries put since */
     fsi_time made;                  /* when the object was made: the root's times (docs/behaviour.md) */
-    LONG epoch;                     /* moves whenever items may have left the tree (items.c) */
+    LONG epoch;                     /* moves whenever items may have left the tree (item.c, item_bind) */
 };
 
 static inline fsimage *impl_from_IFileSystemImage3(IFileSystemImage3 *iface)

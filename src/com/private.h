@@ -274,7 +274,7 @@ int fsimage_staging(fsimage *img);
 HRESULT fsimage_stage(fsimage *img, fsi_source *src, uint64_t size, const WCHAR *what, fsi_source **out, uint64_t *copied);
 void fsimage_changed(fsimage *img);                 /* a tree change: bumps ChangePoint and the epoch */
 /* Moves whenever items may have left the tree (a change, a rollback, an import): items check
- * their node again (items.c, item_bind). Lock held. */
+ * their node again (item.c, item_bind). Lock held. */
 LONG fsimage_epoch(fsimage *img);
 unsigned fsimage_fs(fsimage *img);
 int fsimage_iso_level(fsimage *img);
