@@ -102,7 +102,6 @@ void warn(int quiet, const char *fmt, const char *path, const char *why)
 typedef struct boot_set {
     fsi_boot_entry e[FSI_BOOT_MAX];
     char id[FSI_BOOT_MAX][FSI_POLICY_BOOT_ID_MAX + 1];
-    uint8_t *data[FSI_BOOT_MAX];        /* the copies the memory sources read */
     size_t n;
 } boot_set;
 
@@ -178,9 +177,9 @@ static void make_boot(boot_set *set, const char *spec, const char *put_step)
     if ((hr = fsi_policy_boot_entry(&set->e[set->n], b.platform, emulation, size, data, size)))
         fail_hr(put_step, hr, "newVal", NULL, NULL);
     set->e[set->n].id = set->id[set->n];
-    if (!(set->e[set->n].src = fsi_source_new_memory(data, size)))
+    if (!(set->e[set->n].src = fsi_source_new_memory_owned(data, size)))    /* the source frees the copy */
         fail_nomem(put_step);
-    set->data[set->n++] = data;
+    set->n++;
     free(buf);
 }
 
@@ -303,9 +302,7 @@ int main(int argc, char **argv)
     fsi_plan_unref(plan);
     fsi_image_free(img);
     cli_previous_free(&pv);
-    for (size_t i = 0; i < boot.n; i++) {
+    for (size_t i = 0; i < boot.n; i++)
         fsi_source_unref(boot.e[i].src);
-        free(boot.data[i]);
-    }
     return 0;
 }
