@@ -20,7 +20,8 @@ static LONG apply_item(const char *item, size_t len, LONG flags)
     int cls = -1;
     for (i = 0; i < len; i++)
         if (item[i] == '+' || item[i] == '-') { sign = i; break; }
-    if (sign == len) return flags;                          /* "imapi2fs" alone: Wine reads +imapi2fs */
+    if (sign == len)                                        /* a name alone is "+name", as in Wine */
+        return len == 8 && !strncmp(item, "imapi2fs", 8) ? flags | ALL_CLASSES : flags;
     if (!((len - sign - 1 == 8 && !strncmp(item + sign + 1, "imapi2fs", 8)) ||
           (len - sign - 1 == 3 && !strncmp(item + sign + 1, "all", 3))))
         return flags;

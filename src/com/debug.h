@@ -2,9 +2,10 @@
  * debug.h - optional tracing in Wine's style: TRACE / WARN / ERR / FIXME on the "imapi2fs" channel.
  *
  * Off by default. The channel is switched on through WINEDEBUG, read once when the DLL first
- * traces, with Wine's syntax: "+imapi2fs" or "trace+imapi2fs" (every class), "warn+imapi2fs",
- * "err+imapi2fs", "fixme+imapi2fs", "-imapi2fs" (none), "+all"; items separated by commas. The
- * lines go to stderr as Wine prints its own: "0024:trace:imapi2fs:function text". Under Wine the
+ * traces, with Wine's syntax, items separated by commas: "+imapi2fs" or "imapi2fs" (every class),
+ * "trace+imapi2fs", "warn+imapi2fs", "err+imapi2fs", "fixme+imapi2fs" (that class), "-imapi2fs"
+ * (none), "+all" / "-all". The lines go to stderr as Wine prints its own:
+ * "0024:trace:imapi2fs:function text". Under Wine the
  * same variable also drives Wine's channels; on Windows it is an ordinary environment variable.
  * The macros and debugstr_w / debugstr_guid / wine_dbgstr_longlong are Wine's names, so that code
  * moved into Wine's dlls/ tree takes <wine/debug.h> instead of this header unchanged.

@@ -19,6 +19,8 @@ out=$(run +imapi2fs)
 out=$(run warn+imapi2fs)
 expect_eq "warn+imapi2fs: trace lines" "$(count ':trace:imapi2fs:' "$out")" 0
 [ "$(count ':warn:imapi2fs:' "$out")" -ge 1 ] && ok || bad "warn+imapi2fs: no warn line"
+out=$(run imapi2fs)
+[ "$(count ':trace:imapi2fs:' "$out")" -ge 1 ] && ok || bad "imapi2fs (a name alone, +imapi2fs as in Wine): no trace line"
 out=$(run +imapi2fs,-imapi2fs)
 expect_eq "+imapi2fs,-imapi2fs: lines" "$(count ':imapi2fs:' "$out")" 0
 finish
